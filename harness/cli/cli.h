@@ -1,0 +1,36 @@
+/*
+ * cli.h - the ticketlab command's sub-commands.
+ *
+ * Each sub-command is `int tl_cmd_NAME(int argc, char **argv)` in its own
+ * file cmd_NAME.c, with argv[0] the sub-command's name. Exit codes, for
+ * every sub-command: 0 success, 1 the thing checked was rejected or failed
+ * (a ticket that does not open, a failing conformance row), 2 usage or I/O
+ * errors. Errors are one line on stderr: "ticketlab NAME: what went wrong".
+ */
+#ifndef TICKETLAB_CLI_H
+#define TICKETLAB_CLI_H
+
+#include <stdio.h>
+
+#define TL_EXIT_OK 0
+#define TL_EXIT_REJECTED 1
+#define TL_EXIT_USAGE 2
+
+int tl_cmd_keygen(int argc, char **argv);
+int tl_cmd_ticket(int argc, char **argv);
+int tl_cmd_handshake(int argc, char **argv);
+int tl_cmd_cache(int argc, char **argv);
+
+/* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
+int tl_cli_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * tl_cli_opt - getopt-free option matching: if argv[*i] is `name`, store
+ * the next argument in *value, advance *i and return 1; if `name` has no
+ * value left, print an error and return -1; otherwise return 0.
+ */
+int tl_cli_opt(int argc, char **argv, int *i, const char *name,
+               const char **value, const char *cmd);
+
+#endif

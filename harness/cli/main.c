@@ -1,0 +1,75 @@
+/* main.c - `ticketlab`: dispatch to a sub-command. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    { "keygen", tl_cmd_keygen, "make a ticket key file (libtls, nginx, envoy, haproxy)" },
+    { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS" },
+    { "handshake", tl_cmd_handshake, "run the in-process world and print its event log" },
+    { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ticketlab COMMAND [ARGS...]\n\n"
+               "A fuzzing and conformance harness for TLS session tickets on OpenSSL.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun `ticketlab COMMAND --help` for a command's options.\n"
+               "Exit status: 0 ok, 1 rejected or failed, 2 usage or I/O error.\n");
+}
+
+int tl_cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "ticketlab %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return TL_EXIT_USAGE;
+}
+
+int tl_cli_opt(int argc, char **argv, int *i, const char *name,
+               const char **value, const char *cmd)
+{
+    if (strcmp(argv[*i], name) != 0)
+        return 0;
+    if (*i + 1 >= argc) {
+        tl_cli_fail(cmd, "%s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TL_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return TL_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ticketlab 0.1.0\n");
+        return TL_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)\n", argv[1]);
+    return TL_EXIT_USAGE;
+}

@@ -1,0 +1,140 @@
+/* fileio.c - whole-file reads and crash-safe writes; see fileio.h. */
+#include "ticketlab/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int read_fd(int fd, const char *path, size_t max, unsigned char **out,
+                   size_t *len, tl_error *err)
+{
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap + 1);
+
+    if (buf == NULL)
+        return tl_error_set(err, "%s: out of memory", path);
+    for (;;) {
+        ssize_t r;
+
+        if (n == cap) {
+            unsigned char *bigger;
+
+            if (cap > max) {
+                free(buf);
+                return tl_error_set(err, "%s: larger than %zu bytes", path, max);
+            }
+            cap *= 2;
+            bigger = realloc(buf, cap + 1);
+            if (bigger == NULL) {
+                free(buf);
+                return tl_error_set(err, "%s: out of memory", path);
+            }
+            buf = bigger;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            return tl_error_set(err, "%s: cannot read: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max) {
+        free(buf);
+        return tl_error_set(err, "%s: larger than %zu bytes", path, max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int tl_file_read(const char *path, size_t max, unsigned char **out,
+                 size_t *len, tl_error *err)
+{
+    struct stat st;
+    int fd, rc;
+
+    if (strcmp(path, "-") == 0)
+        return read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tl_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return tl_error_set(err, "%s: is a directory, not a file", path);
+    }
+    rc = read_fd(fd, path, max, out, len, err);
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int tl_file_write_atomic(const char *path, const void *data, size_t len,
+                         mode_t mode, tl_error *err)
+{
+    char tmp[4096], dir[4096];
+    int fd, dfd, e;
+
+    if (strcmp(path, "-") == 0) {
+        if (write_all(STDOUT_FILENO, data, len) != 0)
+            return tl_error_set(err, "<stdout>: cannot write: %s", strerror(errno));
+        return 0;
+    }
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
+        return tl_error_set(err, "%s: path too long", path);
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return tl_error_set(err, "%s: cannot create a temporary file beside it: %s",
+                            path, strerror(errno));
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        return tl_error_set(err, "%s: cannot write: %s", path, strerror(e));
+    }
+    if (close(fd) != 0) {
+        e = errno;
+        unlink(tmp);
+        return tl_error_set(err, "%s: cannot write: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        return tl_error_set(err, "%s: cannot replace: %s", path, strerror(e));
+    }
+    /* Make the rename itself durable. */
+    snprintf(dir, sizeof(dir), "%s", path);
+    dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        int rc = fsync(dfd);
+        e = errno;
+        close(dfd);
+        if (rc != 0)
+            return tl_error_set(err, "%s: cannot sync its directory: %s", path, strerror(e));
+    }
+    return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * fileio.h - whole-file reads and crash-safe writes.
+ */
+#ifndef TICKETLAB_FILEIO_H
+#define TICKETLAB_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ticketlab/error.h"
+
+/*
+ * tl_file_read - read all of `path` ("-" is standard input) into a malloc'd
+ * buffer (*out, NUL-terminated for convenience, the NUL not counted in
+ * *len). Files larger than `max` bytes are refused, never cut.
+ * Returns 0, or -1 with "PATH: reason".
+ */
+int tl_file_read(const char *path, size_t max, unsigned char **out,
+                 size_t *len, tl_error *err);
+
+/*
+ * tl_file_write_atomic - replace `path` with `len` bytes: write a temporary
+ * file in the same directory, fsync it, rename it over path, fsync the
+ * directory. A crash at any point leaves the old file or the new one,
+ * whole. The new file gets `mode` (e.g. 0600). "-" writes to standard
+ * output instead. Returns 0, or -1 with "PATH: reason" (the temporary file
+ * is removed).
+ */
+int tl_file_write_atomic(const char *path, const void *data, size_t len,
+                         mode_t mode, tl_error *err);
+
+#endif

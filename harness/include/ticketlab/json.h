@@ -1,0 +1,16 @@
+/*
+ * json.h - the little JSON writing the reports and the CLI need.
+ */
+#ifndef TICKETLAB_JSON_H
+#define TICKETLAB_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* tl_json_string - write s as a JSON string literal (quotes included). */
+void tl_json_string(FILE *f, const char *s);
+
+/* tl_json_hex - write `len` bytes as a JSON string of lower-case hex. */
+void tl_json_hex(FILE *f, const unsigned char *data, size_t len);
+
+#endif

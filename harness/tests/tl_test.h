@@ -1,0 +1,65 @@
+/*
+ * tl_test.h - the few macros the C tests need.
+ *
+ * Each test file defines test functions and lists them in main() with
+ * TL_RUN. A failed check prints file:line and the expression, and the test
+ * goes on. main() ends with TL_DONE(), which prints "N passed, N failed"
+ * and returns non-zero if anything failed.
+ */
+#ifndef TL_TEST_H
+#define TL_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int tl_test_checks_failed;
+static int tl_test_passed;
+static int tl_test_failed;
+
+#define TL_CHECK(cond)                                                       \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                    #cond);                                                  \
+            tl_test_checks_failed++;                                         \
+        }                                                                    \
+    } while (0)
+
+#define TL_CHECK_INT(a, b)                                                   \
+    do {                                                                     \
+        long long tl_a_ = (long long)(a), tl_b_ = (long long)(b);            \
+        if (tl_a_ != tl_b_) {                                                \
+            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n",      \
+                    __FILE__, __LINE__, #a, tl_a_, #b, tl_b_);               \
+            tl_test_checks_failed++;                                         \
+        }                                                                    \
+    } while (0)
+
+#define TL_CHECK_STR(a, b)                                                   \
+    do {                                                                     \
+        const char *tl_a_ = (a), *tl_b_ = (b);                               \
+        if (strcmp(tl_a_, tl_b_) != 0) {                                     \
+            fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n",        \
+                    __FILE__, __LINE__, #a, tl_a_, tl_b_);                   \
+            tl_test_checks_failed++;                                         \
+        }                                                                    \
+    } while (0)
+
+#define TL_RUN(fn)                                                           \
+    do {                                                                     \
+        int tl_before_ = tl_test_checks_failed;                              \
+        fn();                                                                \
+        if (tl_test_checks_failed == tl_before_) {                           \
+            tl_test_passed++;                                                \
+            printf("ok   %s\n", #fn);                                        \
+        } else {                                                             \
+            tl_test_failed++;                                                \
+            printf("FAIL %s\n", #fn);                                        \
+        }                                                                    \
+    } while (0)
+
+#define TL_DONE()                                                            \
+    (printf("%d passed, %d failed\n", tl_test_passed, tl_test_failed),       \
+     tl_test_failed != 0)
+
+#endif

@@ -1,0 +1,736 @@
+/*
+ * world.c - a TLS client and server in one process over a BIO pair; see
+ * world.h.
+ *
+ * The handshake driver steps the client, then the server, round after
+ * round, until both sides have finished or failed, or a round changes
+ * nothing. Every observation comes from OpenSSL's own hooks: the info
+ * callback sees alerts, the client's message callback sees each
+ * NewSessionTicket and HelloRetryRequest as it was on the wire, and the
+ * client's new-session callback hands over the resumable sessions.
+ */
+#include "ticketlab/world.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ticketlab/clock.h"
+#include "ticketlab/rng.h"
+#include "testcerts.h"
+
+#define BIO_PAIR_SIZE (64 * 1024)
+#define MAX_ROUNDS 200
+
+struct tl_world {
+    tl_world_config cfg;
+    char *alpn;               /* owned copies of the config strings */
+    char *server_ciphers;
+    char *server_groups;
+    char *sid_ctx;
+    unsigned char *alpn_wire; /* ALPN in wire format (length-prefixed) */
+    size_t alpn_wire_len;
+    SSL_CTX *server_ctx;
+    SSL_CTX *client_ctx;
+    tl_keyring *keyring;
+    tl_policy policy;
+    tl_event_log log;
+    tl_issuer issuer;
+    int handshakes;
+    /* during a handshake */
+    SSL *client;
+    SSL *server;
+    tl_handshake_result *cur;
+};
+
+static int world_index = -1;
+
+void tl_world_config_init(tl_world_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->tls_version = TLS1_3_VERSION;
+    cfg->seed = 1;
+    cfg->key_source = TL_KEYS_EVP_CB;
+    cfg->ticket_cb = 1;
+    cfg->num_tickets = -1;
+}
+
+static tl_world *world_of(const SSL *s)
+{
+    return SSL_get_ex_data(s, world_index);
+}
+
+/* ---- observation hooks ---------------------------------------------------- */
+
+static void info_cb(const SSL *s, int where, int ret)
+{
+    tl_world *w = world_of(s);
+    tl_side_result *side;
+
+    if (w == NULL || w->cur == NULL || !(where & SSL_CB_ALERT))
+        return;
+    side = s == w->client ? &w->cur->client : &w->cur->server;
+    if ((where & SSL_CB_WRITE) && side->alert_sent < 0)
+        side->alert_sent = ret & 0xff;
+    if ((where & SSL_CB_READ) && side->alert_received < 0)
+        side->alert_received = ret & 0xff;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Parse a NewSessionTicket body (RFC 5077 section 3.3, RFC 8446 section 4.6.1). */
+static void record_nst(tl_handshake_result *res, const unsigned char *p,
+                       size_t n, int tls13)
+{
+    tl_nst nst = { 0 };
+    size_t off = 4, tlen;
+
+    res->n_tickets++;
+    if (res->n_tickets > TL_MAX_TICKETS || n < 4)
+        return;
+    nst.lifetime_hint = get_u32(p);
+    if (tls13) {
+        if (n < off + 5)
+            goto keep;
+        nst.age_add = get_u32(p + off);
+        off += 4;
+        off += 1 + (size_t)p[off];   /* nonce */
+    }
+    if (n < off + 2)
+        goto keep;
+    tlen = (size_t)p[off] << 8 | p[off + 1];
+    off += 2;
+    if (n < off + tlen)
+        goto keep;
+    if (tlen) {
+        nst.ticket = malloc(tlen);
+        if (nst.ticket != NULL) {
+            memcpy(nst.ticket, p + off, tlen);
+            nst.ticket_len = tlen;
+        }
+    }
+    off += tlen;
+    if (tls13 && n >= off + 2) {
+        size_t elen = (size_t)p[off] << 8 | p[off + 1], e = off + 2;
+
+        while (e + 4 <= off + 2 + elen && e + 4 <= n) {
+            unsigned type = (unsigned)p[e] << 8 | p[e + 1];
+            size_t len = (size_t)p[e + 2] << 8 | p[e + 3];
+
+            if (type == 42 && len == 4 && e + 8 <= n)   /* early_data */
+                nst.max_early_data = get_u32(p + e + 4);
+            e += 4 + len;
+        }
+    }
+keep:
+    res->tickets[res->n_tickets - 1] = nst;
+}
+
+static const unsigned char hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02,
+    0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+    0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C
+};
+
+static void client_msg_cb(int write_p, int version, int content_type,
+                          const void *buf, size_t len, SSL *s, void *arg)
+{
+    tl_world *w = arg;
+    const unsigned char *p = buf;
+
+    if (w->cur == NULL || write_p || content_type != SSL3_RT_HANDSHAKE || len < 4)
+        return;
+    if (p[0] == SSL3_MT_NEWSESSION_TICKET)
+        record_nst(w->cur, p + 4, len - 4, SSL_version(s) == TLS1_3_VERSION);
+    /* ServerHello: type, 3-byte length, 2-byte version, then the random. */
+    if (p[0] == SSL3_MT_SERVER_HELLO && len >= 38 && memcmp(p + 6, hrr_random, 32) == 0)
+        w->cur->hrr = 1;
+}
+
+static int new_session_cb(SSL *s, SSL_SESSION *sess)
+{
+    tl_world *w = world_of(s);
+
+    if (w == NULL || w->cur == NULL || w->cur->n_sessions >= TL_MAX_TICKETS)
+        return 0;
+    w->cur->sessions[w->cur->n_sessions++] = sess;
+    return 1;   /* we keep the reference */
+}
+
+/* Accept every server name, so that OpenSSL stores it in the session
+ * (final_server_name() in ssl/statem/extensions.c keeps the name only when
+ * a callback said SSL_TLSEXT_ERR_OK). */
+static int servername_cb(SSL *s, int *alert, void *arg)
+{
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned int inlen, void *arg)
+{
+    tl_world *w = arg;
+
+    if (w->alpn_wire == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (SSL_select_next_proto((unsigned char **)out, outlen, w->alpn_wire,
+                              (unsigned int)w->alpn_wire_len, in, inlen)
+        != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;   /* RFC 7301: no_application_protocol */
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* ---- set-up ----------------------------------------------------------------- */
+
+/* "h2,http/1.1" -> "\x02h2\x08http/1.1". Returns 0 or -1. */
+static int alpn_to_wire(const char *list, unsigned char **out, size_t *outlen)
+{
+    size_t n = strlen(list), o = 0;
+    unsigned char *buf = malloc(n + 1);
+    const char *p = list;
+
+    if (buf == NULL)
+        return -1;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+        if (len == 0 || len > 255) {
+            free(buf);
+            return -1;
+        }
+        buf[o++] = (unsigned char)len;
+        memcpy(buf + o, p, len);
+        o += len;
+        p += len + (comma ? 1 : 0);
+    }
+    *out = buf;
+    *outlen = o;
+    return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int load_credentials(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
+{
+    BIO *cb = BIO_new_mem_buf(tl_testcert_server_pem, -1);
+    BIO *kb = BIO_new_mem_buf(tl_testcert_server_key, -1);
+    X509 *cert = X509_new_ex(libctx, NULL);
+    EVP_PKEY *key = NULL;
+    int rc = -1;
+
+    if (cb == NULL || kb == NULL || cert == NULL) {
+        tl_error_set(err, "out of memory loading the test chain");
+        goto done;
+    }
+    if (PEM_read_bio_X509(cb, &cert, NULL, NULL) == NULL
+        || (key = PEM_read_bio_PrivateKey_ex(kb, NULL, NULL, NULL, libctx, NULL)) == NULL) {
+        tl_error_set_ssl(err, "the embedded test certificate does not load");
+        goto done;
+    }
+    if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1
+        || SSL_CTX_check_private_key(ctx) != 1) {
+        tl_error_set_ssl(err, "the server refuses the test certificate");
+        goto done;
+    }
+    rc = 0;
+done:
+    BIO_free(cb);
+    BIO_free(kb);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+static int trust_root(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
+{
+    BIO *b = BIO_new_mem_buf(tl_testcert_root_pem, -1);
+    X509 *root = X509_new_ex(libctx, NULL);
+    int rc = -1;
+
+    if (b == NULL || root == NULL || PEM_read_bio_X509(b, &root, NULL, NULL) == NULL) {
+        tl_error_set_ssl(err, "the embedded test root does not load");
+        goto done;
+    }
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) != 1) {
+        tl_error_set_ssl(err, "cannot trust the test root");
+        goto done;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    rc = 0;
+done:
+    BIO_free(b);
+    X509_free(root);
+    return rc;
+}
+
+static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
+{
+    const tl_world_config *c = &w->cfg;
+    SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_server_method());
+    const char *sid = w->sid_ctx ? w->sid_ctx : "ticketlab";
+
+    if (ctx == NULL)
+        return tl_error_set_ssl(err, "cannot create the server SSL_CTX");
+    w->server_ctx = ctx;
+    if (!SSL_CTX_set_min_proto_version(ctx, c->tls_version)
+        || !SSL_CTX_set_max_proto_version(ctx, c->tls_version))
+        return tl_error_set_ssl(err, "the server refuses protocol version 0x%04x", c->tls_version);
+    if (load_credentials(ctx, libctx, err) != 0)
+        return -1;
+    if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)sid, (unsigned)strlen(sid)))
+        return tl_error_set_ssl(err, "session id context '%s' refused", sid);
+    if (c->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)c->num_tickets))
+        return tl_error_set_ssl(err, "SSL_CTX_set_num_tickets(%d) failed", c->num_tickets);
+    if (c->no_ticket)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (c->no_anti_replay)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    if (c->max_early_data > 0 && !SSL_CTX_set_max_early_data(ctx, c->max_early_data))
+        return tl_error_set_ssl(err, "SSL_CTX_set_max_early_data failed");
+    if (c->session_timeout > 0)
+        SSL_CTX_set_timeout(ctx, c->session_timeout);
+    if (w->server_ciphers != NULL) {
+        int ok = c->tls_version == TLS1_3_VERSION
+                     ? SSL_CTX_set_ciphersuites(ctx, w->server_ciphers)
+                     : SSL_CTX_set_cipher_list(ctx, w->server_ciphers);
+        if (!ok)
+            return tl_error_set_ssl(err, "server ciphers '%s' refused", w->server_ciphers);
+    }
+    if (w->server_groups != NULL && !SSL_CTX_set1_groups_list(ctx, w->server_groups))
+        return tl_error_set_ssl(err, "server groups '%s' refused", w->server_groups);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, w);
+    SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
+    SSL_CTX_set_info_callback(ctx, info_cb);
+
+    w->issuer.source = c->key_source;
+    w->issuer.ticket_cb = c->ticket_cb;
+    w->issuer.keyring = w->keyring;
+    w->issuer.policy = &w->policy;
+    w->issuer.log = &w->log;
+    w->issuer.user = c->user;
+    return tl_issuer_install(ctx, &w->issuer, err);
+}
+
+static int make_client_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_client_method());
+
+    if (ctx == NULL)
+        return tl_error_set_ssl(err, "cannot create the client SSL_CTX");
+    w->client_ctx = ctx;
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
+        || !SSL_CTX_set_max_proto_version(ctx, w->cfg.tls_version))
+        return tl_error_set_ssl(err, "the client refuses protocol version 0x%04x", w->cfg.tls_version);
+    if (trust_root(ctx, libctx, err) != 0)
+        return -1;
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+    SSL_CTX_set_info_callback(ctx, info_cb);
+    if (w->alpn_wire != NULL
+        && SSL_CTX_set_alpn_protos(ctx, w->alpn_wire, (unsigned)w->alpn_wire_len) != 0)
+        return tl_error_set_ssl(err, "client ALPN refused");
+    return 0;
+}
+
+static int seed_world(tl_world *w, uint64_t seed)
+{
+    tl_rng_seed(seed);
+    tl_clock_freeze(w->cfg.clock_start ? w->cfg.clock_start : TL_CLOCK_EPOCH);
+    return 0;
+}
+
+tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
+{
+    OSSL_LIB_CTX *libctx = tl_libctx(err);
+    tl_world *w;
+    unsigned char key[TL_LIBTLS_KEY_LEN];
+
+    if (libctx == NULL)
+        return NULL;
+    if (cfg->tls_version != TLS1_2_VERSION && cfg->tls_version != TLS1_3_VERSION)
+        return tl_error_set(err, "TLS version 0x%04x: only 1.2 (0x0303) and 1.3 (0x0304)",
+                            cfg->tls_version), NULL;
+    if (world_index < 0) {
+        world_index = SSL_get_ex_new_index(0, "ticketlab world", NULL, NULL, NULL);
+        if (world_index < 0)
+            return tl_error_set_ssl(err, "cannot get an SSL ex_data index"), NULL;
+    }
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return tl_error_set(err, "out of memory"), NULL;
+    w->cfg = *cfg;
+    w->alpn = dup_or_null(cfg->alpn);
+    w->server_ciphers = dup_or_null(cfg->server_ciphers);
+    w->server_groups = dup_or_null(cfg->server_groups);
+    w->sid_ctx = dup_or_null(cfg->sid_ctx);
+    w->cfg.alpn = w->alpn;
+    w->cfg.server_ciphers = w->server_ciphers;
+    w->cfg.server_groups = w->server_groups;
+    w->cfg.sid_ctx = w->sid_ctx;
+    tl_policy_init(&w->policy);
+    tl_event_log_init(&w->log);
+    if ((cfg->alpn && !w->alpn) || (cfg->server_ciphers && !w->server_ciphers)
+        || (cfg->server_groups && !w->server_groups) || (cfg->sid_ctx && !w->sid_ctx)) {
+        tl_error_set(err, "out of memory");
+        goto fail;
+    }
+    if (w->alpn != NULL && alpn_to_wire(w->alpn, &w->alpn_wire, &w->alpn_wire_len) != 0) {
+        tl_error_set(err, "ALPN list '%s': each protocol needs 1 to 255 bytes", w->alpn);
+        goto fail;
+    }
+    seed_world(w, cfg->seed);
+    w->keyring = tl_keyring_new(cfg->key_lifetime ? cfg->key_lifetime : TL_DEFAULT_LIFETIME);
+    if (w->keyring == NULL) {
+        tl_error_set(err, "out of memory");
+        goto fail;
+    }
+    tl_rng_bytes(key, sizeof(key));
+    if (tl_keyring_add_libtls(w->keyring, 1, key, sizeof(key)) != 0) {
+        tl_error_set(err, "key ring: %s", tl_keyring_error(w->keyring));
+        goto fail;
+    }
+    OPENSSL_cleanse(key, sizeof(key));
+    if (make_server_ctx(w, libctx, err) != 0 || make_client_ctx(w, libctx, err) != 0)
+        goto fail;
+    return w;
+fail:
+    tl_world_free(w);
+    return NULL;
+}
+
+void tl_world_free(tl_world *w)
+{
+    if (w == NULL)
+        return;
+    SSL_CTX_free(w->server_ctx);
+    SSL_CTX_free(w->client_ctx);
+    tl_keyring_free(w->keyring);
+    tl_policy_free(&w->policy);
+    tl_event_log_free(&w->log);
+    free(w->alpn);
+    free(w->server_ciphers);
+    free(w->server_groups);
+    free(w->sid_ctx);
+    free(w->alpn_wire);
+    free(w);
+}
+
+int tl_world_reset(tl_world *w, uint64_t seed, tl_error *err)
+{
+    seed_world(w, seed);
+    tl_event_log_reset(&w->log);
+    w->handshakes = 0;
+    w->issuer.key_enc_calls = 0;
+    w->issuer.key_dec_calls = 0;
+    w->issuer.last_error[0] = '\0';
+    /* Stateful tickets and the anti-replay cache live in the server's
+     * session cache: drop them, or one input would leak into the next. */
+    SSL_CTX_flush_sessions(w->server_ctx, (long)0x7fffffff);
+    ERR_clear_error();
+    return 0;
+}
+
+/* ---- the handshake ------------------------------------------------------------ */
+
+enum phase { PH_EARLY, PH_HANDSHAKE, PH_DONE, PH_FAILED };
+
+static void note_failure(tl_side_result *side, SSL *s)
+{
+    unsigned long e = ERR_peek_error();
+
+    if (side->err == 0 && e != 0) {
+        const char *r = ERR_reason_error_string(e);
+
+        side->err = e;
+        snprintf(side->err_reason, sizeof(side->err_reason), "%s", r ? r : "unknown");
+    }
+    ERR_clear_error();
+    (void)s;
+}
+
+/* Classify the result of an SSL call: 1 progress made/finished, 0 wants I/O, -1 fatal. */
+static int classify(SSL *s, int rc)
+{
+    int e;
+
+    if (rc > 0)
+        return 1;
+    e = SSL_get_error(s, rc);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return 0;
+    return -1;
+}
+
+static void step(SSL *s, enum phase *ph, tl_side_result *side, int is_client,
+                 const tl_handshake_opts *o, size_t *early_bytes)
+{
+    int r;
+
+    if (*ph == PH_EARLY && is_client) {
+        size_t written = 0;
+
+        r = classify(s, SSL_write_early_data(s, o->early_data, o->early_data_len, &written));
+        if (r > 0)
+            *ph = PH_HANDSHAKE;
+    } else if (*ph == PH_EARLY) {
+        unsigned char buf[1024];
+        size_t got = 0;
+        int rr = SSL_read_early_data(s, buf, sizeof(buf), &got);
+
+        if (rr == SSL_READ_EARLY_DATA_SUCCESS) {
+            *early_bytes += got;
+            return;
+        }
+        if (rr == SSL_READ_EARLY_DATA_FINISH) {
+            *ph = PH_HANDSHAKE;
+            return;
+        }
+        r = classify(s, -1);
+    } else if (*ph == PH_HANDSHAKE) {
+        r = classify(s, SSL_do_handshake(s));
+        if (r > 0)
+            *ph = PH_DONE;
+    } else {
+        return;
+    }
+    if (r < 0) {
+        *ph = PH_FAILED;
+        note_failure(side, s);
+    }
+}
+
+/* A snapshot of everything a round can change, to detect a stalled round. */
+static size_t io_mark(BIO *c, BIO *s, enum phase pc, enum phase ps)
+{
+    return BIO_ctrl_pending(c) * 31 + BIO_ctrl_pending(s) * 17
+           + BIO_ctrl_wpending(c) * 7 + BIO_ctrl_wpending(s) * 3 + (size_t)pc * 5 + (size_t)ps;
+}
+
+static int exchange_data(tl_world *w, tl_handshake_result *res)
+{
+    unsigned char buf[256];
+    int got_ping = 0, got_pong = 0;
+
+    if (SSL_write(w->server, "ping", 4) != 4)
+        return 0;
+    for (int round = 0; round < MAX_ROUNDS && !(got_ping && got_pong); round++) {
+        if (!got_ping) {
+            int r = SSL_read(w->client, buf, sizeof(buf));
+
+            if (r == 4 && memcmp(buf, "ping", 4) == 0) {
+                got_ping = 1;
+                if (SSL_write(w->client, "pong", 4) != 4)
+                    return 0;
+            } else if (classify(w->client, r) < 0) {
+                return 0;
+            }
+        }
+        if (got_ping && !got_pong) {
+            int r = SSL_read(w->server, buf, sizeof(buf));
+
+            if (r == 4 && memcmp(buf, "pong", 4) == 0)
+                got_pong = 1;
+            else if (classify(w->server, r) < 0)
+                return 0;
+        }
+    }
+    /* Tickets sent after the ping (none today) would still be in flight. */
+    (void)res;
+    return got_ping && got_pong;
+}
+
+static int offer_session(tl_world *w, const tl_handshake_opts *o, tl_error *err)
+{
+    SSL_SESSION *offer;
+    int ok;
+
+    if (o->session == NULL)
+        return 0;
+    if (!o->replace_ticket)
+        return SSL_set_session(w->client, o->session) == 1 ? 0
+               : tl_error_set_ssl(err, "the client refuses the session");
+    offer = tl_session_with_ticket(o->session, o->ticket, o->ticket_len, err);
+    if (offer == NULL)
+        return -1;
+    ok = SSL_set_session(w->client, offer);
+    SSL_SESSION_free(offer);
+    return ok == 1 ? 0 : tl_error_set_ssl(err, "the client refuses the edited session");
+}
+
+static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
+{
+    const char *sni = o->sni ? o->sni : TL_SERVER_NAME;
+    BIO *cbio = NULL, *sbio = NULL;
+
+    w->client = SSL_new(w->client_ctx);
+    w->server = SSL_new(w->server_ctx);
+    if (w->client == NULL || w->server == NULL)
+        return tl_error_set_ssl(err, "SSL_new failed");
+    if (!SSL_set_ex_data(w->client, world_index, w) || !SSL_set_ex_data(w->server, world_index, w)
+        || tl_issuer_bind(w->server, &w->issuer) != 0)
+        return tl_error_set_ssl(err, "SSL_set_ex_data failed");
+    if (!BIO_new_bio_pair(&cbio, BIO_PAIR_SIZE, &sbio, BIO_PAIR_SIZE))
+        return tl_error_set_ssl(err, "BIO_new_bio_pair failed");
+    SSL_set_bio(w->client, cbio, cbio);
+    SSL_set_bio(w->server, sbio, sbio);
+    SSL_set_connect_state(w->client);
+    SSL_set_accept_state(w->server);
+    SSL_set_msg_callback(w->client, client_msg_cb);
+    SSL_set_msg_callback_arg(w->client, w);
+    if (sni[0] != '\0' && (!SSL_set_tlsext_host_name(w->client, sni) || !SSL_set1_host(w->client, sni)))
+        return tl_error_set_ssl(err, "SNI '%s' refused", sni);
+    if (sni[0] == '\0' && !SSL_set1_host(w->client, TL_SERVER_NAME))
+        return tl_error_set_ssl(err, "SSL_set1_host failed");
+    if (o->alpn != NULL) {
+        unsigned char *wire;
+        size_t len;
+        int rc;
+
+        if (alpn_to_wire(o->alpn, &wire, &len) != 0)
+            return tl_error_set(err, "ALPN list '%s': each protocol needs 1 to 255 bytes", o->alpn);
+        rc = SSL_set_alpn_protos(w->client, wire, (unsigned)len);
+        free(wire);
+        if (rc != 0)
+            return tl_error_set_ssl(err, "client ALPN refused");
+    }
+    if (o->client_max_version && !SSL_set_max_proto_version(w->client, o->client_max_version))
+        return tl_error_set_ssl(err, "client max version refused");
+    if (o->server_max_version
+        && (!SSL_set_min_proto_version(w->server, TLS1_2_VERSION)
+            || !SSL_set_max_proto_version(w->server, o->server_max_version)))
+        return tl_error_set_ssl(err, "server max version refused");
+    if (offer_session(w, o, err) != 0)
+        return -1;
+    if (o->before != NULL && o->before(w->client, w->server, o->before_arg) != 0)
+        return tl_error_set(err, "the scenario's set-up hook failed");
+    return 0;
+}
+
+static void finish_side(tl_side_result *side, SSL *s, enum phase ph)
+{
+    side->ok = ph == PH_DONE;
+    side->reused = SSL_session_reused(s);
+    snprintf(side->state, sizeof(side->state), "%s", SSL_state_string_long(s));
+}
+
+int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
+                       tl_handshake_result *res, tl_error *err)
+{
+    static const tl_handshake_opts none;
+    const tl_handshake_opts *o = opts ? opts : &none;
+    enum phase pc, ps;
+    size_t early_bytes = 0;
+    int rc = -1;
+
+    memset(res, 0, sizeof(*res));
+    res->index = w->handshakes++;
+    res->client.alert_sent = res->client.alert_received = -1;
+    res->server.alert_sent = res->server.alert_received = -1;
+    res->ev_begin = w->log.n;
+    w->issuer.handshake = res->index;
+    w->cur = res;
+    ERR_clear_error();
+
+    if (prepare(w, o, err) != 0)
+        goto done;
+    pc = (o->early_data != NULL && o->session != NULL) ? PH_EARLY : PH_HANDSHAKE;
+    ps = w->cfg.max_early_data > 0 ? PH_EARLY : PH_HANDSHAKE;
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        size_t before = io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), pc, ps);
+
+        step(w->client, &pc, &res->client, 1, o, &early_bytes);
+        step(w->server, &ps, &res->server, 0, o, &early_bytes);
+        if ((pc == PH_DONE || pc == PH_FAILED) && (ps == PH_DONE || ps == PH_FAILED))
+            break;
+        if (io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), pc, ps) == before
+            && (pc == PH_FAILED || ps == PH_FAILED))
+            break;   /* one side is dead and the other has nothing left to read */
+    }
+    if (pc == PH_DONE && ps == PH_DONE) {
+        for (int i = 0; i < o->new_tickets; i++)
+            if (SSL_new_session_ticket(w->server) != 1) {
+                tl_error_set_ssl(err, "SSL_new_session_ticket failed");
+                goto done;
+            }
+        res->data_ok = exchange_data(w, res);
+        ERR_clear_error();
+    }
+    finish_side(&res->client, w->client, pc);
+    finish_side(&res->server, w->server, ps);
+    if (pc == PH_DONE) {
+        res->version = SSL_version(w->client);
+        snprintf(res->cipher, sizeof(res->cipher), "%s",
+                 SSL_CIPHER_get_name(SSL_get_current_cipher(w->client)));
+    }
+    switch (SSL_get_early_data_status(w->client)) {
+    case SSL_EARLY_DATA_ACCEPTED: res->early_data = TL_EARLY_ACCEPTED; break;
+    case SSL_EARLY_DATA_REJECTED: res->early_data = TL_EARLY_REJECTED; break;
+    default: res->early_data = TL_EARLY_NOT_SENT; break;
+    }
+    rc = 0;
+done:
+    res->ev_end = w->log.n;
+    w->cur = NULL;
+    /* A clean close keeps the sessions resumable: SSL_free() after an
+     * unfinished shutdown removes the session and marks it not resumable
+     * (ssl_clear_bad_session). A failed handshake keeps that fate. */
+    if (w->client != NULL && res->client.ok)
+        SSL_set_shutdown(w->client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    if (w->server != NULL && res->server.ok)
+        SSL_set_shutdown(w->server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(w->client);
+    SSL_free(w->server);
+    w->client = w->server = NULL;
+    ERR_clear_error();
+    return rc;
+}
+
+void tl_handshake_result_free(tl_handshake_result *res)
+{
+    size_t kept = res->n_tickets < TL_MAX_TICKETS ? res->n_tickets : TL_MAX_TICKETS;
+
+    for (size_t i = 0; i < kept; i++)
+        free(res->tickets[i].ticket);
+    for (size_t i = 0; i < res->n_sessions; i++)
+        SSL_SESSION_free(res->sessions[i]);
+    memset(res, 0, sizeof(*res));
+}
+
+tl_keyring *tl_world_keyring(tl_world *w) { return w->keyring; }
+tl_policy *tl_world_policy(tl_world *w) { return &w->policy; }
+const tl_event_log *tl_world_events(const tl_world *w) { return &w->log; }
+tl_issuer *tl_world_issuer(tl_world *w) { return &w->issuer; }
+SSL_CTX *tl_world_server_ctx(tl_world *w) { return w->server_ctx; }
+SSL_CTX *tl_world_client_ctx(tl_world *w) { return w->client_ctx; }
+const tl_world_config *tl_world_get_config(const tl_world *w) { return &w->cfg; }
+
+const char *tl_alert_name(int alert)
+{
+    static const struct { int code; const char *name; } names[] = {
+        { 0, "close_notify" }, { 10, "unexpected_message" }, { 20, "bad_record_mac" },
+        { 22, "record_overflow" }, { 40, "handshake_failure" }, { 42, "bad_certificate" },
+        { 45, "certificate_expired" }, { 47, "illegal_parameter" }, { 48, "unknown_ca" },
+        { 50, "decode_error" }, { 51, "decrypt_error" }, { 70, "protocol_version" },
+        { 71, "insufficient_security" }, { 80, "internal_error" },
+        { 86, "inappropriate_fallback" }, { 90, "user_canceled" },
+        { 109, "missing_extension" }, { 110, "unsupported_extension" },
+        { 112, "unrecognized_name" }, { 116, "certificate_required" },
+        { 120, "no_application_protocol" },
+    };
+
+    if (alert < 0)
+        return "none";
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].code == alert)
+            return names[i].name;
+    return "unknown_alert";
+}
