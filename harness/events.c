@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "ticketlab/codec.h"
+#include "ticketlab/json.h"
 
 void tl_event_log_init(tl_event_log *log)
 {
@@ -132,4 +133,33 @@ void tl_event_format(const tl_event *e, char *buf, size_t size)
                  app, e->has_appdata ? e->appdata_len : 0, e->ret);
         break;
     }
+}
+
+void tl_event_write_json(FILE *f, const tl_event *e)
+{
+    fprintf(f, "{\"kind\":\"%s\",\"handshake\":%d", tl_event_kind_name(e->kind), e->handshake);
+    switch (e->kind) {
+    case TL_EV_KEY_CB:
+        fprintf(f, ",\"enc\":%s,\"key_name\":", e->enc ? "true" : "false");
+        tl_json_hex(f, e->key_name, 16);
+        fprintf(f, ",\"ret\":%d", e->ret);
+        break;
+    case TL_EV_DECRYPT_CB:
+        fprintf(f, ",\"status\":\"%s\",\"key_name\":", tl_ticket_status_name(e->status));
+        tl_json_hex(f, e->key_name, e->key_name_len > 16 ? 16 : e->key_name_len);
+        fprintf(f, ",\"has_session\":%s,\"ret\":", e->has_session ? "true" : "false");
+        tl_json_string(f, tl_ticket_return_name(e->ret));
+        break;
+    case TL_EV_GENERATE_CB:
+        fprintf(f, ",\"ret\":%d", e->ret);
+        break;
+    }
+    if (e->kind != TL_EV_KEY_CB) {
+        fputs(",\"appdata\":", f);
+        if (e->has_appdata)
+            tl_json_hex(f, e->appdata, e->appdata_len);
+        else
+            fputs("null", f);
+    }
+    fputc('}', f);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ticketlab/error.h"
 
@@ -69,5 +70,11 @@ const char *tl_event_kind_name(tl_event_kind kind);
  * Writes at most size bytes (always NUL-terminated).
  */
 void tl_event_format(const tl_event *e, char *buf, size_t size);
+
+/*
+ * tl_event_write_json - write one event as a JSON object, e.g.
+ * {"kind":"key_cb","handshake":1,"enc":false,"key_name":"0000...","ret":2}.
+ */
+void tl_event_write_json(FILE *f, const tl_event *e);
 
 #endif

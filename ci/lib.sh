@@ -1,0 +1,25 @@
+# ci/lib.sh - shared by the ci/ scripts (sourced, not run).
+
+# ensure_packages PKG... - install the Debian packages that are missing.
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "ci: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The packages every build needs.
+TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev python3-pytest ca-certificates)
+
+# build_ticketlab DIR [cmake args...] - configure and build into DIR.
+build_ticketlab() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DTICKETLAB_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# ci/test.sh - build ticketlab with ASan+UBSan and run every test:
+# the C tests and conformance through ctest, then the CLI tests with pytest.
+# Installs what is missing with apt-get. Works from a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. ci/lib.sh
+ensure_packages "${TL_BUILD_PACKAGES[@]}"
+
+BUILD=${TICKETLAB_BUILD:-$PWD/build}
+build_ticketlab "$BUILD" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+(cd "$BUILD" && ctest --output-on-failure -j2)
+TICKETLAB_BUILD="$BUILD" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/
