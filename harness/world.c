@@ -48,6 +48,8 @@ struct tl_world {
 
 static int world_index = -1;
 
+static void drop_pair(tl_world *w);
+
 void tl_world_config_init(tl_world_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -411,6 +413,7 @@ void tl_world_free(tl_world *w)
 {
     if (w == NULL)
         return;
+    drop_pair(w);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);
     tl_keyring_free(w->keyring);
@@ -566,9 +569,8 @@ static int offer_session(tl_world *w, const tl_handshake_opts *o, tl_error *err)
     return ok == 1 ? 0 : tl_error_set_ssl(err, "the client refuses the edited session");
 }
 
-static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
+static int new_pair(tl_world *w, tl_error *err)
 {
-    const char *sni = o->sni ? o->sni : TL_SERVER_NAME;
     BIO *cbio = NULL, *sbio = NULL;
 
     w->client = SSL_new(w->client_ctx);
@@ -582,6 +584,39 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
         return tl_error_set_ssl(err, "BIO_new_bio_pair failed");
     SSL_set_bio(w->client, cbio, cbio);
     SSL_set_bio(w->server, sbio, sbio);
+    return 0;
+}
+
+/* Drop whatever is still in flight, then SSL_clear() both sides. */
+static int reuse_pair(tl_world *w)
+{
+    unsigned char scratch[4096];
+    BIO *ends[2] = { SSL_get_rbio(w->client), SSL_get_rbio(w->server) };
+
+    for (int i = 0; i < 2; i++)
+        while (BIO_ctrl_pending(ends[i]) > 0)
+            if (BIO_read(ends[i], scratch, sizeof(scratch)) <= 0)
+                break;
+    return SSL_clear(w->client) == 1 && SSL_clear(w->server) == 1 ? 0 : -1;
+}
+
+static void drop_pair(tl_world *w)
+{
+    SSL_free(w->client);
+    SSL_free(w->server);
+    w->client = w->server = NULL;
+}
+
+static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
+{
+    const char *sni = o->sni ? o->sni : TL_SERVER_NAME;
+
+    if (w->client != NULL && w->server != NULL) {
+        if (reuse_pair(w) != 0)
+            return tl_error_set_ssl(err, "SSL_clear failed");
+    } else if (new_pair(w, err) != 0) {
+        return -1;
+    }
     SSL_set_connect_state(w->client);
     SSL_set_accept_state(w->server);
     SSL_set_msg_callback(w->client, client_msg_cb);
@@ -590,6 +625,8 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
         return tl_error_set_ssl(err, "SNI '%s' refused", sni);
     if (sni[0] == '\0' && !SSL_set1_host(w->client, TL_SERVER_NAME))
         return tl_error_set_ssl(err, "SSL_set1_host failed");
+    /* Per-handshake overrides are set every time, back to the world's
+     * values when absent, so that a reused SSL forgets the last ones. */
     if (o->alpn != NULL) {
         unsigned char *wire;
         size_t len;
@@ -601,13 +638,19 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
         free(wire);
         if (rc != 0)
             return tl_error_set_ssl(err, "client ALPN refused");
+    } else if (SSL_set_alpn_protos(w->client, w->alpn_wire, (unsigned)w->alpn_wire_len) != 0) {
+        return tl_error_set_ssl(err, "client ALPN refused");
     }
-    if (o->client_max_version && !SSL_set_max_proto_version(w->client, o->client_max_version))
+    if (!SSL_set_max_proto_version(w->client, o->client_max_version ? o->client_max_version
+                                                                    : w->cfg.tls_version))
         return tl_error_set_ssl(err, "client max version refused");
-    if (o->server_max_version
-        && (!SSL_set_min_proto_version(w->server, TLS1_2_VERSION)
-            || !SSL_set_max_proto_version(w->server, o->server_max_version)))
+    if (!SSL_set_min_proto_version(w->server, o->server_max_version ? TLS1_2_VERSION
+                                                                    : w->cfg.tls_version)
+        || !SSL_set_max_proto_version(w->server, o->server_max_version ? o->server_max_version
+                                                                       : w->cfg.tls_version))
         return tl_error_set_ssl(err, "server max version refused");
+    if (o->session == NULL && SSL_set_session(w->client, NULL) != 1)
+        return tl_error_set_ssl(err, "cannot clear the client's session");
     if (offer_session(w, o, err) != 0)
         return -1;
     if (o->before != NULL && o->before(w->client, w->server, o->before_arg) != 0)
@@ -687,9 +730,8 @@ done:
         SSL_set_shutdown(w->client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     if (w->server != NULL && res->server.ok)
         SSL_set_shutdown(w->server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_free(w->client);
-    SSL_free(w->server);
-    w->client = w->server = NULL;
+    if (!w->cfg.reuse_ssl || rc != 0)
+        drop_pair(w);
     ERR_clear_error();
     return rc;
 }

@@ -49,6 +49,8 @@ typedef struct tl_world_config {
     const char *server_groups;    /* e.g. "P-256" to force a HelloRetryRequest; NULL = default */
     const char *sid_ctx;      /* server session id context; NULL = "ticketlab" */
     const tl_user_callbacks *user;  /* plug-in callbacks to wrap; NULL = ours */
+    int reuse_ssl;            /* keep both SSL objects and SSL_clear() them between
+                                 handshakes instead of SSL_new()/SSL_free() */
 } tl_world_config;
 
 /* One NewSessionTicket the client received, as it was on the wire. */
