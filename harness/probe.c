@@ -167,6 +167,15 @@ static void server_info_cb(const SSL *s, int where, int ret)
         p->cur->alert_sent = ret & 0xff;
 }
 
+/* Full handshakes stop here, after every ticket decision and before the
+ * key share and the signature: -1 suspends the handshake
+ * (SSL_ERROR_WANT_X509_LOOKUP). tls_post_process_client_hello() calls the
+ * certificate callback only when the session was not resumed. */
+static int pause_before_crypto(SSL *s, void *arg)
+{
+    return -1;
+}
+
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
 {
     tl_probe *p;
@@ -191,6 +200,7 @@ tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
     SSL_set_msg_callback(p->server, server_msg_cb);
     SSL_set_msg_callback_arg(p->server, p);
     SSL_set_info_callback(p->server, server_info_cb);
+    SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
     return p;
 fail:
     tl_probe_free(p);
@@ -263,7 +273,8 @@ int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
     iss->key_enc_calls = iss->key_dec_calls = 0;
     rc = SSL_do_handshake(p->server);
     e = SSL_get_error(p->server, rc);
-    res->failed = rc <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+    res->failed = rc <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE
+                  && e != SSL_ERROR_WANT_X509_LOOKUP;
     res->resumed = SSL_session_reused(p->server);
     if (res->failed) {
         unsigned long code = ERR_peek_error();

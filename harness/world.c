@@ -36,6 +36,7 @@ struct tl_world {
     SSL_CTX *server_ctx;
     SSL_CTX *client_ctx;
     tl_keyring *keyring;
+    int owns_keyring;
     tl_policy policy;
     tl_event_log log;
     tl_issuer issuer;
@@ -390,17 +391,22 @@ tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
         goto fail;
     }
     seed_world(w, cfg->seed);
-    w->keyring = tl_keyring_new(cfg->key_lifetime ? cfg->key_lifetime : TL_DEFAULT_LIFETIME);
-    if (w->keyring == NULL) {
-        tl_error_set(err, "out of memory");
-        goto fail;
+    if (cfg->keyring != NULL) {
+        w->keyring = cfg->keyring;
+    } else {
+        w->keyring = tl_keyring_new(cfg->key_lifetime ? cfg->key_lifetime : TL_DEFAULT_LIFETIME);
+        w->owns_keyring = 1;
+        if (w->keyring == NULL) {
+            tl_error_set(err, "out of memory");
+            goto fail;
+        }
+        tl_rng_bytes(key, sizeof(key));
+        if (tl_keyring_add_libtls(w->keyring, 1, key, sizeof(key)) != 0) {
+            tl_error_set(err, "key ring: %s", tl_keyring_error(w->keyring));
+            goto fail;
+        }
+        OPENSSL_cleanse(key, sizeof(key));
     }
-    tl_rng_bytes(key, sizeof(key));
-    if (tl_keyring_add_libtls(w->keyring, 1, key, sizeof(key)) != 0) {
-        tl_error_set(err, "key ring: %s", tl_keyring_error(w->keyring));
-        goto fail;
-    }
-    OPENSSL_cleanse(key, sizeof(key));
     if (make_server_ctx(w, libctx, err) != 0 || make_client_ctx(w, libctx, err) != 0)
         goto fail;
     return w;
@@ -416,7 +422,8 @@ void tl_world_free(tl_world *w)
     drop_pair(w);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);
-    tl_keyring_free(w->keyring);
+    if (w->owns_keyring)
+        tl_keyring_free(w->keyring);
     tl_policy_free(&w->policy);
     tl_event_log_free(&w->log);
     free(w->alpn);
@@ -621,9 +628,12 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
     SSL_set_accept_state(w->server);
     SSL_set_msg_callback(w->client, client_msg_cb);
     SSL_set_msg_callback_arg(w->client, w);
-    if (sni[0] != '\0' && (!SSL_set_tlsext_host_name(w->client, sni) || !SSL_set1_host(w->client, sni)))
+    /* The name sent and the name checked are separate: any SNI may be
+     * offered, and the test certificate is always checked against its own
+     * name. */
+    if (sni[0] != '\0' && !SSL_set_tlsext_host_name(w->client, sni))
         return tl_error_set_ssl(err, "SNI '%s' refused", sni);
-    if (sni[0] == '\0' && !SSL_set1_host(w->client, TL_SERVER_NAME))
+    if (!SSL_set1_host(w->client, TL_SERVER_NAME))
         return tl_error_set_ssl(err, "SSL_set1_host failed");
     /* Per-handshake overrides are set every time, back to the world's
      * values when absent, so that a reused SSL forgets the last ones. */

@@ -41,9 +41,9 @@ def run(ticketlab):
 
 def assert_clean(proc):
     """No crash, no sanitizer report, no traceback in a finished process."""
-    out = (proc.stdout or "") + (proc.stderr or "")
-    if isinstance(out, bytes):
-        out = out.decode(errors="replace")
+    def text(x):
+        return x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
+    out = text(proc.stdout) + text(proc.stderr)
     assert proc.returncode >= 0, f"killed by signal {-proc.returncode}"
     for bad in ("Sanitizer", "runtime error", "Traceback", "Segmentation"):
         assert bad not in out, out

@@ -33,4 +33,10 @@ int tl_cli_fail(const char *cmd, const char *fmt, ...)
 int tl_cli_opt(int argc, char **argv, int *i, const char *name,
                const char **value, const char *cmd);
 
+/*
+ * tl_cli_uint - parse a decimal whole number no larger than max.
+ * Returns 0, or -1 for anything else (sign, spaces, junk, overflow).
+ */
+int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out);
+
 #endif

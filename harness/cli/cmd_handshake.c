@@ -121,20 +121,6 @@ static void print_json(const tl_world *w, const tl_handshake_result *r)
     printf("]}");
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (s[0] < '0' || s[0] > '9')
-        return -1;
-    v = strtoull(s, &end, 10);
-    if (*end != '\0' || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int tl_cmd_handshake(int argc, char **argv)
 {
     tl_world_config cfg;
@@ -167,16 +153,16 @@ int tl_cmd_handshake(int argc, char **argv)
             else
                 return tl_cli_fail("handshake", "--tls takes 1.2 or 1.3, not '%s'", v);
         } else if ((r = tl_cli_opt(argc, argv, &i, "--resume", &v, "handshake")) != 0) {
-            if (r < 0 || parse_uint(v, 1000, &resume) != 0)
+            if (r < 0 || tl_cli_uint(v, 1000, &resume) != 0)
                 return r < 0 ? TL_EXIT_USAGE
                              : tl_cli_fail("handshake", "--resume takes 0 to 1000, not '%s'", v);
         } else if ((r = tl_cli_opt(argc, argv, &i, "--seed", &v, "handshake")) != 0) {
-            if (r < 0 || parse_uint(v, UINT64_MAX, &n) != 0)
+            if (r < 0 || tl_cli_uint(v, UINT64_MAX, &n) != 0)
                 return r < 0 ? TL_EXIT_USAGE
                              : tl_cli_fail("handshake", "--seed takes a whole number, not '%s'", v);
             cfg.seed = n;
         } else if ((r = tl_cli_opt(argc, argv, &i, "--num-tickets", &v, "handshake")) != 0) {
-            if (r < 0 || parse_uint(v, 64, &n) != 0)
+            if (r < 0 || tl_cli_uint(v, 64, &n) != 0)
                 return r < 0 ? TL_EXIT_USAGE
                              : tl_cli_fail("handshake", "--num-tickets takes 0 to 64, not '%s'", v);
             cfg.num_tickets = (int)n;

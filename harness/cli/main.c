@@ -1,6 +1,8 @@
 /* main.c - `ticketlab`: dispatch to a sub-command. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,6 +52,21 @@ int tl_cli_opt(int argc, char **argv, int *i, const char *name,
     }
     *value = argv[++*i];
     return 1;
+}
+
+int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int main(int argc, char **argv)

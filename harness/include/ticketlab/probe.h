@@ -1,37 +1,70 @@
 /*
- * probe.h - a server-only run with an edited ClientHello.
+ * probe.h - server-only runs against an edited ClientHello.
  *
- * Some inputs no OpenSSL client ever sends, such as a TLS 1.3 PSK identity
- * of length zero (the only way the decrypt callback sees SSL_TICKET_EMPTY
- * in TLS 1.3). The probe lets a real client write its ClientHello for a
- * session, edits it, and feeds the edited bytes to a server of the world
- * alone. The binder no longer matches, but tls_parse_ctos_psk() in
- * ssl/statem/extensions_srvr.c decrypts the identity before it checks the
- * binder, so every ticket callback runs as it would for a real peer.
+ * A probe lets a real client of the world write its ClientHello for a
+ * session, keeps that record, and can then feed the server copies of it
+ * with the ticket (TLS 1.2: the session_ticket extension; TLS 1.3: the
+ * first PSK identity) replaced by any bytes, the length fields fixed up.
+ * The server runs alone: its ticket callbacks run exactly as for a real
+ * peer (in TLS 1.3 tls_parse_ctos_psk() decrypts the identity before it
+ * checks the binder), which reaches inputs no OpenSSL client sends, such
+ * as an empty TLS 1.3 identity.
+ *
+ *     tl_probe *p = tl_probe_new(w, full.sessions[0], &err);
+ *     tl_probe_result r;
+ *     tl_probe_run(p, NULL, 0, &r, &err);   // the empty ticket
+ *     tl_probe_free(p);
+ *
+ * (Header reconstructed from probe.c and test_probe.c after it was
+ * overwritten by mistake; the owner of probe.c may refine it.)
  */
 #ifndef TICKETLAB_PROBE_H
 #define TICKETLAB_PROBE_H
 
+#include <stddef.h>
 #include <openssl/ssl.h>
 
 #include "ticketlab/error.h"
 #include "ticketlab/world.h"
 
+/* The largest replacement ticket: the edited ClientHello must stay one record. */
+#define TL_PROBE_MAX_TICKET 8192
+
+typedef struct tl_probe tl_probe;
+
 typedef struct tl_probe_result {
-    int server_ok;        /* 1: the server took the ClientHello and answered it */
-    int alert_sent;       /* the fatal alert the server sent, -1 none */
-    size_t ev_begin, ev_end;  /* the server's events in the world's log */
+    int failed;                 /* the server failed fatally on this ClientHello */
+    int resumed;                /* SSL_session_reused() on the server */
+    int alert_sent;             /* alert the server sent, -1 if none */
+    int nst_sent;               /* NewSessionTickets the server wrote */
+    unsigned long err;          /* first OpenSSL error on failure, 0 if none */
+    char err_reason[128];       /* its reason string */
+    size_t ev_begin, ev_end;    /* this run's events in the world's log */
 } tl_probe_result;
 
 /*
- * tl_probe_empty_psk_identity - write the client's ClientHello offering
- * `sess` (a TLS 1.3 session), replace its PSK identities by one empty
- * identity, and feed it to a fresh server SSL of w. Events are stamped
- * with handshake index `hs`.
- * Returns 0 when the probe ran (see res), -1 with err when it could not
- * (no pre_shared_key extension, OpenSSL refused to build an SSL).
+ * tl_probe_new - capture the client's ClientHello offering `session` (of
+ * the world's TLS version) and make the probe's server. Returns NULL with
+ * err on failure (no ticket in the ClientHello, OpenSSL refused an SSL).
  */
-int tl_probe_empty_psk_identity(tl_world *w, SSL_SESSION *sess, int hs,
-                                tl_probe_result *res, tl_error *err);
+tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err);
+
+/* tl_probe_free - free the probe. NULL is allowed. */
+void tl_probe_free(tl_probe *p);
+
+/*
+ * tl_probe_run - feed the server the captured ClientHello with `len` bytes
+ * of `ticket` (NULL and 0: an empty ticket) in place of the captured ticket,
+ * and fill res. Returns 0 when the run happened (whatever the server did),
+ * -1 with err when it could not (ticket longer than TL_PROBE_MAX_TICKET).
+ */
+int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
+                 tl_probe_result *res, tl_error *err);
+
+/* tl_probe_ticket - the captured ticket bytes (*len set). */
+const unsigned char *tl_probe_ticket(const tl_probe *p, size_t *len);
+
+/* tl_probe_client_hello - the captured ClientHello record (*len set). */
+const unsigned char *tl_probe_client_hello(const tl_probe *p, size_t *len);
 
 #endif

@@ -49,6 +49,8 @@ typedef struct tl_world_config {
     const char *server_groups;    /* e.g. "P-256" to force a HelloRetryRequest; NULL = default */
     const char *sid_ctx;      /* server session id context; NULL = "ticketlab" */
     const tl_user_callbacks *user;  /* plug-in callbacks to wrap; NULL = ours */
+    tl_keyring *keyring;      /* use this ring (borrowed, must outlive the world)
+                                 instead of a fresh one with a libtls key, rev 1 */
     int reuse_ssl;            /* keep both SSL objects and SSL_clear() them between
                                  handshakes instead of SSL_new()/SSL_free() */
 } tl_world_config;
@@ -114,8 +116,8 @@ void tl_world_config_init(tl_world_config *cfg);
 
 /*
  * tl_world_new - build a world: reseed, freeze the clock, make the key ring
- * (one libtls key, revision 1, from the seeded RNG), both SSL_CTXs and the
- * issuer. Returns NULL with err on failure.
+ * (one libtls key, revision 1, from the seeded RNG; or cfg->keyring), both
+ * SSL_CTXs and the issuer. Returns NULL with err on failure.
  */
 tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err);
 

@@ -1,0 +1,66 @@
+/*
+ * fuzz_ticket_session - the plaintext behind the MAC.
+ *
+ * Input: one selector byte (bit 0: TLS 1.2 or 1.3), then the bytes the
+ * server will find after decrypting: normally a DER SSL_SESSION. The
+ * harness seals them with the world's own current key (EVP key callback
+ * world) and a fixed IV, so every input passes the MAC and the fuzzer
+ * reaches d2i_SSL_SESSION and the resumption checks behind it on a stock
+ * OpenSSL with real crypto.
+ *
+ * Oracle: a sealed session that does not parse, or parses with bytes
+ * left over, must be NO_DECRYPT and must not resume.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "fuzz_common.h"
+#include "ticketlab/ticket.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const unsigned char iv[TL_TICKET_IV_LEN] = { 0x1c, 0x0f, 0xfe, 0xe5 };
+    tl_world *w;
+    tl_probe *p;
+    tl_probe_result r;
+    tl_error err = { "" };
+    const tl_key *key;
+    unsigned char *ticket = NULL;
+    size_t ticket_len = 0;
+    const unsigned char *q;
+    SSL_SESSION *parsed;
+    int version, parses;
+
+    if (size < 1 || size - 1 > TL_PROBE_MAX_TICKET - 128)
+        return 0;
+    version = (data[0] & 1) ? TLS1_3_VERSION : TLS1_2_VERSION;
+    p = tl_fuzz_probe(version, TL_KEYS_EVP_CB, &w);
+    key = tl_keyring_current(tl_world_keyring(w));
+    if (key == NULL)
+        tl_fuzz_die("the world's key ring is empty");
+    if (tl_ticket_seal(key, iv, data + 1, size - 1, &ticket, &ticket_len, &err) != 0)
+        tl_fuzz_die("seal failed: %s", err.msg);
+    if (tl_probe_run(p, ticket, ticket_len, &r, &err) != 0)
+        tl_fuzz_die("probe failed: %s", err.msg);
+    free(ticket);
+    tl_fuzz_feedback_probe(w, &r);
+
+    /* Would OpenSSL parse exactly these bytes as one session? */
+    q = data + 1;
+    parsed = d2i_SSL_SESSION(NULL, &q, (long)(size - 1));
+    parses = parsed != NULL && q == data + size;
+    SSL_SESSION_free(parsed);
+    if (!parses && r.resumed)
+        tl_fuzz_die("the server resumed from %zu sealed bytes that are not exactly one "
+                    "DER SSL_SESSION", size - 1);
+    for (size_t i = r.ev_begin; i < r.ev_end; i++) {
+        const tl_event *e = &tl_world_events(w)->ev[i];
+
+        if (e->kind == TL_EV_DECRYPT_CB && !parses && e->status != SSL_TICKET_NO_DECRYPT)
+            tl_fuzz_die("sealed bytes that do not parse gave status %s, not NO_DECRYPT",
+                        tl_ticket_status_name(e->status));
+    }
+    return 0;
+}

@@ -1,0 +1,327 @@
+/*
+ * ticket.c - the standalone ticket codec; see ticket.h.
+ *
+ * The order of checks follows tls_decrypt_ticket() in OpenSSL 3.0
+ * ssl/t1_lib.c: length sanity (must exceed name + IV + MAC), key lookup,
+ * HMAC over name|IV|ciphertext compared with CRYPTO_memcmp, and only then
+ * decryption, d2i_SSL_SESSION and the "no bytes after the session" check.
+ * Every one of our rejections is SSL_TICKET_NO_DECRYPT inside OpenSSL; the
+ * codec says which one it was.
+ */
+#include "ticketlab/ticket.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#define HEADER_LEN (TL_KEY_NAME_LEN + TL_TICKET_IV_LEN)
+#define CBC_BLOCK 16
+
+/* Fetched once: this is the fuzzing hot path, and fetches are slow. */
+static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_CIPHER *aes128_cbc;
+static EVP_CIPHER *aes256_cbc;
+static EVP_MAC *hmac;
+
+static void fetch_algorithms(void)
+{
+    aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+    aes256_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static int algorithms(tl_error *err)
+{
+    if (!CRYPTO_THREAD_run_once(&fetch_once, fetch_algorithms)
+        || aes128_cbc == NULL || aes256_cbc == NULL || hmac == NULL)
+        return tl_error_set_ssl(err, "OpenSSL has no AES-CBC or HMAC");
+    return 0;
+}
+
+static const EVP_CIPHER *key_cipher(const tl_key *key)
+{
+    return key->aes_len == 16 ? aes128_cbc : key->aes_len == 32 ? aes256_cbc : NULL;
+}
+
+static const struct {
+    const char *name;
+    const char *text;
+} verdicts[] = {
+    [TL_TICKET_OK] = { "ok", "the ticket opens: the HMAC matches and the session parses" },
+    [TL_TICKET_TOO_SHORT] = { "too-short",
+        "the ticket is too short: it must be longer than name (16) + IV (16) + "
+        "HMAC (32) and hold whole 16-byte cipher blocks" },
+    [TL_TICKET_UNKNOWN_KEY] = { "unknown-key", "no key in the ring has the ticket's key name" },
+    [TL_TICKET_RETIRED_KEY] = { "retired-key",
+        "the ticket's key is older than the ring's lifetime and no longer decrypts" },
+    [TL_TICKET_BAD_MAC] = { "bad-mac", "the HMAC does not match: wrong key or tampered ticket" },
+    [TL_TICKET_BAD_PADDING] = { "bad-padding",
+        "the HMAC matches but the CBC padding is wrong after decryption" },
+    [TL_TICKET_BAD_SESSION] = { "bad-session", "the decrypted bytes are not a DER SSL_SESSION" },
+    [TL_TICKET_TRAILING_BYTES] = { "trailing-bytes",
+        "a session parsed, but bytes follow it (OpenSSL refuses that)" },
+};
+
+const char *tl_ticket_verdict_name(tl_ticket_verdict v)
+{
+    if ((size_t)v < sizeof(verdicts) / sizeof(verdicts[0]))
+        return verdicts[v].name;
+    return "unknown";
+}
+
+const char *tl_ticket_verdict_text(tl_ticket_verdict v)
+{
+    if ((size_t)v < sizeof(verdicts) / sizeof(verdicts[0]))
+        return verdicts[v].text;
+    return "unknown verdict";
+}
+
+/* HMAC-SHA256 of data under the key's HMAC key, into mac[32]. */
+static int ticket_mac(const tl_key *key, const unsigned char *data, size_t len,
+                      unsigned char mac[TL_TICKET_MAC_LEN], tl_error *err)
+{
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
+    OSSL_PARAM params[2];
+    size_t maclen = 0;
+    int ok;
+
+    if (ctx == NULL)
+        return tl_error_set_ssl(err, "cannot make an HMAC context");
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    ok = EVP_MAC_init(ctx, key->hmac, key->hmac_len, params)
+        && EVP_MAC_update(ctx, data, len)
+        && EVP_MAC_final(ctx, mac, &maclen, TL_TICKET_MAC_LEN)
+        && maclen == TL_TICKET_MAC_LEN;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
+        return tl_error_set_ssl(err, "HMAC-SHA256 failed");
+    return 0;
+}
+
+static void protocol_name(int version, char *out, size_t outlen)
+{
+    const char *s = NULL;
+
+    switch (version) {
+    case TLS1_3_VERSION: s = "TLSv1.3"; break;
+    case TLS1_2_VERSION: s = "TLSv1.2"; break;
+    case TLS1_1_VERSION: s = "TLSv1.1"; break;
+    case TLS1_VERSION: s = "TLSv1"; break;
+    case SSL3_VERSION: s = "SSLv3"; break;
+    default: break;
+    }
+    if (s != NULL)
+        snprintf(out, outlen, "%s", s);
+    else
+        snprintf(out, outlen, "0x%04x", (unsigned)version & 0xffff);
+}
+
+/* Copy the parsed session's fields into info (verdict OK only). */
+static int fill_fields(tl_ticket_info *info, SSL_SESSION *sess, tl_error *err)
+{
+    const SSL_CIPHER *c = SSL_SESSION_get0_cipher(sess);
+    const char *host = SSL_SESSION_get0_hostname(sess);
+    const unsigned char *alpn = NULL;
+    size_t alpn_len = 0;
+    void *appdata = NULL;
+    size_t appdata_len = 0;
+
+    info->protocol_version = SSL_SESSION_get_protocol_version(sess);
+    protocol_name(info->protocol_version, info->protocol, sizeof(info->protocol));
+    if (c != NULL) {
+        info->cipher_id = (uint16_t)SSL_CIPHER_get_protocol_id(c);
+        snprintf(info->cipher, sizeof(info->cipher), "%s", SSL_CIPHER_get_name(c));
+    } else {
+        /* d2i_SSL_SESSION knows no such suite: show its number only */
+        snprintf(info->cipher, sizeof(info->cipher), "unknown");
+    }
+    info->time = (int64_t)SSL_SESSION_get_time(sess);
+    info->timeout = (int64_t)SSL_SESSION_get_timeout(sess);
+    if (host != NULL) {
+        /* A crafted ticket may carry a name longer than DNS allows; say so. */
+        if ((size_t)snprintf(info->sni, sizeof(info->sni), "%s", host) >= sizeof(info->sni))
+            memcpy(info->sni + sizeof(info->sni) - 4, "...", 4);
+    }
+    SSL_SESSION_get0_alpn_selected(sess, &alpn, &alpn_len);
+    if (alpn != NULL) {
+        /* ALPN protocols are at most 255 bytes; longer only in crafted DER */
+        info->alpn_len = alpn_len < sizeof(info->alpn) ? alpn_len : sizeof(info->alpn);
+        memcpy(info->alpn, alpn, info->alpn_len);
+    }
+    if (SSL_SESSION_get0_ticket_appdata(sess, &appdata, &appdata_len)
+        && appdata != NULL && appdata_len > 0) {
+        info->appdata = malloc(appdata_len);
+        if (info->appdata == NULL)
+            return tl_error_set(err, "out of memory");
+        memcpy(info->appdata, appdata, appdata_len);
+        info->appdata_len = appdata_len;
+    }
+    info->max_early_data = SSL_SESSION_get_max_early_data(sess);
+    info->lifetime_hint = SSL_SESSION_get_ticket_lifetime_hint(sess);
+    return 0;
+}
+
+int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
+                   size_t len, tl_ticket_info *info, tl_error *err)
+{
+    const tl_key *key;
+    const unsigned char *p;
+    unsigned char mac[TL_TICKET_MAC_LEN];
+    unsigned char *plain = NULL;
+    EVP_CIPHER_CTX *cctx = NULL;
+    size_t ctlen;
+    int retired = 0, outl = 0, finl = 0, rc = -1;
+    SSL_SESSION *sess;
+
+    memset(info, 0, sizeof(*info));
+    if (len >= TL_KEY_NAME_LEN)
+        memcpy(info->key_name, ticket, TL_KEY_NAME_LEN);
+    /* OpenSSL: the ticket must exceed keyname + IV + HMAC */
+    if (len <= HEADER_LEN + TL_TICKET_MAC_LEN) {
+        info->verdict = TL_TICKET_TOO_SHORT;
+        return 0;
+    }
+    ctlen = len - HEADER_LEN - TL_TICKET_MAC_LEN;
+    /* CBC needs whole blocks; OpenSSL finds this at DecryptFinal, after the MAC */
+    if (ctlen % CBC_BLOCK != 0 || ctlen > INT_MAX) {
+        info->verdict = TL_TICKET_TOO_SHORT;
+        return 0;
+    }
+    if (algorithms(err) != 0)
+        return -1;
+    key = tl_keyring_find_any(kr, ticket, &retired);
+    if (key == NULL) {
+        info->verdict = TL_TICKET_UNKNOWN_KEY;
+        return 0;
+    }
+    if (retired) {
+        info->verdict = TL_TICKET_RETIRED_KEY;
+        return 0;
+    }
+    info->key_is_newest = key == tl_keyring_slot(kr, 0);
+    if (key_cipher(key) == NULL)
+        return tl_error_set(err, "key has an AES key of %zu bytes", key->aes_len);
+
+    /* The MAC first, in constant time; nothing is decrypted before it passes. */
+    if (ticket_mac(key, ticket, len - TL_TICKET_MAC_LEN, mac, err) != 0)
+        return -1;
+    if (CRYPTO_memcmp(mac, ticket + len - TL_TICKET_MAC_LEN, TL_TICKET_MAC_LEN) != 0) {
+        info->verdict = TL_TICKET_BAD_MAC;
+        return 0;
+    }
+
+    plain = malloc(ctlen);
+    cctx = EVP_CIPHER_CTX_new();
+    if (plain == NULL || cctx == NULL) {
+        tl_error_set(err, "out of memory");
+        goto out;
+    }
+    if (!EVP_DecryptInit_ex2(cctx, key_cipher(key), key->aes,
+                             ticket + TL_KEY_NAME_LEN, NULL)
+        || !EVP_DecryptUpdate(cctx, plain, &outl, ticket + HEADER_LEN, (int)ctlen)) {
+        tl_error_set_ssl(err, "AES-CBC decryption could not start");
+        goto out;
+    }
+    if (!EVP_DecryptFinal_ex(cctx, plain + outl, &finl)) {
+        ERR_clear_error();
+        info->verdict = TL_TICKET_BAD_PADDING;
+        rc = 0;
+        goto out;
+    }
+    info->plaintext_len = (size_t)outl + (size_t)finl;
+
+    p = plain;
+    sess = d2i_SSL_SESSION(NULL, &p, (long)info->plaintext_len);
+    if (sess == NULL) {
+        ERR_clear_error();
+        info->verdict = TL_TICKET_BAD_SESSION;
+        rc = 0;
+        goto out;
+    }
+    if ((size_t)(p - plain) != info->plaintext_len) {
+        SSL_SESSION_free(sess);
+        info->verdict = TL_TICKET_TRAILING_BYTES;
+        rc = 0;
+        goto out;
+    }
+    info->session = sess;
+    info->verdict = TL_TICKET_OK;
+    rc = fill_fields(info, sess, err);
+out:
+    EVP_CIPHER_CTX_free(cctx);
+    if (plain != NULL)
+        OPENSSL_clear_free(plain, ctlen);
+    return rc;
+}
+
+void tl_ticket_info_clear(tl_ticket_info *info)
+{
+    if (info == NULL)
+        return;
+    free(info->appdata);
+    SSL_SESSION_free(info->session);
+    memset(info, 0, sizeof(*info));
+}
+
+int tl_ticket_seal(const tl_key *key, const unsigned char iv[TL_TICKET_IV_LEN],
+                   const unsigned char *plain, size_t plain_len,
+                   unsigned char **out, size_t *outlen, tl_error *err)
+{
+    EVP_CIPHER_CTX *cctx = NULL;
+    unsigned char *buf = NULL;
+    size_t ctmax, total;
+    int outl = 0, finl = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    if (algorithms(err) != 0)
+        return -1;
+    if (key_cipher(key) == NULL)
+        return tl_error_set(err, "key has an AES key of %zu bytes; 16 or 32 needed",
+                            key->aes_len);
+    if (key->hmac_len != 16 && key->hmac_len != 32)
+        return tl_error_set(err, "key has an HMAC key of %zu bytes; 16 or 32 needed",
+                            key->hmac_len);
+    /* PKCS#7 always pads: one to 16 bytes more than the input */
+    if (plain_len > (size_t)INT_MAX - 2 * CBC_BLOCK)
+        return tl_error_set(err, "a ticket of %zu bytes is too large to seal", plain_len);
+    ctmax = (plain_len / CBC_BLOCK + 1) * CBC_BLOCK;
+    total = HEADER_LEN + ctmax + TL_TICKET_MAC_LEN;
+    buf = malloc(total);
+    cctx = EVP_CIPHER_CTX_new();
+    if (buf == NULL || cctx == NULL) {
+        tl_error_set(err, "out of memory");
+        goto fail;
+    }
+    memcpy(buf, key->name, TL_KEY_NAME_LEN);
+    memcpy(buf + TL_KEY_NAME_LEN, iv, TL_TICKET_IV_LEN);
+    if (!EVP_EncryptInit_ex2(cctx, key_cipher(key), key->aes, iv, NULL)
+        || !EVP_EncryptUpdate(cctx, buf + HEADER_LEN, &outl, plain, (int)plain_len)
+        || !EVP_EncryptFinal_ex(cctx, buf + HEADER_LEN + outl, &finl)) {
+        tl_error_set_ssl(err, "AES-CBC encryption failed");
+        goto fail;
+    }
+    if ((size_t)outl + (size_t)finl != ctmax) {
+        tl_error_set(err, "AES-CBC gave %d bytes, expected %zu", outl + finl, ctmax);
+        goto fail;
+    }
+    if (ticket_mac(key, buf, HEADER_LEN + ctmax, buf + HEADER_LEN + ctmax, err) != 0)
+        goto fail;
+    EVP_CIPHER_CTX_free(cctx);
+    *out = buf;
+    *outlen = total;
+    return 0;
+fail:
+    EVP_CIPHER_CTX_free(cctx);
+    free(buf);
+    return -1;
+}
