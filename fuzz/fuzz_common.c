@@ -94,12 +94,9 @@ static int slot(int version)
 static void reset_world(tl_world *w)
 {
     tl_error err = { "" };
-    tl_policy *p = tl_world_policy(w);
 
-    if (tl_world_reset(w, TL_FUZZ_SEED, &err) != 0)
+    if (tl_seeds_world_reset(w, &err) != 0)
         tl_fuzz_die("world reset failed: %s", err.msg);
-    tl_policy_free(p);
-    tl_policy_init(p);
 }
 
 tl_world *tl_fuzz_world(int version, tl_key_source src)
@@ -107,15 +104,9 @@ tl_world *tl_fuzz_world(int version, tl_key_source src)
     tl_world **w = &worlds[slot(version)][src % N_SOURCES];
 
     if (*w == NULL) {
-        tl_world_config cfg;
         tl_error err = { "" };
 
-        tl_world_config_init(&cfg);
-        cfg.tls_version = version;
-        cfg.key_source = src;
-        cfg.seed = TL_FUZZ_SEED;
-        cfg.num_tickets = 1;
-        *w = tl_world_new(&cfg, &err);
+        *w = tl_seeds_world_new(version, src, &err);
         if (*w == NULL)
             tl_fuzz_die("cannot build the %s world: %s", tl_key_source_name(src), err.msg);
     }

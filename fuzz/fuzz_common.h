@@ -21,9 +21,8 @@
 #include <stdint.h>
 
 #include "ticketlab/probe.h"
+#include "ticketlab/seeds.h"
 #include "ticketlab/world.h"
-
-#define TL_FUZZ_SEED 0x7469636bULL   /* "tick" */
 
 /* Feedback channels: one family of edges each. */
 enum tl_fuzz_channel {

@@ -16,6 +16,7 @@ static const struct {
     { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS" },
     { "handshake", tl_cmd_handshake, "run the in-process world and print its event log" },
     { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
+    { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,280 @@
+/*
+ * seeds.c - the fuzz targets' worlds and seed inputs; see seeds.h.
+ *
+ * Seeds are made the way the targets see the world: a "genuine" ticket is
+ * the very ticket the target's probe captures, so a target's oracle (only
+ * the genuine ticket may resume) holds for the seeds too.
+ */
+#include "ticketlab/seeds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "ticketlab/keyfile.h"
+#include "ticketlab/rng.h"
+#include "ticketlab/ticket.h"
+
+tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
+{
+    tl_world_config cfg;
+    tl_world *w;
+
+    tl_world_config_init(&cfg);
+    cfg.tls_version = version;
+    cfg.key_source = src;
+    cfg.seed = TL_FUZZ_SEED;
+    cfg.num_tickets = 1;
+    w = tl_world_new(&cfg, err);
+    if (w != NULL && tl_seeds_world_reset(w, err) != 0) {
+        tl_world_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int tl_seeds_world_reset(tl_world *w, tl_error *err)
+{
+    tl_policy *p = tl_world_policy(w);
+
+    if (tl_world_reset(w, TL_FUZZ_SEED, err) != 0)
+        return -1;
+    tl_policy_free(p);
+    tl_policy_init(p);
+    return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+typedef struct {
+    tl_seed_sink sink;
+    void *arg;
+    long count;
+    int failed;
+} emitter;
+
+static void emit(emitter *em, const char *target, const char *name,
+                 const unsigned char *data, size_t len)
+{
+    if (em->failed)
+        return;
+    if (em->sink(target, name, data, len, em->arg) != 0)
+        em->failed = 1;
+    else
+        em->count++;
+}
+
+/* Emit selector byte + ticket under target/name. */
+static void emit_with_prefix(emitter *em, const char *target, const char *name,
+                             const unsigned char *prefix, size_t plen,
+                             const unsigned char *data, size_t len)
+{
+    unsigned char *buf = malloc(plen + len + 1);
+
+    if (buf == NULL) {
+        em->failed = 1;
+        return;
+    }
+    memcpy(buf, prefix, plen);
+    if (len)
+        memcpy(buf + plen, data, len);
+    emit(em, target, name, buf, plen + len);
+    free(buf);
+}
+
+/* The genuine ticket of the fuzz world (version, src), malloc'd. */
+static unsigned char *genuine_ticket(tl_world *w, size_t *len, SSL_SESSION **sess_out,
+                                     tl_error *err)
+{
+    tl_handshake_result r;
+    const unsigned char *t;
+    unsigned char *copy = NULL;
+
+    if (tl_world_handshake(w, NULL, &r, err) != 0 || r.n_sessions == 0) {
+        tl_handshake_result_free(&r);
+        tl_error_set(err, "the fuzz world minted no ticket");
+        return NULL;
+    }
+    SSL_SESSION_get0_ticket(r.sessions[0], &t, len);
+    copy = malloc(*len ? *len : 1);
+    if (copy != NULL)
+        memcpy(copy, t, *len);
+    if (sess_out != NULL) {
+        SSL_SESSION_up_ref(r.sessions[0]);
+        *sess_out = r.sessions[0];
+    }
+    tl_handshake_result_free(&r);
+    return copy;
+}
+
+/* The NO_DECRYPT causes and edge sizes, applied to a genuine ticket. */
+static void emit_ticket_variants(emitter *em, const char *target, const char *prefix_name,
+                                 const unsigned char *sel, size_t sel_len,
+                                 const unsigned char *t, size_t len)
+{
+    static const struct { const char *name; long pos; } flips[] = {
+        { "flip-name", 0 }, { "flip-iv", 16 }, { "flip-body", 40 }, { "flip-mac", -1 },
+    };
+    unsigned char *buf = malloc(len + 2);
+    char name[128];
+
+    if (buf == NULL) {
+        em->failed = 1;
+        return;
+    }
+    snprintf(name, sizeof(name), "%s-genuine", prefix_name);
+    emit_with_prefix(em, target, name, sel, sel_len, t, len);
+    for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+        size_t pos = flips[i].pos < 0 ? len - 1 : (size_t)flips[i].pos;
+
+        memcpy(buf, t, len);
+        if (pos < len)
+            buf[pos] ^= 0x01;
+        snprintf(name, sizeof(name), "%s-%s", prefix_name, flips[i].name);
+        emit_with_prefix(em, target, name, sel, sel_len, buf, len);
+    }
+    snprintf(name, sizeof(name), "%s-truncated-64", prefix_name);
+    emit_with_prefix(em, target, name, sel, sel_len, t, len < 64 ? len : 64);
+    snprintf(name, sizeof(name), "%s-short-31", prefix_name);
+    emit_with_prefix(em, target, name, sel, sel_len, t, len < 31 ? len : 31);
+    memcpy(buf, t, len);
+    buf[len] = 0xAA;
+    buf[len + 1] = 0x55;
+    snprintf(name, sizeof(name), "%s-trailing-2", prefix_name);
+    emit_with_prefix(em, target, name, sel, sel_len, buf, len + 2);
+    snprintf(name, sizeof(name), "%s-empty", prefix_name);
+    emit_with_prefix(em, target, name, sel, sel_len, NULL, 0);
+    free(buf);
+}
+
+/* ---- per target ------------------------------------------------------- */
+
+static const tl_key_source blob_sources[4] = { TL_KEYS_BUILTIN, TL_KEYS_EVP_CB,
+                                               TL_KEYS_LEGACY_CB, TL_KEYS_SET_KEYS };
+
+static int seeds_ticket_blob_and_session(emitter *em, tl_error *err)
+{
+    for (int v = 0; v < 2; v++) {
+        int version = v ? TLS1_3_VERSION : TLS1_2_VERSION;
+
+        for (int s = 0; s < 4; s++) {
+            tl_world *w = tl_seeds_world_new(version, blob_sources[s], err);
+            unsigned char sel = (unsigned char)(v | s << 1), *t;
+            size_t len;
+            SSL_SESSION *sess = NULL;
+            char prefix[64];
+
+            if (w == NULL)
+                return -1;
+            t = genuine_ticket(w, &len, &sess, err);
+            if (t == NULL) {
+                tl_world_free(w);
+                return -1;
+            }
+            snprintf(prefix, sizeof(prefix), "tls1%d-%s", v ? 3 : 2,
+                     tl_key_source_name(blob_sources[s]));
+            emit_ticket_variants(em, "fuzz_ticket_blob", prefix, &sel, 1, t, len);
+
+            /* fuzz_ticket_session: the plaintext behind the genuine ticket. */
+            if (blob_sources[s] == TL_KEYS_EVP_CB) {
+                tl_ticket_info info;
+                unsigned char *der = NULL;
+                int der_len;
+
+                memset(&info, 0, sizeof(info));
+                if (tl_ticket_open(tl_world_keyring(w), t, len, &info, err) != 0
+                    || info.verdict != TL_TICKET_OK
+                    || (der_len = i2d_SSL_SESSION(info.session, &der)) <= 0) {
+                    tl_ticket_info_clear(&info);
+                    free(t);
+                    SSL_SESSION_free(sess);
+                    tl_world_free(w);
+                    return tl_error_set(err, "the genuine TLS 1.%d ticket does not open", v ? 3 : 2);
+                }
+                unsigned char *buf = malloc((size_t)der_len + 3);
+                if (buf != NULL) {
+                    memcpy(buf, der, (size_t)der_len);
+                    buf[der_len] = 0;
+                    buf[der_len + 1] = 0;
+                    snprintf(prefix, sizeof(prefix), "tls1%d-session", v ? 3 : 2);
+                    emit_with_prefix(em, "fuzz_ticket_session", prefix, &sel, 1, buf, (size_t)der_len);
+                    snprintf(prefix, sizeof(prefix), "tls1%d-session-trailing", v ? 3 : 2);
+                    emit_with_prefix(em, "fuzz_ticket_session", prefix, &sel, 1, buf, (size_t)der_len + 2);
+                    snprintf(prefix, sizeof(prefix), "tls1%d-session-truncated", v ? 3 : 2);
+                    emit_with_prefix(em, "fuzz_ticket_session", prefix, &sel, 1, buf, (size_t)der_len / 2);
+                    free(buf);
+                } else {
+                    em->failed = 1;
+                }
+                OPENSSL_free(der);
+                tl_ticket_info_clear(&info);
+            }
+            free(t);
+            SSL_SESSION_free(sess);
+            tl_world_free(w);
+        }
+    }
+    return 0;
+}
+
+static int seeds_ticket_open(emitter *em, tl_error *err)
+{
+    static const struct { tl_keyfmt fmt; size_t size; const char *name; } files[] = {
+        { TL_KEYFMT_LIBTLS, 0, "libtls" },   { TL_KEYFMT_NGINX, 48, "nginx-48" },
+        { TL_KEYFMT_NGINX, 80, "nginx-80" }, { TL_KEYFMT_ENVOY, 80, "envoy-80" },
+        { TL_KEYFMT_HAPROXY, 48, "haproxy-48" }, { TL_KEYFMT_HAPROXY, 80, "haproxy-80" },
+    };
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        unsigned char *file = NULL, *t = NULL, *prefix;
+        size_t flen = 0, tlen = 0;
+        tl_keyring *kr = tl_keyring_new(0);
+        tl_world_config cfg;
+        tl_world *w = NULL;
+        char name[64];
+        int rc = -1;
+
+        tl_rng_seed(TL_FUZZ_SEED + i);
+        if (kr == NULL || tl_keyfile_generate(files[i].fmt, files[i].size, 1, &file, &flen, err) != 0
+            || tl_keyfile_decode(kr, file, flen, files[i].fmt, files[i].name, err) != 0)
+            goto next;
+        tl_world_config_init(&cfg);
+        cfg.keyring = kr;
+        cfg.seed = TL_FUZZ_SEED;
+        cfg.num_tickets = 1;
+        if ((w = tl_world_new(&cfg, err)) == NULL || (t = genuine_ticket(w, &tlen, NULL, err)) == NULL)
+            goto next;
+        prefix = malloc(3 + flen);
+        if (prefix == NULL)
+            goto next;
+        prefix[0] = (unsigned char)files[i].fmt;
+        prefix[1] = (unsigned char)(flen >> 8);
+        prefix[2] = (unsigned char)flen;
+        memcpy(prefix + 3, file, flen);
+        snprintf(name, sizeof(name), "%s", files[i].name);
+        emit_ticket_variants(em, "fuzz_ticket_open", name, prefix, 3 + flen, t, tlen);
+        free(prefix);
+        rc = 0;
+next:
+        free(file);
+        free(t);
+        tl_world_free(w);
+        tl_keyring_free(kr);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
+{
+    emitter em = { sink, arg, 0, 0 };
+
+    if (seeds_ticket_blob_and_session(&em, err) != 0 || seeds_ticket_open(&em, err) != 0)
+        return -1;
+    if (em.failed)
+        return tl_error_set(err, "could not store a seed (see the message above)");
+    return em.count;
+}
