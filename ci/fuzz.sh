@@ -85,10 +85,10 @@ keep_finding() {
   # Confirm with the plain replay driver when there is one, else the target.
   local replay="$REPLAY_BUILD/bin/fuzz_replay_$t"
   [ -x "$replay" ] || replay=$bin
-  if timeout 60 "$replay" "$min" >"$log" 2>&1; then
+  if (timeout 60 "$replay" "$min") >"$log" 2>&1; then
     # The minimized input no longer fails: keep the original instead.
     cp "$input" "$min"
-    timeout 60 "$replay" "$min" >"$log" 2>&1 && { echo "  $t: $(basename "$input") does not reproduce; kept in $dir" >&2; return 1; }
+    (timeout 60 "$replay" "$min") >"$log" 2>&1 && { echo "  $t: $(basename "$input") does not reproduce; kept in $dir" >&2; return 1; }
   fi
   hash=$(sha1sum "$min" | cut -c1-12)
   dest="$REPO/corpus/regressions/$t"
