@@ -13,7 +13,9 @@
 
 #include <openssl/ssl.h>
 
+#include "ticketlab/cache.h"
 #include "ticketlab/keyfile.h"
+#include "ticketlab/sessfile.h"
 #include "ticketlab/rng.h"
 #include "ticketlab/ticket.h"
 
@@ -268,11 +270,108 @@ next:
     return 0;
 }
 
+/* fuzz_cache_import: sdata blobs and session files of real sessions. */
+typedef struct {
+    emitter *em;
+    int n;
+} sdata_sink;
+
+static int emit_sdata(void *userp, const char *session_key, const unsigned char *shash,
+                      size_t shash_len, const unsigned char *sdata, size_t sdata_len,
+                      int64_t valid_until, int ietf_tls_id, const char *alpn,
+                      size_t earlydata_max)
+{
+    sdata_sink *ss = userp;
+    static const unsigned char sel = 0;
+    unsigned char *buf = malloc(sdata_len + 8);
+    char name[64];
+
+    if (buf == NULL)
+        return -1;
+    snprintf(name, sizeof(name), "sdata-%04x-%d", ietf_tls_id, ss->n);
+    emit_with_prefix(ss->em, "fuzz_cache_import", name, &sel, 1, sdata, sdata_len);
+    /* curl issue 22323: a repeated tag. The IETF id field (0x02) is 3 bytes. */
+    memcpy(buf, sdata, sdata_len);
+    buf[sdata_len] = 0x02;
+    buf[sdata_len + 1] = (unsigned char)(ietf_tls_id >> 8);
+    buf[sdata_len + 2] = (unsigned char)ietf_tls_id;
+    snprintf(name, sizeof(name), "sdata-%04x-%d-duplicate-tag", ietf_tls_id, ss->n);
+    emit_with_prefix(ss->em, "fuzz_cache_import", name, &sel, 1, buf, sdata_len + 3);
+    snprintf(name, sizeof(name), "sdata-%04x-%d-truncated", ietf_tls_id, ss->n);
+    emit_with_prefix(ss->em, "fuzz_cache_import", name, &sel, 1, sdata, sdata_len / 2);
+    buf[0] = 0x02;
+    snprintf(name, sizeof(name), "sdata-%04x-%d-bad-version", ietf_tls_id, ss->n);
+    emit_with_prefix(ss->em, "fuzz_cache_import", name, &sel, 1, buf, sdata_len);
+    free(buf);
+    ss->n++;
+    (void)session_key; (void)shash; (void)shash_len; (void)valid_until; (void)alpn;
+    (void)earlydata_max;
+    return 0;
+}
+
+static int seeds_cache_import(emitter *em, tl_error *err)
+{
+    tl_cache *c = tl_cache_new(0, err);
+    sdata_sink ss = { em, 0 };
+    char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (c == NULL)
+        return -1;
+    for (int v = 0; v < 2; v++) {
+        tl_world_config cfg;
+        tl_world *w;
+        tl_handshake_result r;
+
+        tl_world_config_init(&cfg);
+        cfg.tls_version = v ? TLS1_3_VERSION : TLS1_2_VERSION;
+        cfg.seed = TL_FUZZ_SEED;
+        cfg.alpn = v ? "h2" : NULL;
+        cfg.max_early_data = v ? 16384 : 0;
+        if ((w = tl_world_new(&cfg, err)) == NULL)
+            goto done;
+        if (tl_cache_handshake(c, w, NULL, &r, err) != 0) {
+            tl_world_free(w);
+            goto done;
+        }
+        tl_handshake_result_free(&r);
+        tl_world_free(w);
+    }
+    tl_rng_seed(TL_FUZZ_SEED);
+    if (tl_cache_export(c, emit_sdata, &ss, NULL, err) != 0)
+        goto done;
+    tl_rng_seed(TL_FUZZ_SEED);
+    if (tl_sessfile_format(c, &text, &len, NULL, err) != 0)
+        goto done;
+    {
+        static const unsigned char sel = 1;
+        static const char bad[] = "# a bad line follows\nnot-base64:!!!\nAAAA\n";
+        char *mixed = malloc(len + sizeof(bad));
+
+        emit_with_prefix(em, "fuzz_cache_import", "sessfile", &sel, 1,
+                         (const unsigned char *)text, len);
+        if (mixed != NULL) {
+            memcpy(mixed, text, len);
+            memcpy(mixed + len, bad, sizeof(bad) - 1);
+            emit_with_prefix(em, "fuzz_cache_import", "sessfile-bad-lines", &sel, 1,
+                             (const unsigned char *)mixed, len + sizeof(bad) - 1);
+            free(mixed);
+        }
+    }
+    rc = 0;
+done:
+    free(text);
+    tl_cache_free(c);
+    return rc;
+}
+
 long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
 {
     emitter em = { sink, arg, 0, 0 };
 
-    if (seeds_ticket_blob_and_session(&em, err) != 0 || seeds_ticket_open(&em, err) != 0)
+    if (seeds_ticket_blob_and_session(&em, err) != 0 || seeds_ticket_open(&em, err) != 0
+        || seeds_cache_import(&em, err) != 0)
         return -1;
     if (em.failed)
         return tl_error_set(err, "could not store a seed (see the message above)");
