@@ -13,6 +13,34 @@ n=${1:-500}
 echo "== handshakes in the world ($n each; SSL_new/SSL_free against SSL_clear reuse)"
 "$BUILD/bin/bench_world" "$n"
 
+echo
+echo "== fuzz_ticket_blob beside its limit and a naive harness (same input)"
+"$BUILD/bin/bench_blob_limit" 3
+
+# The same targets without and with ASan+UBSan, side by side.
+SAN=${TICKETLAB_SAN_BUILD:-$PWD/build-release-asan}
+build_ticketlab "$SAN" -DCMAKE_BUILD_TYPE=Release -DTICKETLAB_SANITIZE=ON >/dev/null
+echo
+echo "== fuzz targets over their corpus, 5 s each (no fuzzing engine)"
+printf '%-22s %14s %14s %8s %16s\n' target "plain execs/s" "asan execs/s" ratio "RSS KiB early/end"
+for src in fuzz/fuzz_*.c; do
+  t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
+  plain=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t")
+  asan=$(ASAN_OPTIONS=detect_leaks=0 "$SAN/bin/bench_$t" --seconds 5 "corpus/$t")
+  pe=$(echo "$plain" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  ae=$(echo "$asan" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  rss=$(echo "$plain" | grep -oE 'RSS [0-9-]+ KiB early, [0-9-]+' | grep -oE '[0-9-]+' | paste -sd/)
+  printf '%-22s %14s %14s %8s %16s\n' "$t" "$pe" "$ae" "$(awk -v a="$ae" -v p="$pe" 'BEGIN{printf "%.2f", a/p}')" "$rss"
+done
+if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
+  echo
+  echo "== RSS over 1,000,000 executions of each target (TICKETLAB_BENCH_LONG=1)"
+  for src in fuzz/fuzz_*.c; do
+    t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
+    "$BUILD/bin/bench_$t" --execs 1000000 "corpus/$t"
+  done
+fi
+
 if "$BUILD/bin/ticketlab" --help | grep -q '^  conformance'; then
   echo "== conformance suite"
   start=$(date +%s.%N)
