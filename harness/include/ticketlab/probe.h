@@ -22,6 +22,7 @@
 #define TICKETLAB_PROBE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <openssl/ssl.h>
 
 #include "ticketlab/error.h"
@@ -40,6 +41,8 @@ typedef struct tl_probe_result {
     unsigned long err;          /* first OpenSSL error on failure, 0 if none */
     char err_reason[128];       /* its reason string */
     size_t ev_begin, ev_end;    /* this run's events in the world's log */
+    size_t flight_len;          /* bytes the server wrote in reply */
+    uint64_t flight_hash;       /* FNV-1a of those bytes: equal runs, equal hashes */
 } tl_probe_result;
 
 /*
