@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
-ensure_packages "${TL_BUILD_PACKAGES[@]}"
+ensure_packages "${TL_BUILD_PACKAGES[@]}" "${TL_TEST_PACKAGES[@]}"
 
 BUILD=${TICKETLAB_BUILD:-$PWD/build}
 build_ticketlab "$BUILD" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang
