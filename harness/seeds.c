@@ -17,6 +17,7 @@
 #include "ticketlab/keyfile.h"
 #include "ticketlab/sessfile.h"
 #include "ticketlab/rng.h"
+#include "ticketlab/scenario_bytes.h"
 #include "ticketlab/ticket.h"
 
 tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
@@ -366,6 +367,77 @@ done:
     return rc;
 }
 
+/* fuzz_decrypt_status: the matrix, as scenario bytes. */
+static void emit_scenario(emitter *em, const tl_scenario *sc)
+{
+    unsigned char bytes[TL_SCENARIO_BYTES_MAX];
+    char name[TL_SCENARIO_LINE_MAX];
+    size_t n = tl_scenario_to_bytes(sc, bytes);
+
+    if (n == 0)
+        return;
+    tl_scenario_format(sc, name, sizeof(name));
+    for (char *c = name; *c; c++)
+        if (*c == ' ' || *c == '=' || *c == ',')
+            *c = *c == '=' ? '-' : '_';
+    emit(em, "fuzz_decrypt_status", name, bytes, n);
+}
+
+static void seeds_decrypt_status(emitter *em)
+{
+    static const int drets[] = { TL_NATURAL, 0, 1, 2, 3, 4, 7 };
+    static const tl_key_source keys[] = { TL_KEYS_EVP_CB, TL_KEYS_LEGACY_CB,
+                                          TL_KEYS_BUILTIN, TL_KEYS_SET_KEYS };
+    tl_scenario sc;
+
+    for (int v = 0; v < 2; v++) {
+        int tls = v ? TLS1_3_VERSION : TLS1_2_VERSION;
+
+        /* every status the decrypt callback can see x every return */
+        for (int p = 0; p < TL_PRESENT_COUNT; p++)
+            for (size_t d = 0; d < sizeof(drets) / sizeof(drets[0]); d++) {
+                tl_scenario_init(&sc);
+                sc.tls = tls;
+                sc.present = (tl_present)p;
+                sc.dret = drets[d];
+                emit_scenario(em, &sc);
+            }
+        /* every key source, with and without a ticket */
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            for (int p = TL_PRESENT_NONE; p <= TL_PRESENT_OLDER; p++) {
+                tl_scenario_init(&sc);
+                sc.tls = tls;
+                sc.keys = keys[k];
+                sc.present = (tl_present)p;
+                emit_scenario(em, &sc);
+            }
+        /* key callback returns, decrypting and encrypting */
+        for (int r = -1; r <= 2; r++) {
+            tl_scenario_init(&sc);
+            sc.tls = tls;
+            sc.present = TL_PRESENT_NEWEST;
+            sc.kdec[0] = r;
+            sc.n_kdec = 1;
+            emit_scenario(em, &sc);
+            tl_scenario_init(&sc);
+            sc.tls = tls;
+            sc.kenc[0] = r;
+            sc.n_kenc = 1;
+            emit_scenario(em, &sc);
+        }
+        /* generate callback, app data, ticket counts */
+        for (int nt = 0; nt <= 3; nt++) {
+            tl_scenario_init(&sc);
+            sc.tls = tls;
+            sc.present = nt & 1 ? TL_PRESENT_OLDER : TL_PRESENT_NONE;
+            sc.num_tickets = nt;
+            sc.app = nt == 0 ? -1 : nt == 1 ? 0 : nt == 2 ? 1 : 16;
+            sc.gen = nt == 3 ? 0 : TL_NATURAL;
+            emit_scenario(em, &sc);
+        }
+    }
+}
+
 long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
 {
     emitter em = { sink, arg, 0, 0 };
@@ -373,6 +445,7 @@ long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
     if (seeds_ticket_blob_and_session(&em, err) != 0 || seeds_ticket_open(&em, err) != 0
         || seeds_cache_import(&em, err) != 0)
         return -1;
+    seeds_decrypt_status(&em);
     if (em.failed)
         return tl_error_set(err, "could not store a seed (see the message above)");
     return em.count;
