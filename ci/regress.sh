@@ -27,15 +27,15 @@ mkdir -p "$(dirname "$out")"
 xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# OpenSSL 3.0's own leak on purpose-triggered TLS 1.3 paths is suppressed
-# (conformance/lsan.supp); the suppression needs full stacks.
-export LSAN_OPTIONS="suppressions=$REPO/conformance/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
+
 total=0 failures=0
 : > "$tmp/cases"
 for src in fuzz/fuzz_*.c; do
   t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
   drv="$BUILD/bin/fuzz_replay_$t"
+  # A target may carry suppressions for OpenSSL's own leaks (fuzz/<target>.lsan.supp).
+  unset LSAN_OPTIONS
+  [ -f "fuzz/$t.lsan.supp" ] && export LSAN_OPTIONS="suppressions=$REPO/fuzz/$t.lsan.supp:print_suppressions=0"
   [ -x "$drv" ] || { echo "ci/regress.sh: $drv missing" >&2; exit 2; }
   for dir in "corpus/$t" "corpus/regressions/$t"; do
     [ -d "$dir" ] || continue

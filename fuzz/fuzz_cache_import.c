@@ -6,10 +6,12 @@
  *                       imported under a fixed salted hash
  *   selector & 1 == 1   the data is session-file text (curl --ssl-sessions)
  *
- * Oracle: whatever is accepted re-exports to canonical bytes, and those
+ * Oracles: whatever is accepted re-exports to canonical bytes, and those
  * bytes import again and re-export to the very same bytes. An accepted
- * sdata blob also packs back to bytes that unpack to the same fields.
- * Nothing leaks (LeakSanitizer checks every run).
+ * sdata blob also packs back to bytes that unpack to the same fields, and
+ * passes a second, independent walk of curl's layout (below): no unknown
+ * tag, no repeated tag, no field cut short. Nothing leaks (LeakSanitizer
+ * checks every run).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,46 @@ static void check_round_trip(tl_cache *c)
     tl_cache_free(again);
 }
 
+/*
+ * An independent walk of curl's sdata layout (lib/vtls/vtls_spack.c):
+ * version 0x01, then tags 0x02 u16, 0x03 u64, 0x04/0x05/0x07 u16 length +
+ * bytes, 0x06 u32, 0x08 no value, each at most once. Returns NULL if the
+ * structure is sound, else what is wrong. Deliberately separate from
+ * spack.c, so that a bug there cannot hide itself.
+ */
+static const char *structure_problem(const uint8_t *d, size_t n)
+{
+    unsigned seen = 0;
+    size_t i = 1;
+
+    if (n < 1 || d[0] != 0x01)
+        return "wrong version byte";
+    while (i < n) {
+        unsigned tag = d[i++];
+        size_t need;
+
+        if (tag < 0x02 || tag > 0x08)
+            return "unknown tag";
+        if (seen & (1u << tag))
+            return "repeated tag";
+        seen |= 1u << tag;
+        switch (tag) {
+        case 0x02: need = 2; break;
+        case 0x03: need = 8; break;
+        case 0x06: need = 4; break;
+        case 0x08: need = 0; break;
+        default:
+            if (n - i < 2)
+                return "length cut short";
+            need = 2 + ((size_t)d[i] << 8 | d[i + 1]);
+        }
+        if (n - i < need)
+            return "field cut short";
+        i += need;
+    }
+    return NULL;
+}
+
 static void check_sdata_repack(const uint8_t *data, size_t size)
 {
     tl_sdata a, b;
@@ -71,6 +113,9 @@ static void check_sdata_repack(const uint8_t *data, size_t size)
         tl_sdata_clear(&a);
         return;
     }
+    if (structure_problem(data, size) != NULL)
+        tl_fuzz_die("the importer accepted sdata with a structural fault: %s",
+                    structure_problem(data, size));
     if (tl_sdata_pack(&a, &packed, &plen, &err) != 0)
         tl_fuzz_die("an unpacked sdata does not pack: %s", err.msg);
     if (tl_sdata_unpack(packed, plen, &b, &err) != TL_SPACK_OK)
