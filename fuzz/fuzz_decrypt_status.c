@@ -11,11 +11,51 @@
  * scenario, so a semantic bug (in OpenSSL or in ticketlab) is a crash that
  * fuzzing finds and that reproduces exactly.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
 #include "ticketlab/expect.h"
 #include "ticketlab/scenario_bytes.h"
+
+/*
+ * With TICKETLAB_FUZZ_TRACK=1, print a line each time a new (TLS version,
+ * status, return) triple shows up in the decrypt callback's log, with the
+ * execution count: how the feedback edges' worth is measured.
+ */
+static void track_triples(const tl_scenario *sc, const char *log)
+{
+    static int enabled = -1;
+    static unsigned long execs;
+    static char seen[64][96];
+    static int n_seen;
+    const char *p = log;
+
+    if (enabled < 0)
+        enabled = getenv("TICKETLAB_FUZZ_TRACK") != NULL;
+    execs++;
+    if (!enabled)
+        return;
+    while ((p = strstr(p, "dcb:")) != NULL) {
+        char status[32] = "", ret[32] = "", key[96];
+        const char *eq = strchr(p, '=');
+
+        if (sscanf(p, "dcb:%31[^:]", status) == 1 && eq != NULL && sscanf(eq + 1, "%31[^,]", ret) == 1) {
+            int known = 0;
+
+            snprintf(key, sizeof(key), "%s %s %s", sc->tls == TLS1_3_VERSION ? "1.3" : "1.2",
+                     status, ret);
+            for (int i = 0; i < n_seen; i++)
+                known |= strcmp(seen[i], key) == 0;
+            if (!known && n_seen < 64) {
+                snprintf(seen[n_seen++], sizeof(seen[0]), "%s", key);
+                fprintf(stderr, "TRIPLE %d at exec %lu: %s\n", n_seen, execs, key);
+            }
+        }
+        p += 4;
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;   /* outside the model: nothing to compare with */
     if (tl_scenario_run(&sc, &got, &err) != 0)
         return 0;   /* the set-up could not mint a ticket: not a verdict */
+    track_triples(&sc, got.log);
     tl_fuzz_feedback(TL_FB_OUTCOME, (unsigned)tl_outcome_classify(&got));
     tl_fuzz_feedback(TL_FB_ALERT, (unsigned)(got.server_alert + 1));
     tl_fuzz_feedback(TL_FB_STATUS, (unsigned)sc.present);
