@@ -1,0 +1,215 @@
+/* cmd_conformance.c - `ticketlab conformance`: run the conformance suite. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ticketlab/report.h"
+#include "ticketlab/suite.h"
+
+#define CMD "conformance"
+#define TABLE_NAME "conformance/expectations.tl"
+
+static void conformance_help(FILE *f)
+{
+    fprintf(f,
+        "NAME\n"
+        "    ticketlab conformance - check OpenSSL's session ticket behaviour\n\n"
+        "SYNOPSIS\n"
+        "    ticketlab conformance [--filter GLOB] [--exclude GLOB] [--tls 1.2|1.3]\n"
+        "                          [--format table|json|junit|svg] [-o FILE]\n"
+        "                          [--expectations FILE] [--repin]\n"
+        "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n\n"
+        "DESCRIPTION\n"
+        "    Runs every row of the expectations table, each in a fresh\n"
+        "    deterministic world, and checks that what a user observes (handshake\n"
+        "    result and alerts on both sides, session reuse, NewSessionTickets\n"
+        "    and their lifetime hints, the ordered ticket callback log, 0-RTT)\n"
+        "    equals the pinned expectation, and that the expectation engine\n"
+        "    predicts the same. Rows carrying a 'documented' column are\n"
+        "    doc/implementation gaps: they are listed in every report.\n\n"
+        "OPTIONS\n"
+        "    --filter GLOB        run only rows whose name matches (fnmatch)\n"
+        "    --exclude GLOB       skip rows whose name matches (repeatable, up to 8)\n"
+        "    --tls 1.2|1.3        run only rows whose checked handshake is that version\n"
+        "    --format F           table (default), json, junit or svg\n"
+        "    -o FILE              write the report to FILE instead of standard output\n"
+        "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
+        "                         else ../../" TABLE_NAME " next to this executable)\n"
+        "    --repin              rewrite the table's expected column with what was\n"
+        "                         observed (review the diff before committing it)\n"
+        "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
+        "    --help               this text\n\n"
+        "EXIT STATUS\n"
+        "    0 every row passed, 1 a row failed (each is named in the report),\n"
+        "    2 usage or I/O error.\n");
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Find the table: env, then relative to the executable (build/bin/ticketlab). */
+static int default_table(char *out, size_t size)
+{
+    const char *src = getenv("TICKETLAB_SOURCE_DIR");
+    char exe[2048];
+    ssize_t n;
+
+    if (src != NULL && *src) {
+        snprintf(out, size, "%s/%s", src, TABLE_NAME);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        char *slash;
+
+        exe[n] = '\0';
+        slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            if ((size_t)snprintf(out, size, "%.2000s/../../%s", exe, TABLE_NAME) >= size)
+                return -1;
+            if (access(out, R_OK) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}
+
+static int excluded(const char *name, const char *const *globs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fnmatch(globs[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static int run_one_scenario(const char *text)
+{
+    tl_scenario sc;
+    tl_outcome obs, pred;
+    tl_error err = { "" };
+    char why[TL_EXPECT_WHY_MAX], line[TL_OUTCOME_LINE_MAX], diff[TL_ROW_DIFF_MAX];
+    int modelled;
+
+    if (tl_scenario_parse(text, &sc, &err) != 0)
+        return tl_cli_fail(CMD, "%s", err.msg);
+    if (tl_scenario_run(&sc, &obs, &err) != 0)
+        return tl_cli_fail(CMD, "the scenario did not run: %s", err.msg);
+    tl_scenario_format(&sc, line, sizeof(line));
+    printf("scenario:  %s\n", line);
+    tl_outcome_format(&obs, line, sizeof(line));
+    printf("observed:  %s\n", line);
+    modelled = tl_expect_predict(&sc, &pred, why, sizeof(why)) == 0;
+    if (!modelled) {
+        printf("predicted: (not modelled: %s)\n", why);
+        return TL_EXIT_REJECTED;
+    }
+    tl_outcome_format(&pred, line, sizeof(line));
+    printf("predicted: %s\nwhy:       %s\n", line, why);
+    if (tl_outcome_diff(&pred, &obs, diff, sizeof(diff)) != 0) {
+        printf("engine differs: %s\n", diff);
+        return TL_EXIT_REJECTED;
+    }
+    return TL_EXIT_OK;
+}
+
+int tl_cmd_conformance(int argc, char **argv)
+{
+    const char *filter = NULL, *tls = NULL, *format = "table", *out = NULL, *table = NULL,
+               *scenario = NULL;
+    char found[4096];
+    const char *exclude[8];
+    int repin = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
+    tl_report_format fmt;
+    tl_suite suite;
+    tl_error err = { "" };
+    double t0;
+    FILE *f = stdout;
+
+    for (int i = 1; i < argc; i++) {
+        int r;
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            conformance_help(stdout);
+            return TL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--repin") == 0) {
+            repin = 1;
+            continue;
+        }
+        if ((r = tl_cli_opt(argc, argv, &i, "--exclude", &exclude[n_exclude < 7 ? n_exclude : 7], CMD)) != 0) {
+            if (r < 0)
+                return TL_EXIT_USAGE;
+            if (++n_exclude > 8)
+                return tl_cli_fail(CMD, "at most 8 --exclude patterns");
+            continue;
+        }
+        if ((r = tl_cli_opt(argc, argv, &i, "--filter", &filter, CMD)) != 0
+            || (r = tl_cli_opt(argc, argv, &i, "--tls", &tls, CMD)) != 0
+            || (r = tl_cli_opt(argc, argv, &i, "--format", &format, CMD)) != 0
+            || (r = tl_cli_opt(argc, argv, &i, "-o", &out, CMD)) != 0
+            || (r = tl_cli_opt(argc, argv, &i, "--expectations", &table, CMD)) != 0
+            || (r = tl_cli_opt(argc, argv, &i, "--scenario", &scenario, CMD)) != 0) {
+            if (r < 0)
+                return TL_EXIT_USAGE;
+            continue;
+        }
+        return tl_cli_fail(CMD, "unknown option '%s' (try --help)", argv[i]);
+    }
+    if (scenario != NULL)
+        return run_one_scenario(scenario);
+    if (tl_report_format_parse(format, &fmt) != 0)
+        return tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", format);
+    if (tls != NULL) {
+        if (strcmp(tls, "1.2") == 0)
+            want_tls = 0x0303;
+        else if (strcmp(tls, "1.3") == 0)
+            want_tls = 0x0304;
+        else
+            return tl_cli_fail(CMD, "--tls %s: use 1.2 or 1.3", tls);
+    }
+    if (table == NULL) {
+        if (default_table(found, sizeof(found)) != 0)
+            return tl_cli_fail(CMD, "cannot find %s: set TICKETLAB_SOURCE_DIR or pass --expectations FILE",
+                               TABLE_NAME);
+        table = found;
+    }
+    if (tl_suite_load(&suite, table, &err) != 0)
+        return tl_cli_fail(CMD, "%s", err.msg);
+    t0 = now_seconds();
+    for (size_t i = 0; i < suite.n; i++) {
+        tl_row *r = &suite.rows[i];
+
+        if ((filter != NULL && fnmatch(filter, r->name, 0) != 0)
+            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, exclude, n_exclude))
+            continue;
+        if (tl_suite_run_row(r) != TL_ROW_PASS)
+            failed++;
+    }
+    t0 = now_seconds() - t0;
+    if (out != NULL && strcmp(out, "-") != 0 && (f = fopen(out, "w")) == NULL) {
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s: cannot write the report", out);
+    }
+    rc = tl_report_write(f, &suite, fmt, t0, &err);
+    if (f != stdout && fclose(f) != 0 && rc == 0)
+        rc = tl_error_set(&err, "%s: cannot write the report", out);
+    if (rc == 0 && repin && tl_suite_repin(&suite, &err) != 0)
+        rc = -1;
+    tl_suite_free(&suite);
+    if (rc != 0)
+        return tl_cli_fail(CMD, "%s", err.msg);
+    if (failed && fmt != TL_REPORT_TABLE)
+        fprintf(stderr, "ticketlab conformance: %d row%s failed\n", failed, failed == 1 ? "" : "s");
+    return failed && !repin ? TL_EXIT_REJECTED : TL_EXIT_OK;
+}

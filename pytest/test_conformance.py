@@ -1,0 +1,137 @@
+"""`ticketlab conformance`: each report format parses, the JSON carries every
+row of the table, exit codes, and a deliberately wrong expectation fails the
+run and names the row."""
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import assert_clean
+
+# OpenSSL 3.0 leaks a session on purpose-built rows (conformance/lsan.supp):
+# leak checking is conformance-leaks' job in ctest, not these tests'.
+ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+
+
+@pytest.fixture(scope="module")
+def table(repo):
+    return repo / "conformance" / "expectations.tl"
+
+
+def row_names(path):
+    names = []
+    for line in open(path):
+        if line.strip() and not line.startswith("#"):
+            names.append(line.split("|")[0].strip())
+    return names
+
+
+def conformance(ticketlab, table, *args):
+    proc = subprocess.run([ticketlab, "conformance", "--expectations", str(table), *map(str, args)],
+                          capture_output=True, text=True, timeout=600, env=ENV)
+    assert_clean(proc)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def full_json(ticketlab, table, tmp_path_factory):
+    out = tmp_path_factory.mktemp("conf") / "report.json"
+    proc = conformance(ticketlab, table, "--format", "json", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
+def test_table_has_at_least_400_rows(table):
+    names = row_names(table)
+    assert len(names) >= 400
+    assert len(names) == len(set(names))
+
+
+def test_json_has_every_row_and_all_pass(full_json, table):
+    names = [r["name"] for r in full_json["rows"]]
+    assert names == row_names(table)
+    assert full_json["summary"]["failed"] == 0 and full_json["summary"]["errors"] == 0
+    for r in full_json["rows"]:
+        assert r["status"] == "pass", r["name"]
+        assert r["observed"]["line"] == r["expected"]["line"] == r["predicted"]["line"], r["name"]
+        assert r["why"] and r["why"] != "-", r["name"]
+
+
+def test_every_status_return_version_triple(full_json):
+    """Every (status, return, TLS version) triple OpenSSL can produce is checked."""
+    seen = set()
+    for r in full_json["rows"]:
+        for m in re.finditer(r"dcb:(\w+):[^:]*:[^=]*=(\w+)", r["observed"]["log"]):
+            tls = "1.2" if "tls=1.2" in r["scenario"] else "1.3"
+            seen.add((m.group(1), m.group(2), tls))
+    for tls in ("1.2", "1.3"):
+        for status in ("EMPTY", "NO_DECRYPT", "SUCCESS", "SUCCESS_RENEW"):
+            for ret in ("ABORT", "IGNORE", "IGNORE_RENEW", "USE", "USE_RENEW", "RETURN_99"):
+                assert (status, ret, tls) in seen, (status, ret, tls)
+
+
+def test_gaps_are_listed(full_json):
+    gaps = [r for r in full_json["rows"] if r["documented"]]
+    assert len(gaps) >= 5
+
+
+def test_junit_parses_and_reports_no_failures(ticketlab, table, tmp_path):
+    out = tmp_path / "junit.xml"
+    proc = conformance(ticketlab, table, "--filter", "matrix.tls12.*", "--format", "junit", "-o", out)
+    assert proc.returncode == 0
+    root = ET.parse(out).getroot()
+    assert root.tag == "testsuites" and root.get("failures") == "0"
+    cases = root.findall(".//testcase")
+    assert len(cases) == int(root.get("tests")) > 0
+
+
+def test_svg_is_well_formed(ticketlab, table, tmp_path):
+    out = tmp_path / "grid.svg"
+    proc = conformance(ticketlab, table, "--filter", "matrix.*", "--format", "svg", "-o", out)
+    assert proc.returncode == 0
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert int(root.get("width")) > 0
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}rect")) > 100
+
+
+def test_table_format_and_tls_filter(ticketlab, table):
+    proc = conformance(ticketlab, table, "--tls", "1.2", "--filter", "keycb.*")
+    assert proc.returncode == 0
+    assert "keycb.tls12.evp-cb.dec2" in proc.stdout
+    assert "keycb.tls13" not in proc.stdout
+    assert re.search(r"\d+ rows: \d+ passed, 0 failed", proc.stdout)
+
+
+def test_wrong_expectation_fails_and_names_the_row(ticketlab, table, tmp_path):
+    bad = tmp_path / "bad.tl"
+    lines = open(table).read().splitlines()
+    target = "matrix.tls13.evp-cb.SUCCESS.USE"
+    for i, line in enumerate(lines):
+        if line.startswith(target + " "):
+            assert "tickets=0" in line
+            lines[i] = line.replace("tickets=0", "tickets=1", 1)
+    bad.write_text("\n".join(lines) + "\n")
+    proc = conformance(ticketlab, bad, "--filter", "matrix.tls13.evp-cb.SUCCESS.*")
+    assert proc.returncode == 1
+    assert "FAIL " + target in proc.stdout
+    assert "tickets: want 1, got 0" in proc.stdout
+    out = tmp_path / "bad.xml"
+    proc = conformance(ticketlab, bad, "--filter", "matrix.tls13.evp-cb.SUCCESS.*",
+                       "--format", "junit", "-o", out)
+    assert proc.returncode == 1
+    root = ET.parse(out).getroot()
+    assert root.get("failures") == "1"
+    failed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert failed == [target]
+
+
+def test_usage_errors(ticketlab, table):
+    assert conformance(ticketlab, table, "--format", "pdf").returncode == 2
+    assert conformance(ticketlab, table, "--tls", "1.1").returncode == 2
+    proc = subprocess.run([ticketlab, "conformance", "--expectations", "/nonexistent.tl"],
+                          capture_output=True, text=True, env=ENV)
+    assert proc.returncode == 2 and "nonexistent" in proc.stderr
