@@ -321,7 +321,7 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
 
 /* ---- SVG -------------------------------------------------------------------- */
 
-#define CELL_W 104
+#define CELL_W 116
 #define CELL_H 34
 #define LABEL_W 118
 #define GRID_W (LABEL_W + NRETURN * CELL_W)
