@@ -17,6 +17,7 @@ static const struct {
     { "handshake", tl_cmd_handshake, "run the in-process world and print its event log" },
     { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
     { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
+    { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table" },
 };
 
 static void usage(FILE *f)
