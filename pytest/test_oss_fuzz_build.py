@@ -61,8 +61,19 @@ def test_each_target_runs_from_its_seed_corpus(oss_fuzz_out, tmp_path, target):
     if zpath.exists():
         with zipfile.ZipFile(zpath) as z:
             z.extractall(corpus)
-    p = subprocess.run([str(oss_fuzz_out / target), "-max_total_time=3", "-timeout=25",
-                        f"-dict={oss_fuzz_out / (target + '.dict')}", str(corpus)],
-                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    # Run it the way ClusterFuzz does: with the flags of its .options file.
+    flags, asan, section = [], [], None
+    for line in (oss_fuzz_out / f"{target}.options").read_text().splitlines():
+        if line.startswith("["):
+            section = line.strip("[] ")
+        elif "=" in line:
+            key, value = (x.strip() for x in line.split("=", 1))
+            if section == "libfuzzer":
+                flags.append(f"-{key}={oss_fuzz_out / value if key == 'dict' else value}")
+            elif section == "asan":
+                asan.append(f"{key}={value}")
+    env = dict(os.environ, ASAN_OPTIONS=":".join(asan)) if asan else None
+    p = subprocess.run([str(oss_fuzz_out / target), "-max_total_time=3", *flags, str(corpus)],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "Done" in p.stderr and "ERROR" not in p.stderr

@@ -22,6 +22,7 @@ int tl_cmd_handshake(int argc, char **argv);
 int tl_cmd_cache(int argc, char **argv);
 int tl_cmd_corpus(int argc, char **argv);
 int tl_cmd_conformance(int argc, char **argv);
+int tl_cmd_validate(int argc, char **argv);
 
 /* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
 int tl_cli_fail(const char *cmd, const char *fmt, ...)

@@ -18,6 +18,7 @@ static const struct {
     { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
     { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
     { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table" },
+    { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)" },
 };
 
 static void usage(FILE *f)
