@@ -16,8 +16,28 @@
 
 #include <openssl/ssl.h>
 
+#include "der_mutate.h"
 #include "fuzz_common.h"
 #include "ticketlab/ticket.h"
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
+
+/*
+ * Mutate the DER structure (der_mutate.c) three times out of four, libFuzzer's
+ * bytes otherwise. TICKETLAB_FUZZ_PLAIN_MUTATOR=1 turns the structure-aware
+ * part off, to measure its worth.
+ */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    static int plain = -1;
+    size_t n = 0;
+
+    if (plain < 0)
+        plain = getenv("TICKETLAB_FUZZ_PLAIN_MUTATOR") != NULL;
+    if (!plain && size > 1 && seed % 4 != 0)
+        n = tl_der_mutate(data + 1, size - 1, max_size - 1, seed);
+    return n ? n + 1 : LLVMFuzzerMutate(data, size, max_size);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
