@@ -234,6 +234,19 @@ static int legacy_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv,
 }
 #endif
 
+/* Point ev at the ticket app data sess carries (the log copies it). */
+static void note_appdata(tl_event *ev, SSL_SESSION *sess)
+{
+    void *data = NULL;
+    size_t len = 0;
+
+    if (sess != NULL && SSL_SESSION_get0_ticket_appdata(sess, &data, &len) && data != NULL) {
+        ev->has_appdata = 1;
+        ev->appdata = data;
+        ev->appdata_len = len;
+    }
+}
+
 static int generate_cb(SSL *s, void *arg)
 {
     tl_issuer *iss = arg;
@@ -255,16 +268,7 @@ static int generate_cb(SSL *s, void *arg)
         }
     }
     /* Log what is attached now, whoever attached it. */
-    if (sess != NULL) {
-        void *data = NULL;
-        size_t len = 0;
-
-        if (SSL_SESSION_get0_ticket_appdata(sess, &data, &len) && data != NULL) {
-            ev.has_appdata = 1;
-            ev.appdata = data;
-            ev.appdata_len = len;
-        }
-    }
+    note_appdata(&ev, sess);
     log_event(iss, &ev);
     return ev.ret;
 }
@@ -281,16 +285,7 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *s, SSL_SESSION *ss,
     ev.key_name_len = keyname_len;
     if (keyname != NULL)
         memcpy(ev.key_name, keyname, keyname_len < 16 ? keyname_len : 16);
-    if (ss != NULL) {
-        void *data = NULL;
-        size_t len = 0;
-
-        if (SSL_SESSION_get0_ticket_appdata(ss, &data, &len) && data != NULL) {
-            ev.has_appdata = 1;
-            ev.appdata = data;
-            ev.appdata_len = len;
-        }
-    }
+    note_appdata(&ev, ss);
     if (iss->user != NULL && iss->user->decrypt != NULL) {
         ev.ret = iss->user->decrypt(s, ss, keyname, keyname_len, status, iss->user->arg);
     } else {
