@@ -19,6 +19,7 @@
 #include "ticketlab/policy.h"
 #include "ticketlab/world.h"
 
+#define ALERT_UNEXPECTED_MESSAGE 10
 #define ALERT_DECODE_ERROR 50
 #define ALERT_INTERNAL_ERROR 80
 #define ONE_WEEK (7 * 24 * 3600L)
@@ -46,6 +47,8 @@ typedef struct sim {
     int replayed;         /* anti-replay already consumed the session */
     size_t kenc_calls;
     size_t kdec_calls;
+    int sent_tickets;     /* s->sent_tickets: tickets written or skipped (tls_update_ticket_counts) */
+    int bad_decrypt;      /* EVP_DecryptFinal failed: its error is left on the queue */
 } sim;
 
 static void because(sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -179,7 +182,11 @@ static int decrypt_raw(sim *s)
         because(s, "tls_decrypt_ticket: HMAC mismatch is NO_DECRYPT");
         return SSL_TICKET_NO_DECRYPT;
     case TL_PRESENT_BAD_PADDING:
+        /* This path goes to `end` without ERR_clear_error() (only the
+         * d2i_SSL_SESSION failure clears): the provider's "bad decrypt"
+         * stays on the thread's error queue. */
         because(s, "tls_decrypt_ticket: EVP_DecryptFinal fails on bad padding: NO_DECRYPT");
+        s->bad_decrypt = 1;
         return SSL_TICKET_NO_DECRYPT;
     case TL_PRESENT_TRAILING:
         because(s, "tls_decrypt_ticket: bytes after the DER session (slen != 0) are NO_DECRYPT");
@@ -345,19 +352,48 @@ static void send_tickets(sim *s, int n, const char *rule)
 {
     if (n > 0)
         because(s, "%s: %d ticket%s", rule, n, n == 1 ? "" : "s");
-    for (int i = 0; i < n && !s->failed; i++)
+    for (int i = 0; i < n && !s->failed; i++) {
         if (new_ticket(s) != 0)
             return;
+        /* tls_construct_new_session_ticket: a ticket that is sent, and one a
+         * key callback's 0 skips ("we count this as a success"), both go
+         * through tls_update_ticket_counts: sent_tickets++. */
+        s->sent_tickets++;
+    }
 }
 
 /* ---- TLS 1.2 ---------------------------------------------------------------- */
+
+static int alpn_blocks_early(const tl_scenario *sc);
 
 static void predict12(sim *s)
 {
     const tl_scenario *sc = s->sc;
     int offered = sc->present != TL_PRESENT_NONE && sc->present != TL_PRESENT_EMPTY;
+    int early_to_12 = 0;
 
     if (offered && sc->from == TLS1_3_VERSION) {
+        /* The client still speaks TLS 1.3 (the world's version); only the
+         * server is held to 1.2. A 1.3 session that allows early data, from
+         * a client that sends it (scenario.c asks SSL_SESSION_get_max_early_data
+         * first), goes out as 0-RTT right after the ClientHello:
+         * SSL_write_early_data -> tls_construct_ctos_early_data, which looks
+         * at the session's max_early_data only, not at the ticket's age. */
+        early_to_12 = sc->send_early && sc->early > 0;
+        if (early_to_12 && alpn_blocks_early(sc)) {
+            because(s, "tls_construct_ctos_early_data: the client's ALPN list lacks the session's ALPN: "
+                       "the client fails with internal_error before sending anything");
+            s->failed = 1;
+            s->out->client_ok = s->out->server_ok = 0;
+            s->out->client_alert = ALERT_INTERNAL_ERROR;
+            s->out->server_alert = ALERT_UNEXPECTED_MESSAGE;
+            return;
+        }
+        if (early_to_12) {
+            /* tls_construct_ctos_early_data: the client's status is rejected
+             * from the moment it writes the extension. */
+            s->out->early = TL_EARLY_REJECTED;
+        }
         /* tls_construct_ctos_session_ticket sends a 1.3 session's ticket as an empty extension. */
         because(s, "tls_construct_ctos_session_ticket: a TLS 1.3 session is offered as an empty ticket extension");
         offered = 0;
@@ -389,6 +425,20 @@ static void predict12(sim *s)
         } else if (offered)
             because(s, "ssl_get_prev_session: no session from the ticket, and the session id is not cached: full handshake");
     }
+    if (early_to_12) {
+        /* The 1.2 server has answered the ClientHello (its ticket callbacks
+         * above ran in tls_early_post_process_client_hello) and expects the
+         * client's next handshake message; the 0-RTT record is application
+         * data during the handshake: ssl3_read_bytes, SSL_R_UNEXPECTED_RECORD.
+         * The client marked early data rejected when it sent the extension
+         * (tls_construct_ctos_early_data) and dies on the alert. No ticket:
+         * a 1.2 NewSessionTicket would come after the client's Finished. */
+        because(s, "ssl3_read_bytes: the TLS 1.2 server reads the client's 0-RTT record as application data "
+                   "in the handshake: unexpected_message; the client's early data stays rejected");
+        server_fails(s, ALERT_UNEXPECTED_MESSAGE, 0);
+        s->out->client_reused = s->out->server_reused = 0;
+        return;
+    }
     if (s->ticket_expected)
         send_tickets(s, 1, "ossl_statem_server_write_transition: ticket_expected");
     if (s->failed)
@@ -416,6 +466,13 @@ static int client_offers_psk(sim *s, long *client_age_ms)
     return 1;
 }
 
+/* tls_construct_ctos_early_data: the session's ALPN (h2, the server's first
+ * choice) must be in the client's list, or the client fails. */
+static int alpn_blocks_early(const tl_scenario *sc)
+{
+    return sc->world_alpn && sc->alpn[0] && strstr(sc->alpn, "h2") == NULL;
+}
+
 static int suite_is_sha384(const char *suites)
 {
     /* The client's preference order, which the server follows by default:
@@ -439,17 +496,36 @@ static void predict13(sim *s)
         because(s, "tls_construct_ctos_psk: a TLS 1.2 session is not offered as a PSK; its ticket extension is not read in TLS 1.3");
         offered = 0;
     }
+    /* tls_construct_ctos_early_data runs before tls_construct_ctos_psk and
+     * looks at the session's max_early_data only: a ticket too old to be
+     * offered as a PSK still goes with 0-RTT, which the server then rejects. */
+    early_sent = offered && sc->send_early && sc->early > 0;
     if (offered && sc->present != TL_PRESENT_EMPTY && !client_offers_psk(s, &client_age_ms))
         offered = 0;
-    early_sent = offered && sc->send_early && sc->early > 0;
-    if (early_sent && sc->world_alpn && sc->alpn[0] && strstr(sc->alpn, "h2") == NULL) {
+    if (early_sent && alpn_blocks_early(sc)) {
         /* The session's ALPN is h2 (the server's first choice). */
         because(s, "tls_construct_ctos_early_data: the client's ALPN list lacks the session's ALPN: "
                    "the client fails with internal_error before sending anything");
         s->failed = 1;
         s->out->client_ok = s->out->server_ok = 0;
         s->out->client_alert = ALERT_INTERNAL_ERROR;
-        s->out->server_alert = 10;   /* unexpected_message: an alert where a ClientHello was due */
+        s->out->server_alert = ALERT_UNEXPECTED_MESSAGE;   /* unexpected_message: an alert where a ClientHello was due */
+        return;
+    }
+    if (early_sent) {
+        /* tls_construct_ctos_early_data: once the extension is written the
+         * client's status is SSL_EARLY_DATA_REJECTED until the server's
+         * EncryptedExtensions accept it, so a server that fails first
+         * leaves it rejected. */
+        s->out->early = TL_EARLY_REJECTED;
+    }
+    if (offered && s->stateful && sc->present == TL_PRESENT_EMPTY) {
+        /* tls_get_stateful_ticket: a 0-byte identity is SSL_TICKET_EMPTY before
+         * any cache lookup, and no decrypt callback runs that could IGNORE it. */
+        because(s, "tls_get_stateful_ticket: %s makes tickets stateful, and an empty identity is SSL_TICKET_EMPTY; "
+                   "tls_parse_ctos_psk: SSL_TICKET_EMPTY is decode_error",
+                sc->no_ticket ? "SSL_OP_NO_TICKET" : "early data with anti-replay");
+        server_fails(s, ALERT_DECODE_ERROR, 0);
         return;
     }
     if (offered && sc->hrr) {
@@ -470,6 +546,38 @@ static void predict13(sim *s)
             if (st == ST_FATAL) {
                 because(s, "tls_parse_ctos_psk: a fatal ticket status is internal_error");
                 server_fails(s, ALERT_INTERNAL_ERROR, 0);
+                return;
+            }
+            if (s->bad_decrypt && sc->early == 0) {
+                /* OpenSSL 3.0 bug: tls_decrypt_ticket leaves EVP_DecryptFinal's
+                 * "bad decrypt" on the error queue. The server's
+                 * SSL_do_handshake() then returns -1 right after writing the
+                 * HelloRetryRequest (waiting for the second ClientHello), and
+                 * SSL_get_error() sees the stale error first: SSL_ERROR_SSL.
+                 * A non-blocking server that follows SSL_get_error(3) drops
+                 * the connection there, with no alert; the client never gets
+                 * a ServerHello. Observed, not derived: without a HRR the
+                 * call goes on through the server's flight and returns with
+                 * the queue empty, and a server with max_early_data > 0
+                 * (read with SSL_read_early_data) does not report it either. */
+                because(s, "tls_decrypt_ticket: EVP_DecryptFinal's error is left on the queue; "
+                           "SSL_get_error after the HelloRetryRequest reports SSL_ERROR_SSL: "
+                           "the server drops the handshake without an alert (OpenSSL 3.0 bug)");
+                s->failed = 1;
+                s->out->client_ok = s->out->server_ok = 0;
+                return;
+            }
+            if (sc->present == TL_PRESENT_EMPTY) {
+                /* The probe runs the server up to its first flight, which
+                 * is the HelloRetryRequest: only the first ClientHello's
+                 * tls_parse_ctos_psk runs. */
+                if (st == ST_EMPTY) {
+                    because(s, "tls_parse_ctos_psk: an empty identity that is not ignored is decode_error");
+                    server_fails(s, ALERT_DECODE_ERROR, 0);
+                } else {
+                    because(s, "tls_parse_ctos_psk: %s: the identity is skipped; the probe's server stops at its "
+                               "first flight, the HelloRetryRequest", st == ST_NONE ? "NONE" : "NO_DECRYPT");
+                }
                 return;
             }
         }
@@ -526,8 +634,23 @@ static void predict13(sim *s)
     send_tickets(s, s->ticket_expected ? (s->hit ? (nt > 0 ? 1 : 0) : nt) : 0,
                  s->hit ? "ossl_statem_server13_write_transition: at most one ticket after a resumption"
                         : "ossl_statem_server13_write_transition: num_tickets after a full handshake");
-    if (!s->failed && sc->new_tickets > 0)
-        send_tickets(s, sc->new_tickets, "SSL_new_session_ticket");
+    if (!s->failed && sc->new_tickets > 0) {
+        int n = sc->new_tickets;
+
+        /* ossl_statem_server13_write_transition, TLS_ST_SW_SESSION_TICKET:
+         * while extra_tickets_expected > 0 it writes another; after that, on
+         * a handshake that did not resume (!s->hit), it goes on until
+         * sent_tickets reaches num_tickets. So the extra tickets top up the
+         * num_tickets that the handshake itself did not send (none after an
+         * IGNORE: ticket_expected was 0). */
+        if (!s->hit && nt - s->sent_tickets > n) {
+            because(s, "ossl_statem_server13_write_transition: not resumed and only %d of num_tickets (%d) sent: "
+                       "the SSL_new_session_ticket flight tops up to num_tickets",
+                    s->sent_tickets, nt);
+            n = nt - s->sent_tickets;
+        }
+        send_tickets(s, n, "SSL_new_session_ticket");
+    }
     if (early_sent) {
         int alpn_same = sc->alpn[0] == '\0' || (sc->world_alpn && strncmp(sc->alpn, "h2", 2) == 0);
 
@@ -569,6 +692,7 @@ int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t 
         /* The probe runs the server alone, up to its first flight. */
         out->client_ok = out->client_reused = -1;
         out->client_alert = -1;
+        out->early = TL_EARLY_NOT_SENT;
         out->n_tickets = 0;
         strcpy(out->hints, "-");
     }

@@ -720,7 +720,13 @@ int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
     if (sc->tls < world_v)
         o.server_max_version = sc->tls;
     o.new_tickets = sc->new_tickets;
-    if (sc->send_early && o.session != NULL) {
+    /* send0rtt=1 is a client that sends 0-RTT data when it can: like any
+     * real client (s_client, curl) it asks SSL_SESSION_get_max_early_data()
+     * first, because SSL_write_early_data() (ssl/ssl_lib.c) on a session
+     * whose max_early_data is 0, without a psk_use_session_cb, refuses with
+     * ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED before the ClientHello is written.
+     * The engine models that client (expect.c predict13: early_sent). */
+    if (sc->send_early && o.session != NULL && SSL_SESSION_get_max_early_data(o.session) > 0) {
         o.early_data = zero_rtt;
         o.early_data_len = sizeof(zero_rtt) - 1;
     }

@@ -686,6 +686,29 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
     return 0;
 }
 
+/* Step both sides round after round until both have finished or failed,
+ * or one has failed and a round changes nothing. */
+static void drive(tl_world *w, const tl_handshake_opts *o, tl_handshake_result *res,
+                  enum phase *pc, enum phase *ps, size_t *early_bytes)
+{
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        size_t before = io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), *pc, *ps);
+
+        step(w->client, pc, &res->client, 1, o, early_bytes);
+        step(w->server, ps, &res->server, 0, o, early_bytes);
+        if ((*pc == PH_DONE || *pc == PH_FAILED) && (*ps == PH_DONE || *ps == PH_FAILED)
+            && !(*pc == PH_DONE && *ps == PH_FAILED && BIO_ctrl_pending(SSL_get_rbio(w->client)) > 0))
+            break;
+        /* A finished client still reads what a server that failed after it
+         * had flushed: the TLS 1.3 tickets written before the fatal one
+         * (ossl_statem_server_post_work flushes each NewSessionTicket), then
+         * the alert. Stopping here would lose tickets that were on the wire. */
+        if (io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), *pc, *ps) == before
+            && (*pc == PH_FAILED || *ps == PH_FAILED))
+            break;   /* one side is dead and the other has nothing left to read */
+    }
+}
+
 static void finish_side(tl_side_result *side, SSL *s, enum phase ph)
 {
     side->ok = ph == PH_DONE;
@@ -715,24 +738,27 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
         goto done;
     pc = (o->early_data != NULL && o->session != NULL) ? PH_EARLY : PH_HANDSHAKE;
     ps = w->cfg.max_early_data > 0 ? PH_EARLY : PH_HANDSHAKE;
-    for (int round = 0; round < MAX_ROUNDS; round++) {
-        size_t before = io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), pc, ps);
-
-        step(w->client, &pc, &res->client, 1, o, &early_bytes);
-        step(w->server, &ps, &res->server, 0, o, &early_bytes);
-        if ((pc == PH_DONE || pc == PH_FAILED) && (ps == PH_DONE || ps == PH_FAILED))
-            break;
-        if (io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), pc, ps) == before
-            && (pc == PH_FAILED || ps == PH_FAILED))
-            break;   /* one side is dead and the other has nothing left to read */
-    }
+    drive(w, o, res, &pc, &ps, &early_bytes);
     if (pc == PH_DONE && ps == PH_DONE) {
         for (int i = 0; i < o->new_tickets; i++)
             if (SSL_new_session_ticket(w->server) != 1) {
                 tl_error_set_ssl(err, "SSL_new_session_ticket failed");
                 goto done;
             }
-        res->data_ok = exchange_data(w, res);
+        if (o->new_tickets > 0) {
+            /* SSL_new_session_ticket() only puts the server back in init;
+             * its handshake function writes the tickets, through the same
+             * state machine as the num_tickets ones
+             * (ossl_statem_server13_write_transition, TLS_ST_SW_SESSION_TICKET),
+             * on the next SSL_do_handshake() or SSL_write(). Drive it with
+             * SSL_do_handshake(), so that a fatal error there (a generate
+             * or key callback failing) is the server's handshake failing,
+             * exactly as for the num_tickets tickets. */
+            ps = PH_HANDSHAKE;
+            drive(w, o, res, &pc, &ps, &early_bytes);
+        }
+        if (ps == PH_DONE)
+            res->data_ok = exchange_data(w, res);
         ERR_clear_error();
     }
     finish_side(&res->client, w->client, pc);

@@ -11,7 +11,16 @@
  *     hs=ok/ok reused=1/1 alert=-/- tickets=1 hints=7200 early=none
  *     log=kdec:r1=2,dcb:SUCCESS_RENEW:r1:a-=USE_RENEW,gen:a-=1,kenc:r2=1
  *
- *  hs      client/server: "ok", "fail", or "-" for a side that did not run
+ *  hs      client/server: "ok", "fail", or "-" for a side that did not run.
+ *          A side fails when its own handshake state machine hits a fatal
+ *          error. For the server that covers every NewSessionTicket it
+ *          writes: the num_tickets ones after the handshake and those that
+ *          SSL_new_session_ticket() asks for, which OpenSSL writes through
+ *          the same state machine (ossl_statem_server13_write_transition,
+ *          TLS_ST_SW_SESSION_TICKET). A side that had finished and then only
+ *          receives the peer's fatal alert stays "ok" (the alert field shows it):
+ *          a TLS 1.3 generate-callback failure is hs=ok/fail whichever
+ *          ticket it hits.
  *  reused  client/server SSL_session_reused(): 1, 0 or -
  *  alert   the alert each side sent (client/server), "-" for none
  *  tickets NewSessionTickets the client received

@@ -37,7 +37,9 @@
  *  nt=N               SSL_CTX_set_num_tickets (default: OpenSSL's, 2)
  *  newt=N             extra SSL_new_session_ticket() calls after the checked handshake
  *  noticket=1         SSL_OP_NO_TICKET on the server
- *  early=N            max_early_data on both sides; send0rtt=1 sends 0-RTT data
+ *  early=N            max_early_data on both sides; send0rtt=1 sends 0-RTT data when
+ *                     the offered session allows it (SSL_SESSION_get_max_early_data > 0),
+ *                     as a real client checks first
  *  noreplay=1         SSL_OP_NO_ANTI_REPLAY on the server
  *  replay=1           offer the same ticket in two handshakes; the second is checked
  *  hrr=1              the server only takes P-256 key shares: a HelloRetryRequest

@@ -65,7 +65,10 @@ typedef struct tl_nst {
 } tl_nst;
 
 typedef struct tl_side_result {
-    int ok;                     /* handshake completed on this side */
+    int ok;                     /* handshake completed on this side; for the
+                                   server this includes the tickets that
+                                   opts->new_tickets asked for, which the
+                                   server's handshake function writes */
     int reused;                 /* SSL_session_reused() */
     int alert_sent;             /* alert description sent, -1 if none */
     int alert_received;         /* alert description received, -1 if none */
