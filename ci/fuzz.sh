@@ -102,6 +102,7 @@ keep_finding() {
 
 rows=()
 total_findings=0
+broken=0
 for t in "${targets[@]}"; do
   bin="$BUILD/bin/$t"
   [ -x "$bin" ] || { echo "ci/fuzz.sh: $bin was not built" >&2; exit 2; }
@@ -113,7 +114,8 @@ for t in "${targets[@]}"; do
   dict=(); [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
   # A target may carry suppressions for OpenSSL's own leaks (fuzz/<target>.lsan.supp).
   unset LSAN_OPTIONS
-  [ -f "fuzz/$t.lsan.supp" ] && export LSAN_OPTIONS="suppressions=$REPO/fuzz/$t.lsan.supp:print_suppressions=0"
+  # (afl-fuzz insists on symbolize=0 in any LSAN_OPTIONS it is given.)
+  [ -f "fuzz/$t.lsan.supp" ] && export LSAN_OPTIONS="suppressions=$REPO/fuzz/$t.lsan.supp:print_suppressions=0$([ "$engine" = afl ] && echo :symbolize=0)"
   echo "== $t: $seconds s, $engine, $jobs job(s)" >&2
   start=$(date +%s)
   execs=0 eps=0 cov=0 after=$before findings=0
@@ -161,6 +163,10 @@ for t in "${targets[@]}"; do
   fi
   elapsed=$(( $(date +%s) - start )); [ "$elapsed" -ge 1 ] || elapsed=1
   execs=${execs:-0}; cov=${cov:-0}
+  if [ "$execs" -eq 0 ] && [ "$findings" -eq 0 ]; then
+    echo "ci/fuzz.sh: $t ran no input at all: see $dir/run.log" >&2
+    broken=$((broken + 1))
+  fi
   eps=$(( execs / (seconds > 0 ? seconds : 1) ))
   rows+=("$(printf '%-22s %7s %11s %9s %7s %7s %9s %9s' "$t" "$seconds" "$execs" "$eps" "$before" "$after" "$cov" "$findings")")
   total_findings=$((total_findings + findings))
@@ -170,4 +176,5 @@ printf '\n%-22s %7s %11s %9s %7s %7s %9s %9s\n' target seconds execs execs/s bef
 printf '%s\n' "${rows[@]}"
 echo "engine: $engine; work folder: $work; coverage is libFuzzer's cov (edges) or AFL's bitmap %"
 [ "$total_findings" -eq 0 ] || { echo "ci/fuzz.sh: $total_findings finding(s): see corpus/regressions/" >&2; exit 1; }
+[ "$broken" -eq 0 ] || exit 2
 exit 0
