@@ -137,7 +137,11 @@ static int parse_script(const char *v, int *script, size_t *n)
     strcpy(buf, v);
     *n = 0;
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n >= TL_SCENARIO_SCRIPT_MAX || parse_int(tok, -1000, 1000, &script[*n]) != 0)
+        if (*n >= TL_SCENARIO_SCRIPT_MAX)
+            return -1;
+        if (strcmp(tok, "n") == 0)
+            script[*n] = TL_NATURAL;   /* this call decides naturally */
+        else if (parse_int(tok, -1000, 1000, &script[*n]) != 0)
             return -1;
         (*n)++;
     }
@@ -244,8 +248,12 @@ static void put_script(char *buf, size_t size, const char *key, const int *s, si
     char tmp[96];
     size_t o = (size_t)snprintf(tmp, sizeof(tmp), "%s=", key);
 
-    for (size_t i = 0; i < n && o < sizeof(tmp); i++)
-        o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s%d", i ? "," : "", s[i]);
+    for (size_t i = 0; i < n && o < sizeof(tmp); i++) {
+        if (s[i] == TL_NATURAL)
+            o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%sn", i ? "," : "");
+        else
+            o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s%d", i ? "," : "", s[i]);
+    }
     put(buf, size, tmp, NULL);
 }
 

@@ -31,9 +31,10 @@ void tl_scenario_from_bytes(const unsigned char *d, size_t len, tl_scenario *sc)
     tl_scenario_init(sc);
     sc->tls = (b0 & 1) ? TLS1_3_VERSION : TLS1_2_VERSION;
     sc->keys = sources[(b0 >> 1) & 3];
-    if (b0 & 8)
-        sc->from = sc->tls == TLS1_3_VERSION ? TLS1_2_VERSION : TLS1_3_VERSION;
     sc->present = (tl_present)(byte_at(d, len, 1) % TL_PRESENT_COUNT);
+    /* A ticket from the other version only means something if one is presented. */
+    if ((b0 & 8) && sc->present != TL_PRESENT_NONE)
+        sc->from = sc->tls == TLS1_3_VERSION ? TLS1_2_VERSION : TLS1_3_VERSION;
     sc->dret = dret == 0 ? TL_NATURAL : dret == 6 ? 7 : dret == 7 ? -1 : dret - 1;
     sc->gen = (b3 & 1) ? 0 : TL_NATURAL;
     sc->app = app_sizes[(b3 >> 1) & 3];

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "ticketlab/expect.h"
+#include "ticketlab/scenario_bytes.h"
 #include "tl_test.h"
 
 static tl_outcome predict(const char *text)
@@ -113,11 +114,40 @@ static void test_text_forms(void)
     TL_CHECK(strstr(err.msg, "bogus") != NULL);
 }
 
+/* Every fuzz input's scenario prints as text that parses back to itself,
+ * so a crash file can be pasted into a conformance row. */
+static void test_fuzz_scenarios_print_and_parse_back(void)
+{
+    unsigned seed = 12345;
+
+    for (int i = 0; i < 2000; i++) {
+        unsigned char bytes[TL_SCENARIO_BYTES_MAX];
+        tl_scenario a, b;
+        tl_error err = { "" };
+        char ta[TL_SCENARIO_LINE_MAX], tb[TL_SCENARIO_LINE_MAX];
+
+        for (size_t k = 0; k < sizeof(bytes); k++) {
+            seed = seed * 1103515245u + 12345u;
+            bytes[k] = (unsigned char)(seed >> 16);
+        }
+        tl_scenario_from_bytes(bytes, sizeof(bytes), &a);
+        tl_scenario_format(&a, ta, sizeof(ta));
+        if (tl_scenario_parse(ta, &b, &err) != 0) {
+            fprintf(stderr, "does not parse back: %s (%s)\n", ta, err.msg);
+            TL_CHECK(0);
+            return;
+        }
+        tl_scenario_format(&b, tb, sizeof(tb));
+        TL_CHECK_STR(tb, ta);
+    }
+}
+
 int main(void)
 {
     TL_RUN(test_tls13_resumption_rules);
     TL_RUN(test_fatal_paths);
     TL_RUN(test_tls12_rules);
     TL_RUN(test_text_forms);
+    TL_RUN(test_fuzz_scenarios_print_and_parse_back);
     return TL_DONE();
 }

@@ -28,6 +28,7 @@
  *     trailing     resealed: the session's DER followed by 2 stray bytes
  *     bad-session  resealed: 40 bytes that are not a DER SSL_SESSION
  *  kdec=R[,R...]      key callback returns while decrypting, in the checked handshake
+ *                     ("n" for a call that decides naturally, from the key ring)
  *  kenc=R[,R...]      key callback returns while encrypting, in the checked handshake
  *  dret=RET           decrypt callback return for every status: ABORT, IGNORE,
  *                     IGNORE_RENEW, USE, USE_RENEW or a number (default: natural)

@@ -8,6 +8,7 @@
  *
  *  0  bit 0 TLS 1.3 (else 1.2); bits 1-2 key source (evp-cb, legacy-cb,
  *     builtin, set-keys); bit 3 the ticket was minted in the other version
+ *     (ignored when nothing is presented)
  *  1  what the client presents: value mod the number of tl_present kinds
  *  2  decrypt callback return: 0 natural, 1-5 ABORT..USE_RENEW, 6 an
  *     out-of-range value (7), anything else mod 8
