@@ -1,17 +1,29 @@
 /*
- * clock.c - the harness clock, and the time(3) that OpenSSL reads.
+ * clock.c - the harness clock, and the wall-clock calls that OpenSSL makes.
  *
- * libssl and libcrypto call time(NULL) to stamp sessions, to check their
- * age and expiry, and to check certificate validity. Defining time() here
- * puts our definition in the executable that links libticketlab.a; the
- * dynamic linker then binds libssl's and libcrypto's calls to it. The
- * executable must export the symbol (CMake: ENABLE_EXPORTS) so that shared
- * objects loaded later (plug-ins) see it too.
+ * OpenSSL reads the wall clock to stamp sessions, to check their age and
+ * expiry, and to check certificate validity. Which call it uses depends on
+ * the release:
+ *   - 3.0 and 3.1: time(3) (ssl_session_dup, ssl_get_prev_session, the
+ *     client's ticket age in tls_construct_ctos_psk, X509_cmp_time);
+ *   - 3.2 and later: ossl_time_now() in crypto/time.c, which calls
+ *     gettimeofday(2); time(3) is still used for certificates and a few
+ *     others (ssl_lib.c, extensions_srvr.c).
+ * Defining time(), gettimeofday() and clock_gettime(CLOCK_REALTIME*) here
+ * puts our definitions in the executable that links libticketlab.a; a
+ * static libssl binds to them at link time and a shared one through the
+ * dynamic linker. The executable must export the symbols (CMake:
+ * ENABLE_EXPORTS) so that shared objects loaded later (plug-ins) see them.
+ * Other clocks (CLOCK_MONOTONIC, the CPU clocks) go to the kernel untouched.
  */
 #include "ticketlab/clock.h"
+#include "ossl_compat.h"
 
 #include <stddef.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -39,14 +51,19 @@ int tl_clock_is_frozen(void)
     return frozen;
 }
 
+/* The kernel's clock, bypassing our own clock_gettime() below. */
+static int kernel_clock_gettime(clockid_t id, struct timespec *ts)
+{
+    return (int)syscall(SYS_clock_gettime, id, ts);
+}
+
 int64_t tl_clock_now(void)
 {
     struct timespec ts;
 
     if (frozen)
         return frozen_now;
-    /* Not time(): that would be ourselves. */
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+    if (kernel_clock_gettime(CLOCK_REALTIME, &ts) != 0)
         return 0;
     return (int64_t)ts.tv_sec;
 }
@@ -60,10 +77,41 @@ time_t time(time_t *out)
     return now;
 }
 
+/* The timezone argument is obsolete (always NULL in OpenSSL): ignored. */
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    struct timespec ts;
+
+    (void)tz;
+    if (frozen) {
+        tv->tv_sec = (time_t)frozen_now;
+        tv->tv_usec = 0;
+        return 0;
+    }
+    if (kernel_clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return -1;
+    tv->tv_sec = ts.tv_sec;
+    tv->tv_usec = ts.tv_nsec / 1000;
+    return 0;
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+    if (frozen
+        && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) {
+        ts->tv_sec = (time_t)frozen_now;
+        ts->tv_nsec = 0;
+        return 0;
+    }
+    return kernel_clock_gettime(id, ts);
+}
+
 int tl_clock_linked(void)
 {
-    /* SSL_SESSION_new() stamps the session with libssl's time(NULL): if
-     * that reads a clock frozen at an odd instant, libssl reads ours. */
+    /* SSL_SESSION_new() stamps the session with the release's wall clock
+     * (time(3) on 3.0/3.1, ossl_time_now() on 3.2+); X509_cmp_time reads
+     * time(3) on every release. If a clock frozen at an odd instant shows
+     * in the session, libssl reads ours. */
     int was_frozen = frozen;
     int64_t was_now = frozen_now;
     const int64_t probe = INT64_C(1000000007);
@@ -72,7 +120,7 @@ int tl_clock_linked(void)
 
     tl_clock_freeze(probe);
     s = SSL_SESSION_new();
-    linked = s != NULL && (int64_t)SSL_SESSION_get_time(s) == probe;
+    linked = s != NULL && tl_session_get_time(s) == probe;
     SSL_SESSION_free(s);
     frozen = was_frozen;
     frozen_now = was_now;

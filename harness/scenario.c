@@ -7,6 +7,7 @@
  * scenario's policy; the checked handshake, observed into a tl_outcome.
  */
 #include "ticketlab/scenario.h"
+#include "ossl_compat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,7 @@ static int parse_one(tl_scenario *sc, const char *k, const char *v)
     if (!strcmp(k, "skew")) return parse_long(v, -100000, 100000, &sc->skew);
     if (!strcmp(k, "walpn")) return parse_int(v, 0, 1, &sc->world_alpn);
     if (!strcmp(k, "alpn")) return copy_str(sc->alpn, sizeof(sc->alpn), v);
+    if (!strcmp(k, "groups")) return v[0] ? copy_str(sc->groups, sizeof(sc->groups), v) : -1;
     return -2;
 }
 
@@ -299,6 +301,7 @@ void tl_scenario_format(const tl_scenario *sc, char *buf, size_t size)
     if (sc->skew) put_long(buf, size, "skew", sc->skew);
     if (sc->world_alpn) put(buf, size, "walpn=1", NULL);
     if (sc->alpn[0]) put(buf, size, "alpn", sc->alpn);
+    if (sc->groups[0]) put(buf, size, "groups", sc->groups);
 }
 
 /* ---- running ---------------------------------------------------------------- */
@@ -502,6 +505,10 @@ static SSL_CTX *second_ctx(tl_world *w, tl_error *err)
         SSL_CTX_free(ctx);
         return tl_error_set_ssl(err, "the second server SSL_CTX refuses the test chain"), NULL;
     }
+    if (tl_world_pin_defaults(ctx, tl_world_get_config(w)->groups, 1, err) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     SSL_CTX_set_tlsext_servername_callback(first, switch_ctx_cb);
     SSL_CTX_set_tlsext_servername_arg(first, ctx);
     return ctx;
@@ -624,6 +631,7 @@ static void world_config(const tl_scenario *sc, tl_world_config *cfg)
     cfg->alpn = sc->world_alpn ? "h2,http/1.1" : NULL;
     cfg->session_timeout = sc->timeout;
     cfg->key_lifetime = tl_scenario_key_lifetime(sc);
+    cfg->groups = sc->groups[0] ? sc->groups : NULL;
     cfg->server_groups = sc->hrr ? "P-256" : NULL;
 }
 
@@ -716,7 +724,7 @@ int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
         }
         if (sc->skew) {
             skewed = SSL_SESSION_dup(o.session);
-            if (skewed == NULL || !SSL_SESSION_set_time(skewed, SSL_SESSION_get_time(o.session) - sc->skew)) {
+            if (skewed == NULL || !tl_session_set_time(skewed, tl_session_get_time(o.session) - sc->skew)) {
                 tl_error_set_ssl(err, "cannot skew the session's time");
                 goto done;
             }

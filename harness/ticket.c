@@ -9,6 +9,7 @@
  * codec says which one it was.
  */
 #include "ticketlab/ticket.h"
+#include "ossl_compat.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -144,7 +145,7 @@ static int fill_fields(tl_ticket_info *info, SSL_SESSION *sess, tl_error *err)
         /* d2i_SSL_SESSION knows no such suite: show its number only */
         snprintf(info->cipher, sizeof(info->cipher), "unknown");
     }
-    info->time = (int64_t)SSL_SESSION_get_time(sess);
+    info->time = tl_session_get_time(sess);
     info->timeout = (int64_t)SSL_SESSION_get_timeout(sess);
     if (host != NULL) {
         /* A crafted ticket may carry a name longer than DNS allows; say so. */

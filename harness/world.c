@@ -10,6 +10,7 @@
  * client's new-session callback hands over the resumable sessions.
  */
 #include "ticketlab/world.h"
+#include "ossl_compat.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct tl_world {
     tl_world_config cfg;
     char *alpn;               /* owned copies of the config strings */
     char *server_ciphers;
+    char *groups;
     char *server_groups;
     char *sid_ctx;
     unsigned char *alpn_wire; /* ALPN in wire format (length-prefixed) */
@@ -59,6 +61,17 @@ void tl_world_config_init(tl_world_config *cfg)
     cfg->key_source = TL_KEYS_EVP_CB;
     cfg->ticket_cb = 1;
     cfg->num_tickets = -1;
+}
+
+int tl_world_pin_defaults(SSL_CTX *ctx, const char *groups, int suites, tl_error *err)
+{
+    const char *g = groups != NULL ? groups : TL_DEFAULT_GROUPS;
+
+    if (!SSL_CTX_set1_groups_list(ctx, g))
+        return tl_error_set_ssl(err, "key groups '%s' refused", g);
+    if (suites && !SSL_CTX_set_ciphersuites(ctx, TL_DEFAULT_CIPHERSUITES))
+        return tl_error_set_ssl(err, "TLS 1.3 suites '%s' refused", TL_DEFAULT_CIPHERSUITES);
+    return 0;
 }
 
 static tl_world *world_of(const SSL *s)
@@ -308,8 +321,9 @@ static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
         if (!ok)
             return tl_error_set_ssl(err, "server ciphers '%s' refused", w->server_ciphers);
     }
-    if (w->server_groups != NULL && !SSL_CTX_set1_groups_list(ctx, w->server_groups))
-        return tl_error_set_ssl(err, "server groups '%s' refused", w->server_groups);
+    if (tl_world_pin_defaults(ctx, w->server_groups ? w->server_groups : w->groups,
+                              w->server_ciphers == NULL, err) != 0)
+        return -1;
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, w);
     SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
     SSL_CTX_set_info_callback(ctx, info_cb);
@@ -334,6 +348,8 @@ static int make_client_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
         || !SSL_CTX_set_max_proto_version(ctx, w->cfg.tls_version))
         return tl_error_set_ssl(err, "the client refuses protocol version 0x%04x", w->cfg.tls_version);
     if (trust_root(ctx, libctx, err) != 0)
+        return -1;
+    if (tl_world_pin_defaults(ctx, w->groups, 1, err) != 0)
         return -1;
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
@@ -373,15 +389,18 @@ tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
     w->cfg = *cfg;
     w->alpn = dup_or_null(cfg->alpn);
     w->server_ciphers = dup_or_null(cfg->server_ciphers);
+    w->groups = dup_or_null(cfg->groups);
     w->server_groups = dup_or_null(cfg->server_groups);
     w->sid_ctx = dup_or_null(cfg->sid_ctx);
     w->cfg.alpn = w->alpn;
     w->cfg.server_ciphers = w->server_ciphers;
+    w->cfg.groups = w->groups;
     w->cfg.server_groups = w->server_groups;
     w->cfg.sid_ctx = w->sid_ctx;
     tl_policy_init(&w->policy);
     tl_event_log_init(&w->log);
     if ((cfg->alpn && !w->alpn) || (cfg->server_ciphers && !w->server_ciphers)
+        || (cfg->groups && !w->groups)
         || (cfg->server_groups && !w->server_groups) || (cfg->sid_ctx && !w->sid_ctx)) {
         tl_error_set(err, "out of memory");
         goto fail;
@@ -428,6 +447,7 @@ void tl_world_free(tl_world *w)
     tl_event_log_free(&w->log);
     free(w->alpn);
     free(w->server_ciphers);
+    free(w->groups);
     free(w->server_groups);
     free(w->sid_ctx);
     free(w->alpn_wire);
@@ -445,7 +465,7 @@ int tl_world_reset(tl_world *w, uint64_t seed, tl_error *err)
     /* Stateful tickets and the anti-replay cache live in the server's
      * session cache: drop them, or one input would leak into the next. */
     if (SSL_CTX_sess_number(w->server_ctx) > 0)   /* walking an empty table costs */
-        SSL_CTX_flush_sessions(w->server_ctx, (long)0x7fffffff);
+        tl_ctx_flush_all_sessions(w->server_ctx);
     ERR_clear_error();
     return 0;
 }

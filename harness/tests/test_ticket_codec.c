@@ -4,6 +4,8 @@
 
 #include <openssl/ssl.h>
 
+#include "../ossl_compat.h"
+
 #include "ticketlab/clock.h"
 #include "ticketlab/keyring.h"
 #include "ticketlab/ticket.h"
@@ -28,7 +30,7 @@ static unsigned char *make_der(size_t *len)
         || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION)
         || !SSL_SESSION_set_cipher(s, c)
         || !SSL_SESSION_set1_master_key(s, mk, sizeof(mk))
-        || !SSL_SESSION_set_time(s, 1798761600)
+        || !tl_session_set_time(s, 1798761600)
         || !SSL_SESSION_set_timeout(s, 7200)
         || !SSL_SESSION_set1_hostname(s, "server.ticketlab.test")
         || !SSL_SESSION_set1_alpn_selected(s, (const unsigned char *)"h2", 2)

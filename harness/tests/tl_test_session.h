@@ -15,6 +15,8 @@
 
 #include <openssl/ssl.h>
 
+#include "../ossl_compat.h"
+
 #include "ticketlab/clock.h"
 #include "ticketlab/spack.h"
 
@@ -39,7 +41,7 @@ static inline SSL_SESSION *tl_test_session(int version, long timeout, unsigned c
         SSL_SESSION_free(s);
         s = NULL;
     } else {
-        SSL_SESSION_set_time(s, (long)tl_clock_now());
+        tl_session_set_time(s, tl_clock_now());
         SSL_SESSION_set_timeout(s, timeout);
     }
     SSL_CTX_free(ctx);

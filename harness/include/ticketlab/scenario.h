@@ -53,6 +53,8 @@
  *  klife=S            key ring lifetime (default 7200)
  *  skew=S             the client believes the ticket is S seconds older than it is
  *  walpn=1            the world speaks ALPN "h2,http/1.1"; alpn=LIST: the client's in the checked handshake
+ *  groups=LIST        both sides' key groups (default TL_DEFAULT_GROUPS, "X25519:P-256": classic
+ *                     groups pinned, so no row depends on a release's default key shares)
  */
 #ifndef TICKETLAB_SCENARIO_H
 #define TICKETLAB_SCENARIO_H
@@ -115,6 +117,7 @@ typedef struct tl_scenario {
     long skew;
     int world_alpn;
     char alpn[32];            /* "" : the world's */
+    char groups[64];          /* "" : TL_DEFAULT_GROUPS */
 } tl_scenario;
 
 /* tl_scenario_init - the defaults: TLS 1.3, EVP key callback, callbacks on, nothing presented. */

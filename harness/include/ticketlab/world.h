@@ -32,6 +32,15 @@
 #define TL_MAX_TICKETS 16
 #define TL_SERVER_NAME "server.ticketlab.test"
 
+/*
+ * The key groups and TLS 1.3 suites both sides use unless told otherwise.
+ * Pinned rather than left to OpenSSL: the defaults differ between releases
+ * (3.5 offers the hybrid X25519MLKEM768 share, about 1.2 KB, first), and a
+ * ClientHello's size and a HelloRetryRequest must not depend on the release.
+ */
+#define TL_DEFAULT_GROUPS "X25519:P-256"
+#define TL_DEFAULT_CIPHERSUITES "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+
 typedef struct tl_world_config {
     int tls_version;          /* TLS1_2_VERSION or TLS1_3_VERSION; both sides pinned */
     uint64_t seed;            /* RNG seed */
@@ -46,7 +55,9 @@ typedef struct tl_world_config {
     long session_timeout;     /* SSL_CTX_set_timeout on the server; 0 = OpenSSL's default */
     int64_t key_lifetime;     /* key ring lifetime; 0 = TL_DEFAULT_LIFETIME */
     const char *server_ciphers;   /* TLS 1.3 suites (1.3) or cipher list (1.2); NULL = default */
-    const char *server_groups;    /* e.g. "P-256" to force a HelloRetryRequest; NULL = default */
+    const char *groups;           /* both sides' key groups; NULL = TL_DEFAULT_GROUPS */
+    const char *server_groups;    /* the server's only, e.g. "P-256" to force a
+                                     HelloRetryRequest; NULL = as groups */
     const char *sid_ctx;      /* server session id context; NULL = "ticketlab" */
     const tl_user_callbacks *user;  /* plug-in callbacks to wrap; NULL = ours */
     tl_keyring *keyring;      /* use this ring (borrowed, must outlive the world)
@@ -155,6 +166,14 @@ tl_issuer *tl_world_issuer(tl_world *w);
 SSL_CTX *tl_world_server_ctx(tl_world *w);
 SSL_CTX *tl_world_client_ctx(tl_world *w);
 const tl_world_config *tl_world_get_config(const tl_world *w);
+
+/*
+ * tl_world_pin_defaults - set ctx's key groups to `groups` (NULL:
+ * TL_DEFAULT_GROUPS) and, when `suites` is non-zero, its TLS 1.3 suites to
+ * TL_DEFAULT_CIPHERSUITES, so that nothing depends on the release's defaults.
+ * Returns 0, or -1 with err when OpenSSL refuses the list.
+ */
+int tl_world_pin_defaults(SSL_CTX *ctx, const char *groups, int suites, tl_error *err);
 
 /*
  * tl_session_with_ticket - a copy of sess whose ticket bytes are replaced by
