@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "ticketlab/policy.h"
+#include "ticketlab/release.h"
 #include "ticketlab/world.h"
 
 #define ALERT_UNEXPECTED_MESSAGE 10
@@ -453,6 +454,13 @@ static int client_offers_psk(sim *s, long *client_age_ms)
     const tl_scenario *sc = s->sc;
     long age = tl_scenario_clock_advance(sc) + sc->skew;
     unsigned long agesec = (unsigned long)(age < 0 ? (unsigned long)(unsigned)(int)age : (unsigned long)age);
+
+    if (age < 0 && tl_release_has(TL_CHANGE_CLIENT_AGE_NO_WRAP)) {
+        because(s, "tls_construct_ctos_psk: a session from the future has age 0 (ossl_time_subtract saturates, 3.2+)");
+        agesec = 0;
+    } else if (age < 0) {
+        because(s, "tls_construct_ctos_psk: time(NULL) - session->time wraps to a huge uint32 age (3.0/3.1)");
+    }
     unsigned long hint = (unsigned long)(session_timeout(sc) < ONE_WEEK ? session_timeout(sc) : ONE_WEEK);
 
     agesec &= 0xffffffffUL;
@@ -518,6 +526,12 @@ static void predict13(sim *s)
          * EncryptedExtensions accept it, so a server that fails first
          * leaves it rejected. */
         s->out->early = TL_EARLY_REJECTED;
+    }
+    if (offered && sc->present == TL_PRESENT_EMPTY && tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY)) {
+        because(s, "tls_parse_ctos_psk: a zero-length identity is decode_error before any ticket callback "
+                   "(OpenSSL %s; since 3.0.21, 3.5.7, 3.6.3)", tl_release_name());
+        server_fails(s, ALERT_DECODE_ERROR, 0);
+        return;
     }
     if (offered && s->stateful && sc->present == TL_PRESENT_EMPTY) {
         /* tls_get_stateful_ticket: a 0-byte identity is SSL_TICKET_EMPTY before
@@ -615,10 +629,11 @@ static void predict13(sim *s)
             s->early_ok = session_timeout(sc) >= agesec && client_age_ms <= agems + 1000
                           && client_age_ms + TICKET_AGE_ALLOWANCE_MS >= agems + 1000;
             if (!suite_is_sha384(sc->cipher)) {
-                because(s, "tls_parse_ctos_psk: the session's hash differs from the new suite's: the PSK is dropped and ticket_expected cleared");
                 sess = 0;
                 s->early_ok = 0;
-                s->ticket_expected = 0;
+                s->ticket_expected = tl_release_has(TL_CHANGE_TICKET_AFTER_SUITE_MISMATCH);
+                because(s, "tls_parse_ctos_psk: the session's hash differs from the new suite's: the PSK is dropped "
+                           "and ticket_expected %s", s->ticket_expected ? "set (3.0.21+, 3.5.7+, 3.6.3+)" : "cleared");
             }
         } else {
             because(s, "tls_parse_ctos_psk: %s: the identity is skipped, full handshake",
@@ -701,5 +716,5 @@ int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t 
 
 const char *tl_expect_openssl_series(void)
 {
-    return "3.0";
+    return tl_release_series();
 }

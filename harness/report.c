@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "ticketlab/json.h"
+#include "ticketlab/release.h"
 #include "ticketlab/world.h"
 
 static const char *const formats[] = { "table", "json", "junit", "svg" };
@@ -35,7 +36,7 @@ const char *tl_report_format_name(tl_report_format fmt)
 }
 
 typedef struct counts {
-    size_t ran, pass, fail, error, gaps;
+    size_t ran, pass, fail, error, na, gaps;
 } counts;
 
 static counts count_rows(const tl_suite *s)
@@ -51,6 +52,7 @@ static counts count_rows(const tl_suite *s)
         c.pass += r->status == TL_ROW_PASS;
         c.fail += r->status == TL_ROW_FAIL;
         c.error += r->status == TL_ROW_ERROR;
+        c.na += r->status == TL_ROW_NA;
         c.gaps += r->documented != NULL;
     }
     return c;
@@ -106,7 +108,7 @@ static void table_grids(FILE *f, const tl_suite *s)
                     const tl_row *r = grid_row(s, t, k, st, ret);
                     char cell[24];
 
-                    if (r == NULL)
+                    if (r == NULL || r->status == TL_ROW_NA)
                         snprintf(cell, sizeof(cell), "n/a");
                     else
                         snprintf(cell, sizeof(cell), "%s%s", short_class(r),
@@ -117,7 +119,8 @@ static void table_grids(FILE *f, const tl_suite *s)
             }
         }
     fprintf(f, "  (fail: handshake failed, full: full handshake, res: resumed, res+T: resumed"
-               " with a new ticket, !: row failed, n/a: OpenSSL cannot produce this status here)\n");
+               " with a new ticket, !: row failed, n/a: OpenSSL %s cannot produce this status here)\n",
+            tl_release_name());
 }
 
 static void table_gaps(FILE *f, const tl_suite *s)
@@ -137,6 +140,29 @@ static void table_gaps(FILE *f, const tl_suite *s)
     }
 }
 
+/* The rows whose case cannot occur on this release, with the reason. */
+static void table_not_applicable(FILE *f, const tl_suite *s)
+{
+    int any = 0;
+
+    for (size_t i = 0; i < s->n; i++) {
+        const tl_row *r = &s->rows[i];
+
+        if (r->status != TL_ROW_NA)
+            continue;
+        if (!any)
+            fprintf(f, "\nNot applicable on OpenSSL %s (run, and checked against the engine's model of it):\n",
+                    tl_release_name());
+        any = 1;
+        fprintf(f, "  %s\n    since %s: %s\n", r->name, r->active->change, r->active->why);
+    }
+}
+
+static const char *status_word(const tl_row *r)
+{
+    return r->status == TL_ROW_PASS ? "ok" : r->status == TL_ROW_NA ? "n/a" : "FAIL";
+}
+
 static void write_table(FILE *f, const tl_suite *s, double seconds)
 {
     counts c = count_rows(s);
@@ -150,7 +176,7 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
             continue;
         snprintf(alerts, sizeof(alerts), "%s/%s", r->observed.client_ok < 0 ? "-" : r->observed.client_ok ? "ok" : "fail",
                  r->observed.server_ok ? "ok" : "fail");
-        fprintf(f, "%-5s %-56s %-6s %-7d %s%s%s\n", r->status == TL_ROW_PASS ? "ok" : "FAIL", r->name,
+        fprintf(f, "%-5s %-56s %-6s %-7d %s%s%s\n", status_word(r), r->name,
                 short_class(r), r->observed.n_tickets, alerts,
                 r->observed.server_alert >= 0 ? " alert=" : "",
                 r->observed.server_alert >= 0 ? tl_alert_name(r->observed.server_alert) : "");
@@ -169,11 +195,12 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
             fprintf(f, "  the engine's prediction differs from the pinned expectation: %s\n", r->engine_diff);
     }
     table_grids(f, s);
+    table_not_applicable(f, s);
     table_gaps(f, s);
-    fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors; %zu doc/implementation gaps; "
-               "%.2f s (%.0f rows/s) on %s\n",
-            c.ran, c.pass, c.fail, c.error, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
-            OpenSSL_version(OPENSSL_VERSION));
+    fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors, %zu n/a; %zu doc/implementation gaps; "
+               "%.2f s (%.0f rows/s) on %s (rules of release line %s)\n",
+            c.ran, c.pass, c.fail, c.error, c.na, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
+            OpenSSL_version(OPENSSL_VERSION), tl_expect_openssl_series());
 }
 
 /* ---- JSON ------------------------------------------------------------------- */
@@ -220,6 +247,8 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
 
     fputs("{\"openssl\": ", f);
     tl_json_string(f, OpenSSL_version(OPENSSL_VERSION));
+    fputs(", \"release\": ", f);
+    tl_json_string(f, tl_release_name());
     fputs(", \"engine\": ", f);
     tl_json_string(f, tl_expect_openssl_series());
     fputs(", \"table\": ", f);
@@ -227,6 +256,7 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
     fputs(",\n \"rows\": [\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
+        char why[2048];
 
         if (r->status == TL_ROW_NOT_RUN)
             continue;
@@ -237,7 +267,9 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         fprintf(f, ", \"line\": %d", r->line);
         json_field(f, "status", tl_row_status_name(r->status));
         json_field(f, "scenario", r->scenario_text);
-        json_field(f, "why", r->why);
+        json_field(f, "why", tl_row_why(r, why, sizeof(why)));
+        json_field(f, "since", r->active ? r->active->change : NULL);
+        json_field(f, "expected_text", tl_row_expected_text(r));
         json_field(f, "documented", r->documented);
         fputs(", ", f);
         json_outcome(f, "expected", &r->expected, r->pinned);
@@ -252,7 +284,8 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         fprintf(f, ", \"seconds\": %.6f}", r->seconds);
     }
     fprintf(f, "\n ],\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
-               "\"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.gaps, seconds);
+               "\"na\": %zu, \"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.na, c.gaps,
+            seconds);
 }
 
 /* ---- JUnit XML ------------------------------------------------------------ */
@@ -282,6 +315,8 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
             c.ran, c.fail, c.error, seconds, c.ran, c.fail, c.error, seconds);
     fputs("    <properties><property name=\"openssl\" value=\"", f);
     xml_text(f, OpenSSL_version(OPENSSL_VERSION));
+    fputs("\"/><property name=\"openssl_release\" value=\"", f);
+    xml_text(f, tl_release_name());
     fputs("\"/></properties>\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
@@ -293,6 +328,13 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         fprintf(f, "\" time=\"%.6f\"", r->seconds);
         if (r->status == TL_ROW_PASS) {
             fputs("/>\n", f);
+            continue;
+        }
+        if (r->status == TL_ROW_NA) {
+            /* Reported, not hidden: the reason says why the case cannot occur. */
+            fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(), r->active->change);
+            xml_text(f, r->active->why);
+            fputs("\"/>\n    </testcase>\n", f);
             continue;
         }
         fputs(">\n      <", f);
@@ -355,7 +397,7 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
 {
     tl_outcome_class c;
 
-    if (r == NULL) {
+    if (r == NULL || r->status == TL_ROW_NA) {
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#na)\" stroke=\"#ffffff\" stroke-width=\"2\"/>"
                    "<text x=\"%d\" y=\"%d\" class=\"na\">n/a</text>\n",
                 x, y, CELL_W, CELL_H, x + CELL_W / 2, y + CELL_H / 2 + 4);
@@ -433,8 +475,8 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
             MARGIN, MARGIN + 20);
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", MARGIN, MARGIN + 42);
     xml_text(f, OpenSSL_version(OPENSSL_VERSION));
-    fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors &#183; %.2f s</text>\n",
-            c.ran, c.pass, c.fail, c.error, seconds);
+    fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors, %zu n/a &#183; %.2f s</text>\n",
+            c.ran, c.pass, c.fail, c.error, c.na, seconds);
     for (int i = 0; i < n; i++)
         svg_grid(f, s, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
                  MARGIN + 56 + (i / 2) * (GRID_H + GAP));
@@ -452,7 +494,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
             lx += 190;
         }
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"16\" height=\"16\" fill=\"url(#na)\"/>"
-                   "<text x=\"%d\" y=\"%d\" class=\"legend\">status unreachable</text>\n", lx, ly, lx + 22, ly + 13);
+                   "<text x=\"%d\" y=\"%d\" class=\"legend\">status unreachable on this release</text>\n", lx, ly, lx + 22, ly + 13);
         lx += 190;
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"16\" height=\"16\" fill=\"none\" stroke=\"#b00020\" stroke-width=\"3\"/>"
                    "<text x=\"%d\" y=\"%d\" class=\"legend\">row failed its check</text>\n", lx, ly, lx + 22, ly + 13);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -50,6 +51,7 @@ struct tl_world {
 };
 
 static int world_index = -1;
+static int clock_checked;      /* 1: OpenSSL reads our clock, -1: it does not */
 
 static void drop_pair(tl_world *w);
 
@@ -378,6 +380,14 @@ tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
     if (cfg->tls_version != TLS1_2_VERSION && cfg->tls_version != TLS1_3_VERSION)
         return tl_error_set(err, "TLS version 0x%04x: only 1.2 (0x0303) and 1.3 (0x0304)",
                             cfg->tls_version), NULL;
+    /* Never run on the real time: nothing would reproduce. */
+    if (!clock_checked)
+        clock_checked = tl_clock_linked() ? 1 : -1;
+    if (clock_checked < 0)
+        return tl_error_set(err, "the harness clock is not installed: %s reads the system "
+                            "clock, not ticketlab's (link libticketlab.a into the executable "
+                            "and export its symbols: -rdynamic / ENABLE_EXPORTS)",
+                            OpenSSL_version(OPENSSL_VERSION)), NULL;
     if (world_index < 0) {
         world_index = SSL_get_ex_new_index(0, "ticketlab world", NULL, NULL, NULL);
         if (world_index < 0)

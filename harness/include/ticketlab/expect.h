@@ -1,12 +1,13 @@
 /*
- * expect.h - the expectation engine: what OpenSSL 3.0 does with a scenario.
+ * expect.h - the expectation engine: what OpenSSL 3.x does with a scenario.
  *
  * tl_expect_predict() takes a scenario (scenario.h) and predicts, without
  * running it, the outcome a user observes (outcome.h): success or failure
  * on each side and the alerts, SSL_session_reused() on both sides, the
  * NewSessionTickets and their lifetime hints, the ordered ticket callback
  * log, and 0-RTT. It is a small model of the server's decisions, written
- * from OpenSSL 3.0's source; every step names the function it follows:
+ * from OpenSSL 3.0's source, with the later releases' changes (release.h);
+ * every step names the function it follows:
  *
  *   ssl/t1_lib.c                 tls_get_ticket_from_client, tls_decrypt_ticket
  *   ssl/ssl_sess.c               ssl_get_prev_session, SSL_SESSION_set1_ticket_appdata
@@ -32,7 +33,8 @@
 #define TL_EXPECT_WHY_MAX 1024
 
 /*
- * tl_expect_predict - predict the outcome of sc on OpenSSL 3.0.x.
+ * tl_expect_predict - predict the outcome of sc on the running OpenSSL
+ * release (release.h lists the rules that differ between releases).
  * `why` (may be NULL) receives the chain of rules that decided it, each
  * with its source function, "; "-separated.
  * Returns 0, or -1 when the scenario is outside the model (the reason is
@@ -40,7 +42,8 @@
  */
 int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t why_size);
 
-/* tl_expect_openssl_series - the OpenSSL series the engine models, "3.0". */
+/* tl_expect_openssl_series - the release line the engine models: the one
+ * running (release.h), e.g. "3.5". The model follows its rules. */
 const char *tl_expect_openssl_series(void);
 
 #endif
