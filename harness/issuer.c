@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 
+#include "ticketlab/leaks.h"
 #include "ticketlab/rng.h"
 
 static int issuer_index = -1;
@@ -295,6 +296,7 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *s, SSL_SESSION *ss,
             want = iss->policy->decrypt_ret[status - SSL_TICKET_EMPTY];
         ev.ret = want == TL_NATURAL ? tl_policy_natural_decrypt(status) : want;
     }
+    tl_leak_note_decrypt(s, ss, status, ev.ret);
     log_event(iss, &ev);
     return ev.ret;
 }
