@@ -652,6 +652,10 @@ static int reuse_pair(tl_world *w)
         while (BIO_ctrl_pending(ends[i]) > 0)
             if (BIO_read(ends[i], scratch, sizeof(scratch)) <= 0)
                 break;
+    /* The server's previous session must not survive SSL_clear(): before
+     * 3.0.17 (openssl pull 27584) a TLS 1.3 server could resume it. */
+    if (SSL_set_session(w->server, NULL) != 1)
+        return -1;
     return SSL_clear(w->client) == 1 && SSL_clear(w->server) == 1 ? 0 : -1;
 }
 

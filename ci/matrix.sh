@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# ci/matrix.sh - build and test ticketlab against several OpenSSL releases.
+#
+#   ci/matrix.sh [SPEC...]
+#
+# SPEC is "system", a version with a tarball in ../shared/openssl/ (3.0.14,
+# 3.0.22, 3.5.7, 3.6.3), a tarball, a source tree or an installed prefix
+# (see ci/openssl.sh). Default: system and every tarball in ../shared/openssl/.
+#
+# For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
+# the clone), build ticketlab with ASan+UBSan and -Werror against it, run
+# ctest (C tests, conformance with LeakSanitizer on, corpus replays), the
+# conformance JSON report and pytest. Then compare the conformance runs of
+# neighbouring releases (`ticketlab conformance --compare`) and print one
+# summary table. Reports land in ${TICKETLAB_REPORTS:-reports}/matrix/.
+# Exit status: 0 when every release passed everything, 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. ci/lib.sh
+. ci/openssl.sh
+ensure_packages "${TL_BUILD_PACKAGES[@]}" "${TL_TEST_PACKAGES[@]}"
+
+specs=("$@")
+if [ ${#specs[@]} -eq 0 ]; then
+  specs=(system)
+  for t in "$(tl_openssl_shared_dir)"/openssl-*.tar.*; do
+    [ -f "$t" ] || continue
+    v=$(basename "$t"); v=${v#openssl-}; v=${v%.tar.*}
+    specs+=("$v")
+  done
+fi
+
+ROOT=${TICKETLAB_MATRIX_BUILD:-$PWD/build-matrix}
+REPORTS=${TICKETLAB_REPORTS:-$PWD/reports}/matrix
+mkdir -p "$ROOT" "$REPORTS"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+rows=() names=() status=0
+for spec in "${specs[@]}"; do
+  start=$(date +%s)
+  name=$spec; [ -d "$spec" ] || [ -f "$spec" ] && name=$(basename "$spec")
+  name=${name#openssl-}; name=${name%.tar.*}
+  build="$ROOT/$name" log="$REPORTS/$name.log"
+  : > "$log"
+  b=fail c=- r=- p=- release=?
+  echo "== OpenSSL $spec" >&2
+  if prefix=$(tl_openssl_prefix "$spec" plain 2>>"$log"); then
+    args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
+    if build_ticketlab "$build" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang "${args[@]}" >>"$log" 2>&1; then
+      b=ok
+      if (cd "$build" && ctest -j2 --output-on-failure >>"$log" 2>&1); then c=ok; else c=FAIL; fi
+      c="$c ($(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\)/\1 failed of \2/p' "$log" | tail -1))"
+      "$build/bin/ticketlab" conformance --expectations conformance/expectations.tl --format json -o "$REPORTS/$name.json" >>"$log" 2>&1 || true
+      r=$(/usr/bin/python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); s = d["summary"]
+print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))
+print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
+      release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
+      if TICKETLAB_BUILD="$build" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ >>"$log" 2>&1; then p=ok; else p=FAIL; fi
+      p="$p ($(grep -Eo '[0-9]+ (passed|failed|skipped)' "$log" | tail -3 | paste -sd, -))"
+    fi
+  fi
+  secs=$(( $(date +%s) - start ))
+  ok=1
+  [ "$b" = ok ] || ok=0
+  [[ "$c" == ok* ]] || ok=0
+  [[ "$p" == ok* ]] || ok=0
+  [[ "$r" == *", 0 fail, 0 err" ]] || ok=0
+  [ $ok -eq 1 ] || status=1
+  rows+=("$(printf '%-10s %-9s %-6s %-22s %-36s %-24s %5ss' "$name" "${release:-?}" "$b" "$c" "$r" "$p" "$secs")")
+  [ -f "$REPORTS/$name.json" ] && names+=("$name")
+done
+
+# What changed between neighbouring releases, as OpenSSL maintainers want it.
+tl="" ; for n in "${names[@]}"; do [ -x "$ROOT/$n/bin/ticketlab" ] && tl="$ROOT/$n/bin/ticketlab"; done
+if [ -n "$tl" ] && "$tl" conformance --help 2>&1 | grep -q -- '--compare'; then
+  for ((i = 1; i < ${#names[@]}; i++)); do
+    a=${names[i-1]} bb=${names[i]}
+    for f in table svg json; do
+      ext=$f; [ "$f" = table ] && ext=txt
+      "$tl" conformance --compare "$REPORTS/$a.json" "$REPORTS/$bb.json" --format "$f" \
+        -o "$REPORTS/compare-$a-$bb.$ext" >/dev/null 2>&1 || true
+    done
+  done
+fi
+
+echo
+printf '%-10s %-9s %-6s %-22s %-36s %-24s %6s\n' openssl release build ctest "conformance rows" pytest time
+for row in "${rows[@]}"; do echo "$row"; done
+echo "logs and reports: $REPORTS/"
+exit $status
