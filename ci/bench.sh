@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # ci/bench.sh - print the speed figures, measured side by side in one run.
 # Nothing here asserts a time: machines are noisy, so compare the ratios.
-#   ci/bench.sh [ITERATIONS]
+#   ci/bench.sh [--openssl PREFIX|TARBALL|SRCDIR|VERSION] [ITERATIONS]
+# (--openssl: measure against that release, built once and cached, plain -O2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
+. ci/openssl.sh
+openssl=system
+if [ "${1:-}" = --openssl ]; then openssl=${2:?--openssl needs a value}; shift 2; fi
 ensure_packages "${TL_BUILD_PACKAGES[@]}"
-BUILD=${TICKETLAB_BUILD:-$PWD/build-release}
-build_ticketlab "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+ossl_prefix=$(tl_openssl_prefix "$openssl" plain)
+ossl_args=($(tl_openssl_cmake_args "$ossl_prefix" plain))
+suffix=""; [ -n "$ossl_prefix" ] && suffix="-$(basename "$ossl_prefix")"
+BUILD=${TICKETLAB_BUILD:-$PWD/build-release$suffix}
+build_ticketlab "$BUILD" -DCMAKE_BUILD_TYPE=Release "${ossl_args[@]}" >/dev/null
+echo "OpenSSL: $(grep -m1 'OPENSSL_VERSION:' "$BUILD/CMakeCache.txt" | cut -d= -f2) (${ossl_prefix:-system})"
 n=${1:-500}
 
 echo "== handshakes in the world ($n each; SSL_new/SSL_free against SSL_clear reuse)"
@@ -18,15 +26,15 @@ echo "== fuzz_ticket_blob beside its limit and a naive harness (same input)"
 "$BUILD/bin/bench_blob_limit" 3
 
 # The same targets without and with ASan+UBSan, side by side.
-SAN=${TICKETLAB_SAN_BUILD:-$PWD/build-release-asan}
-build_ticketlab "$SAN" -DCMAKE_BUILD_TYPE=Release -DTICKETLAB_SANITIZE=ON >/dev/null
+SAN=${TICKETLAB_SAN_BUILD:-$PWD/build-release-asan$suffix}
+build_ticketlab "$SAN" -DCMAKE_BUILD_TYPE=Release -DTICKETLAB_SANITIZE=ON "${ossl_args[@]}" >/dev/null
 echo
 echo "== fuzz targets over their corpus, 5 s each (no fuzzing engine)"
 printf '%-22s %14s %14s %8s %16s\n' target "plain execs/s" "asan execs/s" ratio "RSS KiB early/end"
 for src in fuzz/fuzz_*.c; do
   t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
   plain=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t")
-  asan=$(ASAN_OPTIONS=detect_leaks=0 "$SAN/bin/bench_$t" --seconds 5 "corpus/$t")
+  asan=$("$SAN/bin/bench_$t" --seconds 5 "corpus/$t")
   pe=$(echo "$plain" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
   ae=$(echo "$asan" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
   rss=$(echo "$plain" | grep -oE 'RSS [0-9-]+ KiB early, [0-9-]+' | grep -oE '[0-9-]+' | paste -sd/)

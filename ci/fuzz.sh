@@ -3,7 +3,12 @@
 # regression inputs.
 #
 #   ci/fuzz.sh [--seconds N] [--target NAME] [--jobs J] [--engine libfuzzer|afl]
-#              [--work DIR]
+#              [--work DIR] [--openssl PREFIX|TARBALL|SRCDIR|VERSION]
+#
+# --openssl fuzzes against that OpenSSL instead of the system one: a tarball,
+# a source tree or a version from ../shared/openssl/ is built once with the
+# fuzzing flags (static, ASan+UBSan, -fsanitize=fuzzer-no-link) and cached
+# in ~/.cache/ticketlab, so the fuzzer sees inside libssl's ticket code.
 #
 # Builds the targets, runs each for N seconds (default 60) from
 # corpus/<target>/ (plus its regressions), merges the new coverage into
@@ -15,9 +20,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
+. ci/openssl.sh
 REPO=$PWD
 
-seconds=60 target="" jobs=1 engine=libfuzzer work="$REPO/work/fuzz"
+seconds=60 target="" jobs=1 engine=libfuzzer work="$REPO/work/fuzz" openssl=system
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a value}; shift 2 ;;
@@ -25,7 +31,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=${2:?--jobs needs a value}; shift 2 ;;
     --engine) engine=${2:?--engine needs a value}; shift 2 ;;
     --work) work=${2:?--work needs a value}; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --openssl) openssl=${2:?--openssl needs a prefix, tarball, source tree or version}; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -46,17 +53,26 @@ done
 [ ${#targets[@]} -gt 0 ] || { echo "ci/fuzz.sh: no target named '$target' in fuzz/" >&2; exit 2; }
 
 # --- build -------------------------------------------------------------------
+ossl_prefix=$(tl_openssl_prefix "$openssl" fuzz) || exit 2
+ossl_args=($(tl_openssl_cmake_args "$ossl_prefix" fuzz))
+suffix=""; [ -n "$ossl_prefix" ] && suffix="-$(basename "$ossl_prefix")"
 if [ "$engine" = libfuzzer ]; then
-  BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz}
-  build_ticketlab "$BUILD" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
+  BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz$suffix}
+  build_ticketlab "$BUILD" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${ossl_args[@]}" >/dev/null \
     || { echo "ci/fuzz.sh: the libFuzzer build failed" >&2; exit 2; }
 else
-  BUILD=${TICKETLAB_AFL_BUILD:-$REPO/build-afl}
+  BUILD=${TICKETLAB_AFL_BUILD:-$REPO/build-afl$suffix}
   AFL_USE_ASAN=1 AFL_QUIET=1 build_ticketlab "$BUILD" -DCMAKE_C_COMPILER=afl-clang-fast -DTICKETLAB_FUZZ=ON \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTICKETLAB_SANITIZE=OFF >/dev/null \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTICKETLAB_SANITIZE=OFF "${ossl_args[@]}" >/dev/null \
     || { echo "ci/fuzz.sh: the AFL++ build failed" >&2; exit 2; }
 fi
-REPLAY_BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz}
+REPLAY_BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz$suffix}
+ossl_desc=$(grep -m1 'OPENSSL_VERSION:' "$BUILD/CMakeCache.txt" 2>/dev/null | cut -d= -f2)
+if [ -n "$ossl_prefix" ]; then
+  ossl_desc="OpenSSL ${ossl_desc:-?} from $ossl_prefix (static, instrumented: ASan+UBSan, fuzzer-no-link)"
+else
+  ossl_desc="OpenSSL ${ossl_desc:-?} from the system (shared, not instrumented)"
+fi
 
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done; }
@@ -175,7 +191,7 @@ done
 
 printf '\n%-22s %7s %11s %9s %7s %7s %9s %9s\n' target seconds execs execs/s before after coverage findings
 printf '%s\n' "${rows[@]}"
-echo "engine: $engine; work folder: $work; coverage is libFuzzer's cov (edges) or AFL's bitmap %"
+echo "engine: $engine; $ossl_desc; work folder: $work; coverage is libFuzzer's cov (edges) or AFL's bitmap %"
 [ "$total_findings" -eq 0 ] || { echo "ci/fuzz.sh: $total_findings finding(s): see corpus/regressions/" >&2; exit 1; }
 [ "$broken" -eq 0 ] || exit 2
 exit 0

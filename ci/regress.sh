@@ -2,7 +2,10 @@
 # ci/regress.sh - replay every seed and every regression input through the
 # plain replay drivers (no fuzzing engine), and write JUnit XML.
 #
-#   ci/regress.sh [-o FILE.xml]      (default: reports/regress.xml)
+#   ci/regress.sh [-o FILE.xml] [--openssl PREFIX|TARBALL|SRCDIR|VERSION]
+#
+# (default report: reports/regress.xml; --openssl as in ci/fuzz.sh: the
+# release is built once, static and instrumented, and cached)
 #
 # This is what a per-commit CI job runs: a few seconds, and any input that
 # ever crashed a target fails the build again if the bug comes back.
@@ -10,18 +13,27 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
+. ci/openssl.sh
 REPO=$PWD
-out="$REPO/reports/regress.xml"
+out="$REPO/reports/regress.xml" openssl=system
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=${2:?-o needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --openssl) openssl=${2:?--openssl needs a prefix, tarball, source tree or version}; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/regress.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 ensure_packages "${TL_BUILD_PACKAGES[@]}"
-BUILD=${TICKETLAB_BUILD:-$REPO/build}
-build_ticketlab "$BUILD" -DTICKETLAB_SANITIZE=ON >/dev/null || { echo "ci/regress.sh: build failed" >&2; exit 2; }
+ossl_prefix=$(tl_openssl_prefix "$openssl" fuzz) || exit 2
+ossl_args=($(tl_openssl_cmake_args "$ossl_prefix" fuzz))
+if [ -n "$ossl_prefix" ]; then
+  BUILD=${TICKETLAB_BUILD:-$REPO/build-regress-$(basename "$ossl_prefix")}
+  ossl_args+=(-DCMAKE_C_COMPILER=clang)
+else
+  BUILD=${TICKETLAB_BUILD:-$REPO/build}
+fi
+build_ticketlab "$BUILD" -DTICKETLAB_SANITIZE=ON "${ossl_args[@]}" >/dev/null || { echo "ci/regress.sh: build failed" >&2; exit 2; }
 mkdir -p "$(dirname "$out")"
 
 xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }

@@ -9,14 +9,21 @@
  * (probe.h): length, key name, MAC and decryption checks, then session
  * parsing for what gets through.
  *
- * Oracle: nobody can forge a ticket. Whatever resumes must authenticate
- * under the server's own keys when the offline codec (ticket.c, written
- * apart from OpenSSL) checks it; anything else resuming is a MAC bypass and
- * aborts. (Not "only the genuine ticket": a seed minted by another OpenSSL
- * version under the same keys is just as valid.)
+ * With a static libssl the same bytes then also go straight into libssl's
+ * tls_decrypt_ticket() in a heap buffer of exactly their size
+ * (decrypt_direct.h), so that ASan reports any read past the ticket's end.
+ *
+ * Oracle: nobody can forge a ticket. Whatever resumes, and whatever the
+ * decrypt callback or the direct call sees as SUCCESS or SUCCESS_RENEW
+ * (which covers TLS 1.3, where the PSK binder would stop a forged ticket
+ * from resuming), must authenticate under the server's own keys when the
+ * offline codec (ticket.c, written apart from OpenSSL) checks it; anything
+ * else is a MAC bypass and aborts. (Not "only the genuine ticket": a seed
+ * minted by another OpenSSL version under the same keys is just as valid.)
  */
 #include <string.h>
 
+#include "decrypt_direct.h"
 #include "fuzz_common.h"
 #include "ticketlab/ticket.h"
 
@@ -45,6 +52,33 @@ static const tl_keyring *server_keys(tl_world *w, int slot)
     return rings[slot];
 }
 
+/* Abort unless `ticket` authenticates under the server's keys. */
+static void must_authenticate(tl_world *w, int slot, const uint8_t *ticket, size_t len, const char *how)
+{
+    tl_ticket_info info;
+    tl_error err = { "" };
+
+    memset(&info, 0, sizeof(info));
+    if (tl_ticket_open(server_keys(w, slot), ticket, len, &info, &err) != 0)
+        tl_fuzz_die("the codec failed: %s", err.msg);
+    if (info.verdict != TL_TICKET_OK)
+        tl_fuzz_die("%s a %zu-byte ticket that does not authenticate under the server's keys (%s): "
+                    "a forged ticket was accepted", how, len, tl_ticket_verdict_name(info.verdict));
+    tl_ticket_info_clear(&info);
+}
+
+/* Did the decrypt callback see a decrypted session in this run? */
+static int callback_saw_success(tl_world *w, const tl_probe_result *r)
+{
+    const tl_event_log *log = tl_world_events(w);
+
+    for (size_t i = r->ev_begin; i < r->ev_end && i < log->n; i++)
+        if (log->ev[i].kind == TL_EV_DECRYPT_CB
+            && (log->ev[i].status == SSL_TICKET_SUCCESS || log->ev[i].status == SSL_TICKET_SUCCESS_RENEW))
+            return 1;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const tl_key_source sources[4] = { TL_KEYS_BUILTIN, TL_KEYS_EVP_CB,
@@ -66,17 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tl_fuzz_feedback_probe(w, &r);
 
     genuine = tl_probe_ticket(p, &genuine_len);
-    if (r.resumed && (size - 1 != genuine_len || memcmp(data + 1, genuine, genuine_len) != 0)) {
-        tl_ticket_info info;
+    if (size - 1 == genuine_len && memcmp(data + 1, genuine, genuine_len) == 0)
+        return 0;
+    if (r.resumed)
+        must_authenticate(w, data[0] & 7, data + 1, size - 1, "the server resumed from");
+    else if (callback_saw_success(w, &r))
+        must_authenticate(w, data[0] & 7, data + 1, size - 1, "the decrypt callback got a session from");
+    if (tl_fuzz_direct_available()) {
+        int st = tl_fuzz_decrypt_direct(tl_probe_server(p), data + 1, size - 1);
 
-        memset(&info, 0, sizeof(info));
-        if (tl_ticket_open(server_keys(w, data[0] & 7), data + 1, size - 1, &info, &err) != 0)
-            tl_fuzz_die("the codec failed: %s", err.msg);
-        if (info.verdict != TL_TICKET_OK)
-            tl_fuzz_die("the server resumed from a %zu-byte ticket that does not authenticate "
-                        "under its keys (%s): a forged ticket was accepted", size - 1,
-                        tl_ticket_verdict_name(info.verdict));
-        tl_ticket_info_clear(&info);
+        tl_fuzz_feedback(TL_FB_STATUS, (unsigned)st + 8);
+        if (st == SSL_TICKET_SUCCESS || st == SSL_TICKET_SUCCESS_RENEW)
+            must_authenticate(w, data[0] & 7, data + 1, size - 1, "tls_decrypt_ticket decrypted");
     }
     return 0;
 }

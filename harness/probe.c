@@ -306,6 +306,11 @@ int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
     return 0;
 }
 
+SSL *tl_probe_server(tl_probe *p)
+{
+    return p->server;
+}
+
 const unsigned char *tl_probe_ticket(const tl_probe *p, size_t *len)
 {
     *len = p->ticket_len;

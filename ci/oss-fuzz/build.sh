@@ -31,7 +31,11 @@ cmake -S "$TL" -B "$WORKDIR/build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CF
   -DTICKETLAB_FUZZ=OFF "${cmake_args[@]}"
 cmake --build "$WORKDIR/build" -j"$(nproc)" --target tl_fuzz_common
 
-ssl_libs=$(grep -E '^OPENSSL_(SSL|CRYPTO)_LIBRARY:' "$WORKDIR/build/CMakeCache.txt" | cut -d= -f2 | tr '\n' ' ')
+# libssl before libcrypto: a static libssl needs libcrypto's symbols after it
+# (the cache lists CRYPTO first, which fails to link with 77 undefined references).
+ssl_lib=$(grep -E '^OPENSSL_SSL_LIBRARY:' "$WORKDIR/build/CMakeCache.txt" | cut -d= -f2)
+crypto_lib=$(grep -E '^OPENSSL_CRYPTO_LIBRARY:' "$WORKDIR/build/CMakeCache.txt" | cut -d= -f2)
+ssl_libs="$ssl_lib $crypto_lib"
 for src in "$TL"/fuzz/fuzz_*.c; do
   t=$(basename "$src" .c)
   [ "$t" = fuzz_common ] && continue

@@ -64,6 +64,10 @@ void tl_probe_free(tl_probe *p);
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
                  tl_probe_result *res, tl_error *err);
 
+/* tl_probe_server - the probe's server SSL, as the last run left it (its
+ * protocol version negotiated). The probe keeps ownership. */
+SSL *tl_probe_server(tl_probe *p);
+
 /* tl_probe_ticket - the captured ticket bytes (*len set). */
 const unsigned char *tl_probe_ticket(const tl_probe *p, size_t *len);
 
