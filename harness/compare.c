@@ -94,13 +94,18 @@ static const tl_compare_row **sorted_rows(const tl_compare_run *run)
     return v;
 }
 
+static int name_vs_row(const void *name, const void *y)
+{
+    const tl_compare_row *const *row = y;
+
+    return strcmp(name, (*row)->name);
+}
+
+/* The row called name in a sorted_rows() array of n, or NULL. */
 static const tl_compare_row *find_row(const tl_compare_row **sorted, size_t n, const char *name)
 {
-    tl_compare_row key, *kp = &key;
-    const tl_compare_row **hit;
+    const tl_compare_row **hit = bsearch(name, sorted, n, sizeof(*sorted), name_vs_row);
 
-    key.name = (char *)name;
-    hit = bsearch(&kp, sorted, n, sizeof(*sorted), by_name);
     return hit != NULL ? *hit : NULL;
 }
 
@@ -160,6 +165,17 @@ static int check_unique(const tl_compare_run *run, tl_error *err)
     return rc;
 }
 
+/* A release number prints on one line in every report: "3.5.7", "3.6.0-alpha1". */
+static int release_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= 0x20 || s[i] >= 0x7f)
+            return 0;
+    return n > 0 && n <= 40;
+}
+
 static int load_doc(const char *path, const tl_json_value *doc, tl_compare_run *run, tl_error *err)
 {
     const tl_json_value *rows = tl_json_get(doc, "rows");
@@ -171,6 +187,9 @@ static int load_doc(const char *path, const tl_json_value *doc, tl_compare_run *
     if (release == NULL || openssl == NULL)
         return tl_error_set(err, "%s: the report has no \"%s\" string at the top level", path,
                             release == NULL ? "release" : "openssl");
+    if (!release_ok(release))
+        return tl_error_set(err, "%s: \"release\" must be a release number like 3.5.7 (up to 40 printable "
+                            "characters, no spaces)", path);
     if (rows->n > TL_COMPARE_MAX_ROWS)
         return tl_error_set(err, "%s: %zu rows, more than the %d a report may have", path, rows->n,
                             TL_COMPARE_MAX_ROWS);
@@ -295,7 +314,7 @@ void tl_compare_free(tl_compare *c)
 /* "OpenSSL 3.5.7": how every report names a run. */
 static const char *label(const tl_compare_run *run, char *buf, size_t size)
 {
-    snprintf(buf, size, "OpenSSL %.60s", run->release[0] ? run->release : "(unknown release)");
+    snprintf(buf, size, "OpenSSL %s", run->release);
     return buf;
 }
 
@@ -617,10 +636,37 @@ static const char *clip(const char *s, size_t chars, char *buf, size_t size)
     return buf;
 }
 
+static size_t chars_of(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* "A → B" in at most `room` characters: the longer side is cut first, both
+ * in half when both are long. */
+static void arrow_text(const char *a, const char *b, size_t room, char *buf, size_t size)
+{
+    char ca[200], cb[200];
+    size_t na = chars_of(a), nb = chars_of(b), half = room > 3 ? (room - 3) / 2 : 1;
+
+    if (na + nb + 3 > room) {
+        if (nb <= half)
+            na = room > nb + 3 ? room - 3 - nb : 1;
+        else if (na <= half)
+            nb = room > na + 3 ? room - 3 - na : 1;
+        else
+            na = nb = half;
+    }
+    snprintf(buf, size, "%s \xe2\x86\x92 %s", clip(a, na, ca, sizeof(ca)), clip(b, nb, cb, sizeof(cb)));
+}
+
 static void svg_cell(FILE *f, const char *row, const char *col, const char *a, const char *b,
                      int changed, const char *fill, int x, int y, int w)
 {
-    char text[TL_OUTCOME_LINE_MAX * 2 + 8], cut[256];
+    char text[512];
 
     fputs("<g><title>", f);
     xml_text(f, row);
@@ -637,9 +683,9 @@ static void svg_cell(FILE *f, const char *row, const char *col, const char *a, c
     fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#ffffff\" "
                "stroke-width=\"2\"/>", x, y, w, CELL_H, changed ? fill : "#f3f3f3");
     if (changed) {
-        snprintf(text, sizeof(text), "%s \xe2\x86\x92 %s", a, b);
+        arrow_text(a, b, (size_t)(w - 12) / CHAR_W, text, sizeof(text));
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell\">", x + 6, y + CELL_H / 2 + 4);
-        xml_text(f, clip(text, (size_t)(w - 12) / CHAR_W, cut, sizeof(cut)));
+        xml_text(f, text);
         fputs("</text>", f);
     }
     fputs("</g>\n", f);

@@ -180,7 +180,7 @@ static int parse_string(parser *ps, char **out)
     while (q < ps->end && *q != '"')
         q += *q == '\\' ? 2 : 1;
     if (q >= ps->end)
-        return fail_at(ps, open, "the input ends inside this string");
+        return fail_at(ps, open, "the string that starts here is never closed (the input ends first)");
     buf = malloc((size_t)(q - open));
     if (buf == NULL)
         return fail_at(ps, open, "out of memory");
@@ -188,7 +188,7 @@ static int parse_string(parser *ps, char **out)
     ps->p++;
     while (*ps->p != '"') {
         unsigned char c = *ps->p;
-        unsigned long cp;
+        unsigned long cp = 0;
         size_t n;
 
         if (c < 0x20) {

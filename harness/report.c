@@ -256,7 +256,7 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
     fputs(",\n \"rows\": [\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
-        char why[2048];
+        char why[2048], observed[TL_OUTCOME_LINE_MAX];
 
         if (r->status == TL_ROW_NOT_RUN)
             continue;
@@ -270,6 +270,9 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "why", tl_row_why(r, why, sizeof(why)));
         json_field(f, "since", r->active ? r->active->change : NULL);
         json_field(f, "expected_text", tl_row_expected_text(r));
+        if (r->status != TL_ROW_ERROR)
+            tl_outcome_format(&r->observed, observed, sizeof(observed));
+        json_field(f, "observed_text", r->status != TL_ROW_ERROR ? observed : NULL);
         json_field(f, "documented", r->documented);
         fputs(", ", f);
         json_outcome(f, "expected", &r->expected, r->pinned);

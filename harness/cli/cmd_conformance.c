@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ticketlab/compare.h"
+#include "ticketlab/fileio.h"
 #include "ticketlab/report.h"
 #include "ticketlab/suite.h"
 
@@ -22,7 +24,9 @@ static void conformance_help(FILE *f)
         "    ticketlab conformance [--filter GLOB] [--exclude GLOB] [--tls 1.2|1.3]\n"
         "                          [--format table|json|junit|svg] [-o FILE]\n"
         "                          [--expectations FILE] [--repin]\n"
-        "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n\n"
+        "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
+        "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
+        "                          [-o FILE]\n\n"
         "DESCRIPTION\n"
         "    Runs every row of the expectations table, each in a fresh\n"
         "    deterministic world, and checks that what a user observes (handshake\n"
@@ -31,6 +35,12 @@ static void conformance_help(FILE *f)
         "    equals the pinned expectation, and that the expectation engine\n"
         "    predicts the same. Rows carrying a 'documented' column are\n"
         "    doc/implementation gaps: they are listed in every report.\n\n"
+        "    With --compare it runs nothing: it reads two JSON reports (run the\n"
+        "    suite with --format json on OpenSSL release A, then on release B),\n"
+        "    matches their rows by name and shows what changed from A to B: rows\n"
+        "    whose status changed (pass -> n/a, say), for each outcome field (hs,\n"
+        "    reused, alert, tickets, hints, early, log) the rows whose observed\n"
+        "    value changed as \"A -> B\", and the rows only one run has.\n\n"
         "OPTIONS\n"
         "    --filter GLOB        run only rows whose name matches (fnmatch)\n"
         "    --exclude GLOB       skip rows whose name matches (repeatable, up to 8)\n"
@@ -42,10 +52,14 @@ static void conformance_help(FILE *f)
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
+        "    --compare A B        compare two JSON reports instead of running the suite;\n"
+        "                         --format table (default), json or svg, and -o FILE\n"
+        "                         (written whole or not at all) apply\n"
         "    --help               this text\n\n"
         "EXIT STATUS\n"
         "    0 every row passed, 1 a row failed (each is named in the report),\n"
-        "    2 usage or I/O error.\n");
+        "    2 usage or I/O error. With --compare: 0 the two runs agree, 1 they\n"
+        "    differ (like diff(1)), 2 usage error or a report that cannot be read.\n");
 }
 
 static double now_seconds(void)
@@ -123,10 +137,54 @@ static int run_one_scenario(const char *text)
     return TL_EXIT_OK;
 }
 
+/* --compare: read both reports, write what changed to `out` (NULL: stdout), atomically. */
+static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out)
+{
+    tl_compare_run a, b;
+    tl_compare cmp;
+    tl_error err = { "" };
+    char *text = NULL;
+    size_t len = 0, differ = 0, changed = 0, only_a = 0, only_b = 0;
+    FILE *mem;
+    int rc;
+
+    if (tl_compare_load(path_a, &a, &err) != 0)
+        return tl_cli_fail(CMD, "%s", err.msg);
+    if (tl_compare_load(path_b, &b, &err) != 0) {
+        tl_compare_run_free(&a);
+        return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    rc = tl_compare_runs(&a, &b, &cmp, &err);
+    if (rc == 0) {
+        differ = cmp.n;
+        only_a = cmp.n_only_a;
+        only_b = cmp.n_only_b;
+        changed = cmp.n - only_a - only_b;
+        /* The whole report in memory first, so that -o gets all of it or nothing. */
+        mem = open_memstream(&text, &len);
+        rc = mem == NULL ? tl_error_set(&err, "out of memory") : tl_compare_write(mem, &cmp, fmt, &err);
+        if (mem != NULL && fclose(mem) != 0 && rc == 0)
+            rc = tl_error_set(&err, "cannot write the comparison: out of memory");
+        if (rc == 0)
+            rc = tl_file_write_atomic(out != NULL ? out : "-", text, len, 0644, &err);
+        tl_compare_free(&cmp);
+    }
+    free(text);
+    if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
+        fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
+                "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
+                changed == 1 ? "" : "s", only_a, only_b);
+    tl_compare_run_free(&a);
+    tl_compare_run_free(&b);
+    if (rc != 0)
+        return tl_cli_fail(CMD, "%s", err.msg);
+    return differ ? TL_EXIT_REJECTED : TL_EXIT_OK;
+}
+
 int tl_cmd_conformance(int argc, char **argv)
 {
     const char *filter = NULL, *tls = NULL, *format = "table", *out = NULL, *table = NULL,
-               *scenario = NULL;
+               *scenario = NULL, *compare_a = NULL, *compare_b = NULL;
     char found[4096];
     const char *exclude[8];
     int repin = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
@@ -147,6 +205,14 @@ int tl_cmd_conformance(int argc, char **argv)
             repin = 1;
             continue;
         }
+        if (strcmp(argv[i], "--compare") == 0) {
+            if (i + 2 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1])
+                || (argv[i + 2][0] == '-' && argv[i + 2][1]))
+                return tl_cli_fail(CMD, "--compare needs two JSON reports: --compare A.json B.json");
+            compare_a = argv[++i];
+            compare_b = argv[++i];
+            continue;
+        }
         if ((r = tl_cli_opt(argc, argv, &i, "--exclude", &exclude[n_exclude < 7 ? n_exclude : 7], CMD)) != 0) {
             if (r < 0)
                 return TL_EXIT_USAGE;
@@ -165,6 +231,15 @@ int tl_cmd_conformance(int argc, char **argv)
             continue;
         }
         return tl_cli_fail(CMD, "unknown option '%s' (try --help)", argv[i]);
+    }
+    if (compare_a != NULL) {
+        if (filter != NULL || tls != NULL || table != NULL || scenario != NULL || repin || n_exclude)
+            return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
+        if (strcmp(compare_a, "-") == 0 && strcmp(compare_b, "-") == 0)
+            return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
+        if (tl_report_format_parse(format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
+            return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", format);
+        return run_compare(compare_a, compare_b, fmt, out);
     }
     if (scenario != NULL)
         return run_one_scenario(scenario);
