@@ -440,6 +440,49 @@ static SSL_SESSION *parse_der(const unsigned char *der, size_t len)
     return sess;
 }
 
+/*
+ * The protocol version of the session in der, or -1 when der is not exactly
+ * one DER SSL_SESSION. d2i_SSL_SESSION is a pure function of the bytes and
+ * costs far more than the rest of an import (it decodes the peer's
+ * certificate and key through OpenSSL 3's decoders), and a fuzzer or a
+ * session file offers the same session bytes again and again: the last few
+ * answers are remembered, keyed by the bytes themselves.
+ */
+#define DER_MEMO_SLOTS 8
+
+static struct der_memo {
+    unsigned char *der;
+    size_t len;
+    int version;
+} der_memo[DER_MEMO_SLOTS];
+static size_t der_memo_next;
+
+static int der_session_version(const unsigned char *der, size_t len)
+{
+    SSL_SESSION *sess;
+    struct der_memo *m;
+    int version;
+
+    for (size_t i = 0; i < DER_MEMO_SLOTS; i++)
+        if (der_memo[i].der != NULL && der_memo[i].len == len && memcmp(der_memo[i].der, der, len) == 0)
+            return der_memo[i].version;
+    sess = parse_der(der, len);
+    version = sess != NULL ? SSL_SESSION_get_protocol_version(sess) : -1;
+    SSL_SESSION_free(sess);
+    if (len == 0)
+        return version;
+    m = &der_memo[der_memo_next];
+    free(m->der);
+    m->der = malloc(len);
+    m->len = len;
+    m->version = version;
+    if (m->der != NULL) {
+        memcpy(m->der, der, len);
+        der_memo_next = (der_memo_next + 1) % DER_MEMO_SLOTS;
+    }
+    return version;
+}
+
 int tl_cache_take(tl_cache *c, const char *peer_key, SSL_SESSION **out,
                   tl_error *err)
 {
@@ -515,7 +558,6 @@ int tl_cache_import(tl_cache *c, const char *peer_key,
 {
     tl_sdata s;
     tl_spack_err e;
-    SSL_SESSION *sess;
     int version;
 
     if (why != NULL)
@@ -533,15 +575,13 @@ int tl_cache_import(tl_cache *c, const char *peer_key,
             *why = e;
         return -1;
     }
-    sess = parse_der(s.ticket, s.ticket_len);
-    if (sess == NULL) {
+    version = der_session_version(s.ticket, s.ticket_len);
+    if (version < 0) {
         ERR_clear_error();
         tl_sdata_clear(&s);
         return refuse(why, TL_SPACK_ERR_BAD_SESSION, err,
                       "the ticket field is not a DER SSL_SESSION");
     }
-    version = SSL_SESSION_get_protocol_version(sess);
-    SSL_SESSION_free(sess);
     if (version != s.ietf_id) {
         unsigned id = s.ietf_id;
 

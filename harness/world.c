@@ -237,57 +237,65 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/*
+ * The embedded test chain, parsed once per process: PEM and key decoding
+ * cost more than a whole resumption handshake in OpenSSL 3 (the decoder
+ * lookups), and every world needs the same three objects. They are never
+ * modified, only shared by reference, and stay reachable until exit.
+ */
+static X509 *chain_cert, *chain_root;
+static EVP_PKEY *chain_key;
+
+static X509 *parse_cert(const char *pem, OSSL_LIB_CTX *libctx)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = X509_new_ex(libctx, NULL);
+
+    if (b == NULL || x == NULL || PEM_read_bio_X509(b, &x, NULL, NULL) == NULL) {
+        X509_free(x);
+        x = NULL;
+    }
+    BIO_free(b);
+    return x;
+}
+
+static int load_chain(OSSL_LIB_CTX *libctx, tl_error *err)
+{
+    BIO *kb;
+
+    if (chain_cert != NULL && chain_root != NULL && chain_key != NULL)
+        return 0;
+    if (chain_cert == NULL && (chain_cert = parse_cert(tl_testcert_server_pem, libctx)) == NULL)
+        return tl_error_set_ssl(err, "the embedded test certificate does not load");
+    if (chain_root == NULL && (chain_root = parse_cert(tl_testcert_root_pem, libctx)) == NULL)
+        return tl_error_set_ssl(err, "the embedded test root does not load");
+    if ((kb = BIO_new_mem_buf(tl_testcert_server_key, -1)) == NULL)
+        return tl_error_set(err, "out of memory loading the test key");
+    chain_key = PEM_read_bio_PrivateKey_ex(kb, NULL, NULL, NULL, libctx, NULL);
+    BIO_free(kb);
+    if (chain_key == NULL)
+        return tl_error_set_ssl(err, "the embedded test key does not load");
+    return 0;
+}
+
 static int load_credentials(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
 {
-    BIO *cb = BIO_new_mem_buf(tl_testcert_server_pem, -1);
-    BIO *kb = BIO_new_mem_buf(tl_testcert_server_key, -1);
-    X509 *cert = X509_new_ex(libctx, NULL);
-    EVP_PKEY *key = NULL;
-    int rc = -1;
-
-    if (cb == NULL || kb == NULL || cert == NULL) {
-        tl_error_set(err, "out of memory loading the test chain");
-        goto done;
-    }
-    if (PEM_read_bio_X509(cb, &cert, NULL, NULL) == NULL
-        || (key = PEM_read_bio_PrivateKey_ex(kb, NULL, NULL, NULL, libctx, NULL)) == NULL) {
-        tl_error_set_ssl(err, "the embedded test certificate does not load");
-        goto done;
-    }
-    if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1
-        || SSL_CTX_check_private_key(ctx) != 1) {
-        tl_error_set_ssl(err, "the server refuses the test certificate");
-        goto done;
-    }
-    rc = 0;
-done:
-    BIO_free(cb);
-    BIO_free(kb);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    return rc;
+    if (load_chain(libctx, err) != 0)
+        return -1;
+    if (SSL_CTX_use_certificate(ctx, chain_cert) != 1 || SSL_CTX_use_PrivateKey(ctx, chain_key) != 1
+        || SSL_CTX_check_private_key(ctx) != 1)
+        return tl_error_set_ssl(err, "the server refuses the test certificate");
+    return 0;
 }
 
 static int trust_root(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
 {
-    BIO *b = BIO_new_mem_buf(tl_testcert_root_pem, -1);
-    X509 *root = X509_new_ex(libctx, NULL);
-    int rc = -1;
-
-    if (b == NULL || root == NULL || PEM_read_bio_X509(b, &root, NULL, NULL) == NULL) {
-        tl_error_set_ssl(err, "the embedded test root does not load");
-        goto done;
-    }
-    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) != 1) {
-        tl_error_set_ssl(err, "cannot trust the test root");
-        goto done;
-    }
+    if (load_chain(libctx, err) != 0)
+        return -1;
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), chain_root) != 1)
+        return tl_error_set_ssl(err, "cannot trust the test root");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    rc = 0;
-done:
-    BIO_free(b);
-    X509_free(root);
-    return rc;
+    return 0;
 }
 
 static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
