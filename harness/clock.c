@@ -9,21 +9,23 @@
  *   - 3.2 and later: ossl_time_now() in crypto/time.c, which calls
  *     gettimeofday(2); time(3) is still used for certificates and a few
  *     others (ssl_lib.c, extensions_srvr.c).
- * Defining time(), gettimeofday() and clock_gettime(CLOCK_REALTIME*) here
- * puts our definitions in the executable that links libticketlab.a; a
- * static libssl binds to them at link time and a shared one through the
- * dynamic linker. The executable must export the symbols (CMake:
- * ENABLE_EXPORTS) so that shared objects loaded later (plug-ins) see them.
- * Other clocks (CLOCK_MONOTONIC, the CPU clocks) go to the kernel untouched.
+ * Defining time() and gettimeofday() here puts our definitions in the
+ * executable that links libticketlab.a; a static libssl binds to them at
+ * link time and a shared one through the dynamic linker. The executable
+ * must export the symbols (CMake: ENABLE_EXPORTS) so that shared objects
+ * loaded later (plug-ins) see them.
+ *
+ * clock_gettime() is left to the kernel: no 3.x release reads it on a
+ * ticket path (only RAND seeding, which our RNG replaces), and fuzzing
+ * engines time themselves with it: libFuzzer's clock read as frozen in
+ * 2027 ended every campaign after its first pass.
  */
 #include "ticketlab/clock.h"
 #include "ossl_compat.h"
 
 #include <stddef.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -51,10 +53,10 @@ int tl_clock_is_frozen(void)
     return frozen;
 }
 
-/* The kernel's clock, bypassing our own clock_gettime() below. */
+/* The kernel's clock: not time(), which is ourselves. */
 static int kernel_clock_gettime(clockid_t id, struct timespec *ts)
 {
-    return (int)syscall(SYS_clock_gettime, id, ts);
+    return clock_gettime(id, ts);
 }
 
 int64_t tl_clock_now(void)
@@ -93,17 +95,6 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
     tv->tv_sec = ts.tv_sec;
     tv->tv_usec = ts.tv_nsec / 1000;
     return 0;
-}
-
-int clock_gettime(clockid_t id, struct timespec *ts)
-{
-    if (frozen
-        && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) {
-        ts->tv_sec = (time_t)frozen_now;
-        ts->tv_nsec = 0;
-        return 0;
-    }
-    return kernel_clock_gettime(id, ts);
 }
 
 int tl_clock_linked(void)
