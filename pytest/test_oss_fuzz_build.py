@@ -3,7 +3,11 @@
 Docker cannot run here, so the test sets what the OSS-Fuzz builder sets
 (CC, CFLAGS with the sanitizer and coverage flags, LIB_FUZZING_ENGINE,
 SRC, OUT, WORK) and checks that $OUT holds runnable targets with their seed
-corpora, dictionaries and options.
+corpora, dictionaries and options: once against the system OpenSSL, and
+(slow; TICKETLAB_SLOW=1, which .ci/run sets) with $SRC/openssl holding the
+3.0.22 and 3.5.7 release trees, which build.sh builds with the fuzzing flags
+and links statically. Those trees and build.sh's $WORK live in
+~/.cache/ticketlab/oss-fuzz/, so only the first run pays for OpenSSL.
 """
 import os
 import pathlib
@@ -19,19 +23,46 @@ CFLAGS = ("-O1 -fno-omit-frame-pointer -gline-tables-only "
           "-fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link")
 
 
-@pytest.fixture(scope="module")
-def oss_fuzz_out(tmp_path_factory):
+CACHE = pathlib.Path(os.environ.get("TICKETLAB_CACHE",
+                                   pathlib.Path.home() / ".cache" / "ticketlab")) / "oss-fuzz"
+SHARED = pathlib.Path(os.environ.get("TICKETLAB_OPENSSL_SOURCES", REPO.parent / "shared" / "openssl"))
+SLOW = os.environ.get("TICKETLAB_SLOW") == "1"
+
+
+def openssl_tree(version):
+    """The release tree from ../shared/openssl/, unpacked once into the cache."""
+    tree = CACHE / f"openssl-{version}"
+    if not (tree / "Configure").exists():
+        tarball = SHARED / f"openssl-{version}.tar.xz"
+        if not tarball.exists():
+            pytest.fail(f"{tarball} is missing (see ../shared/openssl/README.md)")
+        tree.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["tar", "xJf", str(tarball), "-C", str(tree), "--strip-components=1"], check=True)
+    return tree
+
+
+@pytest.fixture(scope="module", params=["system", "3.0.22", "3.5.7"])
+def oss_fuzz_out(request, tmp_path_factory):
     if shutil.which("clang") is None:
         pytest.fail("clang is missing: ci/test.sh installs it")
+    version = request.param
+    if version != "system" and not SLOW:
+        pytest.skip("builds OpenSSL with the fuzzing flags: set TICKETLAB_SLOW=1 (.ci/run does)")
     root = tmp_path_factory.mktemp("ossfuzz")
     src, out, work = root / "src", root / "out", root / "work"
     src.mkdir()
     (src / "ticketlab").symlink_to(REPO)
+    if version != "system":
+        (src / "openssl").symlink_to(openssl_tree(version))
+        work = CACHE / f"work-{version}"
     env = dict(os.environ, CC="clang", CFLAGS=CFLAGS, LIB_FUZZING_ENGINE="-fsanitize=fuzzer",
                SRC=str(src), OUT=str(out), WORK=str(work), SANITIZER="address")
     p = subprocess.run(["bash", str(REPO / "ci/oss-fuzz/build.sh")], env=env,
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=3600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    if version != "system":
+        # The targets carry the instrumented libssl: its ticket code is inside.
+        assert b"tls_decrypt_ticket" in (out / "fuzz_ticket_blob").read_bytes()
     return out
 
 

@@ -25,7 +25,9 @@ if [ -d "$SRC/openssl" ]; then
   cmake_args+=(-DOPENSSL_ROOT_DIR="$prefix" -DOPENSSL_USE_STATIC_LIBS=TRUE)
 fi
 
-# The library and the fuzz helpers, with OSS-Fuzz's compiler and flags.
+# The library and the fuzz helpers, with OSS-Fuzz's compiler and flags
+# (afresh: a kept $WORK may hold a build of another checkout).
+rm -rf "$WORKDIR/build"
 cmake -S "$TL" -B "$WORKDIR/build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CFLAGS" \
   -DCMAKE_BUILD_TYPE=None -DTICKETLAB_WERROR=OFF -DTICKETLAB_SANITIZE=OFF \
   -DTICKETLAB_FUZZ=OFF "${cmake_args[@]}"
