@@ -225,9 +225,16 @@ row(O, "oracle.tls13.hrr.bad-padding.early-server", "tls=1.3 present=bad-padding
 
 keep = {}
 if len(sys.argv) > 2 and sys.argv[1] == "--keep":
+    last = None
     for line in open(sys.argv[2]):
-        if line.strip() and not line.lstrip().startswith("#"):
-            keep[line.split("|")[0].strip()] = line.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace() and line.lstrip().startswith("since ") and last is not None:
+            # A row's "since CHANGE" lines travel with it.
+            keep[last] += "\n" + line.rstrip("\n")
+            continue
+        last = line.split("|")[0].strip()
+        keep[last] = line.rstrip("\n")
 
 
 names = set()
