@@ -15,7 +15,7 @@ ossl_args=($(tl_openssl_cmake_args "$ossl_prefix" plain))
 suffix=""; [ -n "$ossl_prefix" ] && suffix="-$(basename "$ossl_prefix")"
 BUILD=${TICKETLAB_BUILD:-$PWD/build-release$suffix}
 build_ticketlab "$BUILD" -DCMAKE_BUILD_TYPE=Release "${ossl_args[@]}" >/dev/null
-echo "OpenSSL: $(grep -m1 'OPENSSL_VERSION:' "$BUILD/CMakeCache.txt" | cut -d= -f2) (${ossl_prefix:-system})"
+echo "OpenSSL: $(sed -n 's/^FIND_PACKAGE_MESSAGE_DETAILS_OpenSSL.*\[v\([0-9][0-9.a-z-]*\)(.*/\1/p' "$BUILD/CMakeCache.txt" | head -1) (${ossl_prefix:-system})"
 n=${1:-500}
 
 echo "== handshakes in the world ($n each; SSL_new/SSL_free against SSL_clear reuse)"

@@ -67,7 +67,8 @@ else
     || { echo "ci/fuzz.sh: the AFL++ build failed" >&2; exit 2; }
 fi
 REPLAY_BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz$suffix}
-ossl_desc=$(grep -m1 'OPENSSL_VERSION:' "$BUILD/CMakeCache.txt" 2>/dev/null | cut -d= -f2)
+# FindOpenSSL's own record of what it found: "...[v3.0.22(3.0)]".
+ossl_desc=$(sed -n 's/^FIND_PACKAGE_MESSAGE_DETAILS_OpenSSL.*\[v\([0-9][0-9.a-z-]*\)(.*/\1/p' "$BUILD/CMakeCache.txt" 2>/dev/null | head -1)
 if [ -n "$ossl_prefix" ]; then
   ossl_desc="OpenSSL ${ossl_desc:-?} from $ossl_prefix (static, instrumented: ASan+UBSan, fuzzer-no-link)"
 else
@@ -92,7 +93,9 @@ keep_finding() {
   min="$dir/minimized-$(basename "$input")"
   log="$dir/replay-$(basename "$input").log"
   if [ "$engine" = libfuzzer ]; then
+    # (-artifact_prefix: the intermediate crash-* files stay in the work folder)
     timeout --kill-after=10 120 "$bin" -minimize_crash=1 -max_total_time=60 -runs=100000 \
+      -artifact_prefix="$dir/artifacts/minimize-" \
       -exact_artifact_path="$min" "$input" >"$dir/minimize.log" 2>&1 || true
   else
     timeout --kill-after=10 120 afl-tmin -i "$input" -o "$min" -- "$bin" >"$dir/minimize.log" 2>&1 || true
