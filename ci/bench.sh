@@ -40,6 +40,15 @@ for src in fuzz/fuzz_*.c; do
   rss=$(echo "$plain" | grep -oE 'RSS [0-9-]+ KiB early, [0-9-]+' | grep -oE '[0-9-]+' | paste -sd/)
   printf '%-22s %14s %14s %8s %16s\n' "$t" "$pe" "$ae" "$(awk -v a="$ae" -v p="$pe" 'BEGIN{printf "%.2f", a/p}')" "$rss"
 done
+echo
+echo "== what the memos buy (plain build, 5 s each, side by side): TICKETLAB_NO_MEMO=1 parses"
+echo "   the test chain for every world and every session DER on every import, as before"
+printf '%-22s %14s %14s %8s\n' target "before execs/s" "now execs/s" ratio
+for t in fuzz_decrypt_status fuzz_cache_import; do
+  before=$(TICKETLAB_NO_MEMO=1 "$BUILD/bin/bench_$t" --seconds 5 "corpus/$t" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  now=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  printf '%-22s %14s %14s %8s\n' "$t" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+done
 if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   echo
   echo "== RSS over 1,000,000 executions of each target (TICKETLAB_BENCH_LONG=1)"

@@ -242,6 +242,7 @@ static char *dup_or_null(const char *s)
  * cost more than a whole resumption handshake in OpenSSL 3 (the decoder
  * lookups), and every world needs the same three objects. They are never
  * modified, only shared by reference, and stay reachable until exit.
+ * TICKETLAB_NO_MEMO=1 parses them for every world (ci/bench.sh compares).
  */
 static X509 *chain_cert, *chain_root;
 static EVP_PKEY *chain_key;
@@ -259,43 +260,93 @@ static X509 *parse_cert(const char *pem, OSSL_LIB_CTX *libctx)
     return x;
 }
 
-static int load_chain(OSSL_LIB_CTX *libctx, tl_error *err)
+static EVP_PKEY *parse_key(const char *pem, OSSL_LIB_CTX *libctx)
 {
-    BIO *kb;
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey_ex(b, NULL, NULL, NULL, libctx, NULL) : NULL;
 
-    if (chain_cert != NULL && chain_root != NULL && chain_key != NULL)
-        return 0;
-    if (chain_cert == NULL && (chain_cert = parse_cert(tl_testcert_server_pem, libctx)) == NULL)
-        return tl_error_set_ssl(err, "the embedded test certificate does not load");
-    if (chain_root == NULL && (chain_root = parse_cert(tl_testcert_root_pem, libctx)) == NULL)
-        return tl_error_set_ssl(err, "the embedded test root does not load");
-    if ((kb = BIO_new_mem_buf(tl_testcert_server_key, -1)) == NULL)
-        return tl_error_set(err, "out of memory loading the test key");
-    chain_key = PEM_read_bio_PrivateKey_ex(kb, NULL, NULL, NULL, libctx, NULL);
-    BIO_free(kb);
-    if (chain_key == NULL)
-        return tl_error_set_ssl(err, "the embedded test key does not load");
+    BIO_free(b);
+    return k;
+}
+
+static int memo_off(void)
+{
+    static int off = -1;
+
+    if (off < 0)
+        off = getenv("TICKETLAB_NO_MEMO") != NULL;
+    return off;
+}
+
+/* The parsed chain, as new references (*cert, *key or *root may be NULL
+ * when not wanted). Returns 0, or -1 with err. */
+static int chain(OSSL_LIB_CTX *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl_error *err)
+{
+    X509 *c = NULL, *r = NULL;
+    EVP_PKEY *k = NULL;
+
+    if (memo_off()) {
+        c = cert ? parse_cert(tl_testcert_server_pem, libctx) : NULL;
+        k = key ? parse_key(tl_testcert_server_key, libctx) : NULL;
+        r = root ? parse_cert(tl_testcert_root_pem, libctx) : NULL;
+    } else {
+        if (chain_cert == NULL)
+            chain_cert = parse_cert(tl_testcert_server_pem, libctx);
+        if (chain_key == NULL)
+            chain_key = parse_key(tl_testcert_server_key, libctx);
+        if (chain_root == NULL)
+            chain_root = parse_cert(tl_testcert_root_pem, libctx);
+        if (cert && chain_cert && X509_up_ref(chain_cert))
+            c = chain_cert;
+        if (key && chain_key && EVP_PKEY_up_ref(chain_key))
+            k = chain_key;
+        if (root && chain_root && X509_up_ref(chain_root))
+            r = chain_root;
+    }
+    if ((cert && c == NULL) || (key && k == NULL) || (root && r == NULL)) {
+        X509_free(c);
+        X509_free(r);
+        EVP_PKEY_free(k);
+        return tl_error_set_ssl(err, "the embedded test chain does not load");
+    }
+    if (cert)
+        *cert = c;
+    if (key)
+        *key = k;
+    if (root)
+        *root = r;
     return 0;
 }
 
 static int load_credentials(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
 {
-    if (load_chain(libctx, err) != 0)
+    X509 *cert;
+    EVP_PKEY *key;
+    int rc = 0;
+
+    if (chain(libctx, &cert, &key, NULL, err) != 0)
         return -1;
-    if (SSL_CTX_use_certificate(ctx, chain_cert) != 1 || SSL_CTX_use_PrivateKey(ctx, chain_key) != 1
+    if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1
         || SSL_CTX_check_private_key(ctx) != 1)
-        return tl_error_set_ssl(err, "the server refuses the test certificate");
-    return 0;
+        rc = tl_error_set_ssl(err, "the server refuses the test certificate");
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
 }
 
 static int trust_root(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
 {
-    if (load_chain(libctx, err) != 0)
+    X509 *root;
+    int rc = 0;
+
+    if (chain(libctx, NULL, NULL, &root, err) != 0)
         return -1;
-    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), chain_root) != 1)
-        return tl_error_set_ssl(err, "cannot trust the test root");
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return 0;
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) != 1)
+        rc = tl_error_set_ssl(err, "cannot trust the test root");
+    else
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    X509_free(root);
+    return rc;
 }
 
 static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
