@@ -187,13 +187,13 @@ static int parse_one(tl_scenario *sc, const char *k, const char *v)
     if (!strcmp(k, "hrr")) return parse_int(v, 0, 1, &sc->hrr);
     if (!strcmp(k, "sni")) return strcmp(v, "switch") == 0 ? (sc->sni_switch = 1, 0) : -1;
     if (!strcmp(k, "sidctx")) return strcmp(v, "other") == 0 ? (sc->sid_other = 1, 0) : -1;
-    if (!strcmp(k, "cipher")) return copy_str(sc->cipher, sizeof(sc->cipher), v);
+    if (!strcmp(k, "cipher")) return v[0] ? copy_str(sc->cipher, sizeof(sc->cipher), v) : -1;
     if (!strcmp(k, "advance")) return parse_long(v, 0, 100000000, &sc->advance);
     if (!strcmp(k, "timeout")) return parse_long(v, 1, 100000000, &sc->timeout);
     if (!strcmp(k, "klife")) return parse_long(v, 1, 100000000, &sc->key_lifetime);
     if (!strcmp(k, "skew")) return parse_long(v, -100000, 100000, &sc->skew);
     if (!strcmp(k, "walpn")) return parse_int(v, 0, 1, &sc->world_alpn);
-    if (!strcmp(k, "alpn")) return copy_str(sc->alpn, sizeof(sc->alpn), v);
+    if (!strcmp(k, "alpn")) return v[0] ? copy_str(sc->alpn, sizeof(sc->alpn), v) : -1;
     if (!strcmp(k, "groups")) return v[0] ? copy_str(sc->groups, sizeof(sc->groups), v) : -1;
     return -2;
 }
@@ -202,6 +202,8 @@ int tl_scenario_parse(const char *text, tl_scenario *sc, tl_error *err)
 {
     char buf[TL_SCENARIO_LINE_MAX];
     char *save = NULL, *tok;
+    const char *seen[TL_SCENARIO_LINE_MAX / 4];
+    size_t n_seen = 0;
 
     tl_scenario_init(sc);
     if (strlen(text) >= sizeof(buf))
@@ -214,6 +216,12 @@ int tl_scenario_parse(const char *text, tl_scenario *sc, tl_error *err)
         if (eq == NULL)
             return tl_error_set(err, "scenario field '%s' has no '=' (fields are key=value)", tok);
         *eq = '\0';
+        /* A field given twice is a mistake, not "the last one wins". */
+        for (size_t i = 0; i < n_seen; i++)
+            if (strcmp(seen[i], tok) == 0)
+                return tl_error_set(err, "scenario field %s is given twice", tok);
+        if (n_seen < sizeof(seen) / sizeof(seen[0]))
+            seen[n_seen++] = tok;
         rc = parse_one(sc, tok, eq + 1);
         if (rc == -2)
             return tl_error_set(err, "unknown scenario field '%s' (see scenario.h)", tok);
@@ -224,6 +232,8 @@ int tl_scenario_parse(const char *text, tl_scenario *sc, tl_error *err)
         sc->from = sc->tls;
     if (sc->present == TL_PRESENT_NONE && sc->from != sc->tls)
         return tl_error_set(err, "from= needs a presented ticket");
+    if (sc->replay && (sc->present == TL_PRESENT_NONE || sc->present == TL_PRESENT_EMPTY))
+        return tl_error_set(err, "replay=1 needs a presented ticket (present=newest, say)");
     if (sc->keys == TL_KEYS_LEGACY_CB && !tl_legacy_cb_available())
         return tl_error_set(err, "keys=legacy-cb: this OpenSSL has no legacy ticket key callback");
     return 0;

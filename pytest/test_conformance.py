@@ -176,3 +176,19 @@ def test_known_openssl_leak_is_excused_only_where_it_exists(ticketlab, table, fu
         assert proc.returncode != 0
         assert "LeakSanitizer: detected memory leaks" in proc.stderr
         assert "d2i_SSL_SESSION" in proc.stderr or "CRYPTO_zalloc" in proc.stderr
+
+
+@pytest.mark.parametrize("scenario, message", [
+    ("replay=1", "replay=1 needs a presented ticket"),
+    ("tls=1.3 tls=1.2", "scenario field tls is given twice"),
+    ("cipher=", "scenario field cipher: bad value ''"),
+    ("groups=", "scenario field groups: bad value ''"),
+])
+def test_a_bad_scenario_is_one_clear_line(ticketlab, scenario, message):
+    """Scenario text that cannot mean what it says is refused, not guessed at."""
+    proc = subprocess.run([ticketlab, "conformance", "--scenario", scenario],
+                          capture_output=True, text=True, timeout=60)
+    assert_clean(proc)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [f"ticketlab conformance: {message}"]
