@@ -179,7 +179,7 @@ def test_known_openssl_leak_is_excused_only_where_it_exists(ticketlab, table, fu
 
 
 @pytest.mark.parametrize("scenario, message", [
-    ("replay=1", "replay=1 needs a presented ticket"),
+    ("replay=1", "replay=1 needs a presented ticket (present=newest, say)"),
     ("tls=1.3 tls=1.2", "scenario field tls is given twice"),
     ("cipher=", "scenario field cipher: bad value ''"),
     ("groups=", "scenario field groups: bad value ''"),
