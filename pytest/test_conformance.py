@@ -192,3 +192,22 @@ def test_a_bad_scenario_is_one_clear_line(ticketlab, scenario, message):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [f"ticketlab conformance: {message}"]
+
+
+def test_conformance_report_is_written_whole(ticketlab, table, tmp_path):
+    """-o never writes through a symlink or leaves a cut report; stdout errors count."""
+    target = tmp_path / "target.txt"
+    target.write_text("keep me\n")
+    link = tmp_path / "report.json"
+    link.symlink_to(target)
+    rows = ["--filter", "matrix.tls12.evp-cb.SUCCESS.*"]
+    proc = conformance(ticketlab, table, *rows, "--format", "json", "-o", link)
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text() == "keep me\n"
+    assert json.loads(link.read_text())["summary"]["passed"] == 6
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([ticketlab, "conformance", "--expectations", str(table), *rows],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=300, env=ENV)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == \
+        ["ticketlab conformance: <stdout>: cannot write: No space left on device"]

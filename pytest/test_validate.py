@@ -144,3 +144,25 @@ def test_readme_worked_example_is_real(run, repo, tmp_path):
         assert_clean(p)
         assert p.returncode == status, p.stdout + p.stderr
         assert verdicts(p.stdout)["unknown-key"] == ("fail" if status else "pass")
+
+
+def test_reports_are_written_whole_or_not_at_all(ticketlab, tmp_path):
+    """-o replaces the file atomically (a symlink is replaced, its target kept),
+    and a report that cannot be written is an error, never a silent pass."""
+    import subprocess
+    target = tmp_path / "target.txt"
+    target.write_text("keep me\n")
+    link = tmp_path / "report.json"
+    link.symlink_to(target)
+    p = subprocess.run([ticketlab, "validate", "--plugin", plugin("tl_example_minimal"),
+                        "--format", "json", "-o", str(link)], capture_output=True, text=True, timeout=300)
+    assert_clean(p)
+    assert p.returncode == 0, p.stderr
+    assert target.read_text() == "keep me\n"
+    assert not link.is_symlink() and link.read_text().startswith("{")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([ticketlab, "validate", "--plugin", plugin("tl_example_minimal")],
+                           stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == \
+        ["ticketlab validate: <stdout>: cannot write: No space left on device"]

@@ -192,7 +192,9 @@ int tl_cmd_conformance(int argc, char **argv)
     tl_suite suite;
     tl_error err = { "" };
     double t0;
-    FILE *f = stdout;
+    FILE *f;
+    char *report = NULL;
+    size_t report_len = 0;
 
     for (int i = 1; i < argc; i++) {
         int r;
@@ -274,13 +276,19 @@ int tl_cmd_conformance(int argc, char **argv)
             failed++;
     }
     t0 = now_seconds() - t0;
-    if (out != NULL && strcmp(out, "-") != 0 && (f = fopen(out, "w")) == NULL) {
+    /* The report is made in memory, then written whole (atomically to a
+     * file): a full disk or a symlink never leaves a cut or clobbered one. */
+    f = open_memstream(&report, &report_len);
+    if (f == NULL) {
         tl_suite_free(&suite);
-        return tl_cli_fail(CMD, "%s: cannot write the report", out);
+        return tl_cli_fail(CMD, "out of memory");
     }
     rc = tl_report_write(f, &suite, fmt, t0, &err);
-    if (f != stdout && fclose(f) != 0 && rc == 0)
-        rc = tl_error_set(&err, "%s: cannot write the report", out);
+    if (fclose(f) != 0 && rc == 0)
+        rc = tl_error_set(&err, "out of memory making the report");
+    if (rc == 0 && tl_file_write_atomic(out != NULL ? out : "-", report, report_len, 0644, &err) != 0)
+        rc = -1;
+    free(report);
     if (rc == 0 && repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;
     tl_suite_free(&suite);
