@@ -66,12 +66,16 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
 
     if (strcmp(path, "-") == 0)
         return read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return tl_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int dir = S_ISDIR(st.st_mode);
+
         close(fd);
-        return tl_error_set(err, "%s: is a directory, not a file", path);
+        return tl_error_set(err, "%s: %s", path, dir ? "is a directory, not a file"
+                            : "is not a regular file (a FIFO, socket or device is refused: it could block)");
     }
     rc = read_fd(fd, path, max, out, len, err);
     close(fd);

@@ -11,9 +11,11 @@
 #include "ticketlab/plugin.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct tl_plugin {
     void *handle;
@@ -39,6 +41,7 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
 {
     tl_plugin *p = calloc(1, sizeof(*p));
     size_t n = strlen(path);
+    struct stat st;
     void *sym;
 
     if (p == NULL || (p->path = malloc(n + 3)) == NULL) {
@@ -48,6 +51,13 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
     /* dlopen searches the library path for a bare name: never do that. */
     strcpy(p->path, strchr(path, '/') ? "" : "./");
     strcat(p->path, path);
+    /* A FIFO or device would block dlopen (or feed it forever). */
+    if (stat(p->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        tl_error_set(err, "%s: %s", path, errno == ENOENT ? "no such file"
+                     : "is not a regular file (a FIFO, socket, device or directory is refused)");
+        tl_plugin_unload(p);
+        return NULL;
+    }
     p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
     if (p->handle == NULL) {
         const char *why = dlerror();
