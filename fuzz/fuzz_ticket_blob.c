@@ -13,13 +13,18 @@
  * tls_decrypt_ticket() in a heap buffer of exactly their size
  * (decrypt_direct.h), so that ASan reports any read past the ticket's end.
  *
+ * In TLS 1.3 the PSK binder is recomputed for each input from the genuine
+ * session (tl_probe_run_psk), so any ticket that decrypts into a session
+ * with the genuine PSK resumes for real, not only the captured bytes.
+ *
  * Oracle: nobody can forge a ticket. Whatever resumes, and whatever the
  * decrypt callback or the direct call sees as SUCCESS or SUCCESS_RENEW
- * (which covers TLS 1.3, where the PSK binder would stop a forged ticket
- * from resuming), must authenticate under the server's own keys when the
- * offline codec (ticket.c, written apart from OpenSSL) checks it; anything
- * else is a MAC bypass and aborts. (Not "only the genuine ticket": a seed
- * minted by another OpenSSL version under the same keys is just as valid.)
+ * (which also covers a TLS 1.3 forgery into a session of another PSK,
+ * which the binder stops from resuming), must authenticate under the
+ * server's own keys when the offline codec (ticket.c, written apart from
+ * OpenSSL) checks it; anything else is a MAC bypass and aborts. (Not "only
+ * the genuine ticket": a seed minted by another OpenSSL version under the
+ * same keys is just as valid.)
  */
 #include <string.h>
 
@@ -95,7 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     version = (data[0] & 1) ? TLS1_3_VERSION : TLS1_2_VERSION;
     p = tl_fuzz_probe(version, sources[(data[0] >> 1) & 3], &w);
-    if (tl_probe_run(p, data + 1, size - 1, &r, &err) != 0)
+    if (tl_probe_run_psk(p, data + 1, size - 1,
+                         version == TLS1_3_VERSION ? tl_probe_session(p) : NULL, &r, &err) != 0)
         tl_fuzz_die("probe failed: %s", err.msg);
     tl_fuzz_feedback_probe(w, &r);
 

@@ -53,7 +53,7 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
     strcat(p->path, path);
     /* A FIFO or device would block dlopen (or feed it forever). */
     if (stat(p->path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        tl_error_set(err, "%s: %s", path, errno == ENOENT ? "no such file"
+        tl_error_set(err, "cannot load the plug-in: %s: %s", path, errno == ENOENT ? "no such file"
                      : "is not a regular file (a FIFO, socket, device or directory is refused)");
         tl_plugin_unload(p);
         return NULL;

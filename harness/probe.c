@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "ticketlab/rng.h"
 
 #define EXT_SESSION_TICKET 35
 #define EXT_PRE_SHARED_KEY 41
@@ -23,7 +26,15 @@ struct tl_probe {
     size_t ext_len_off;       /* u16 */
     size_t ids_len_off;       /* u16, TLS 1.3 only */
     size_t id_len_off;        /* u16, TLS 1.3 only (the ticket's own length) */
+    /* TLS 1.3: the binders list (u16 length, then u8 length and bytes of
+     * each binder) ends the record; we edit the first binder. TLS 1.2:
+     * binder_off = hello_len and binder_len = 0, an empty region. */
+    size_t binders_len_off;   /* u16 */
+    size_t binder_off;        /* the first binder's bytes (its u8 length just before) */
+    size_t binder_len;
+    SSL_SESSION *session;     /* the session the probe was built from (a reference) */
     unsigned char *buf;       /* the edited record */
+    size_t buf_len;           /* its length after the last run, 0 before */
     SSL *server;
     BIO *to_server;           /* our end of the pair */
     tl_probe_result *cur;
@@ -79,15 +90,30 @@ static int locate_ticket(tl_probe *p, tl_error *err)
             p->ext_len_off = off + 2;
             p->ticket_off = off + 4;
             p->ticket_len = len;
+            p->binder_off = n;
+            p->binder_len = 0;
             return 0;
         }
         if (p->tls13 && type == EXT_PRE_SHARED_KEY && len >= 4) {
+            size_t ext_end = off + 4 + len;
+
             p->ext_len_off = off + 2;
             p->ids_len_off = off + 4;
             p->id_len_off = off + 6;
             p->ticket_off = off + 8;
             p->ticket_len = get16(h + off + 6);
-            if (p->ticket_off + p->ticket_len > off + 4 + len)
+            p->binders_len_off = off + 6 + get16(h + off + 4);
+            p->binder_off = p->binders_len_off + 3;
+            /* The binder transcript is the whole handshake message up to
+             * the binders, so the extension must end the message (RFC 8446
+             * 4.2.11 wants it last anyway) and the message fill the record. */
+            if (p->ticket_off + p->ticket_len + 4 > p->binders_len_off || p->binder_off > ext_end
+                || ext_end != end || end != n
+                || get16(h + p->binders_len_off) != ext_end - p->binders_len_off - 2)
+                goto bad;
+            p->binder_len = h[p->binder_off - 1];
+            if (p->binder_len == 0 || p->binder_off + p->binder_len > ext_end
+                || ((size_t)h[6] << 16 | get16(h + 7)) != n - 9)
                 goto bad;
             return 0;
         }
@@ -129,7 +155,8 @@ static int capture(tl_probe *p, SSL_SESSION *session, tl_error *err)
         goto done;
     }
     p->hello = malloc((size_t)len);
-    p->buf = malloc((size_t)len + TL_PROBE_MAX_TICKET);
+    /* Room for the longest ticket and a binder grown to the longest hash. */
+    p->buf = malloc((size_t)len + TL_PROBE_MAX_TICKET + EVP_MAX_MD_SIZE);
     if (p->hello == NULL || p->buf == NULL) {
         tl_error_set(err, "out of memory");
         goto done;
@@ -190,6 +217,11 @@ tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
     p->tls13 = tl_world_get_config(w)->tls_version == TLS1_3_VERSION;
     if (capture(p, session, err) != 0)
         goto fail;
+    if (SSL_SESSION_up_ref(session) != 1) {
+        tl_error_set_ssl(err, "cannot keep a reference to the session");
+        goto fail;
+    }
+    p->session = session;
     p->server = SSL_new(tl_world_server_ctx(w));
     if (p->server == NULL || tl_issuer_bind(p->server, tl_world_issuer(w)) != 0
         || !BIO_new_bio_pair(&sbio, 64 * 1024, &p->to_server, 64 * 1024)) {
@@ -213,38 +245,174 @@ void tl_probe_free(tl_probe *p)
         return;
     SSL_free(p->server);
     BIO_free(p->to_server);
+    SSL_SESSION_free(p->session);
     free(p->hello);
     free(p->buf);
     free(p);
 }
 
-/* Copy the ClientHello with `ticket` in place of the captured one. */
-static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len)
+static void add24(unsigned char *p, long delta)
 {
-    long delta = (long)len - (long)p->ticket_len;
-    size_t tail = p->hello_len - p->ticket_off - p->ticket_len;
-    unsigned char *b = p->buf;
-    size_t hs;
+    size_t v = ((size_t)p[0] << 16 | get16(p + 1)) + (size_t)delta;
+
+    p[0] = (unsigned char)(v >> 16);
+    put16(p + 1, v & 0xffff);
+}
+
+/*
+ * Copy the ClientHello with `ticket` in place of the captured one and, in
+ * TLS 1.3, room for a first binder of `binder_len` bytes (the captured
+ * binder when the size is unchanged, zeros otherwise), every length that
+ * covers either fixed. Returns the record's length.
+ */
+static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len, size_t binder_len)
+{
+    long dt = (long)len - (long)p->ticket_len;
+    long db = (long)binder_len - (long)p->binder_len;
+    size_t ticket_end = p->ticket_off + p->ticket_len;
+    size_t binder_end = p->binder_off + p->binder_len;
+    unsigned char *b = p->buf, *o;
 
     memcpy(b, p->hello, p->ticket_off);
+    o = b + p->ticket_off;
     if (len)
-        memcpy(b + p->ticket_off, ticket, len);
-    memcpy(b + p->ticket_off + len, p->hello + p->ticket_off + p->ticket_len, tail);
-    add16(b + p->record_len_off, delta);
-    hs = ((size_t)b[p->hs_len_off] << 16 | get16(b + p->hs_len_off + 1)) + (size_t)delta;
-    b[p->hs_len_off] = (unsigned char)(hs >> 16);
-    put16(b + p->hs_len_off + 1, hs & 0xffff);
-    add16(b + p->exts_len_off, delta);
-    add16(b + p->ext_len_off, delta);
+        memcpy(o, ticket, len);
+    o += len;
+    memcpy(o, p->hello + ticket_end, p->binder_off - ticket_end);
+    o += p->binder_off - ticket_end;
+    if (db == 0)
+        memcpy(o, p->hello + p->binder_off, binder_len);
+    else
+        memset(o, 0, binder_len);
+    o += binder_len;
+    memcpy(o, p->hello + binder_end, p->hello_len - binder_end);
+    add16(b + p->record_len_off, dt + db);
+    add24(b + p->hs_len_off, dt + db);
+    add16(b + p->exts_len_off, dt + db);
+    add16(b + p->ext_len_off, dt + db);
     if (p->tls13) {
-        add16(b + p->ids_len_off, delta);
+        add16(b + p->ids_len_off, dt);
         put16(b + p->id_len_off, len);
+        add16(b + (size_t)((long)p->binders_len_off + dt), db);
+        b[(size_t)((long)p->binder_off + dt) - 1] = (unsigned char)binder_len;
     }
-    return p->hello_len + (size_t)delta;
+    return p->hello_len + (size_t)(dt + db);
+}
+
+/* HMAC-`md`(key, data) into out, md_len (the hash size) bytes. */
+static int hmac(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
+                const unsigned char *key, const unsigned char *data, size_t data_len,
+                unsigned char *out)
+{
+    size_t out_len = 0;
+
+    return EVP_Q_mac(lib, "HMAC", NULL, md, NULL, key, md_len, data, data_len,
+                     out, md_len, &out_len) != NULL && out_len == md_len ? 0 : -1;
+}
+
+/*
+ * HKDF-Expand-Label(secret, label, context, Length = Hash.length), RFC
+ * 8446 7.1: one HKDF-Expand block, T(1) = HMAC(secret, HkdfLabel | 0x01),
+ * since the output is no longer than the hash.
+ */
+static int expand_label(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
+                        const unsigned char *secret, const char *label,
+                        const unsigned char *ctx, size_t ctx_len, unsigned char *out)
+{
+    unsigned char info[2 + 1 + 6 + 16 + 1 + EVP_MAX_MD_SIZE + 1];
+    size_t label_len = strlen(label), n = 0;
+
+    put16(info, md_len);
+    n = 2;
+    info[n++] = (unsigned char)(6 + label_len);
+    memcpy(info + n, "tls13 ", 6);
+    memcpy(info + n + 6, label, label_len);
+    n += 6 + label_len;
+    info[n++] = (unsigned char)ctx_len;
+    if (ctx_len)
+        memcpy(info + n, ctx, ctx_len);
+    n += ctx_len;
+    info[n++] = 0x01;
+    return hmac(lib, md, md_len, secret, info, n, out);
+}
+
+/*
+ * Write into the edited record the first binder for `psk` (RFC 8446
+ * 4.2.11.2), as tls_psk_do_binder() computes it: early_secret =
+ * HKDF-Extract(0, master key), binder_key = Derive-Secret(early_secret,
+ * "res binder", ""), finished_key = HKDF-Expand-Label(binder_key,
+ * "finished", "", Hash.length), binder = HMAC(finished_key,
+ * Hash(handshake message up to the binders list)). HKDF-Extract(salt, ikm)
+ * is HMAC(salt, ikm), so HMAC and the hash are all it takes.
+ */
+static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
+                        const SSL_SESSION *psk, tl_error *err)
+{
+    OSSL_LIB_CTX *lib = tl_libctx(err);
+    unsigned char mk[TL_PROBE_MAX_PSK], zeros[EVP_MAX_MD_SIZE] = { 0 };
+    unsigned char early[EVP_MAX_MD_SIZE], empty_hash[EVP_MAX_MD_SIZE];
+    unsigned char binder_key[EVP_MAX_MD_SIZE], finished[EVP_MAX_MD_SIZE];
+    unsigned char transcript[EVP_MAX_MD_SIZE];
+    size_t mk_len = SSL_SESSION_get_master_key(psk, mk, sizeof(mk));
+    size_t binders = (size_t)((long)p->binders_len_off + dt);
+    int rc = 0;
+
+    if (lib == NULL)
+        return -1;
+    /* The record header (5 bytes) is not part of the transcript. */
+    if (EVP_Q_digest(lib, md, NULL, "", 0, empty_hash, NULL) != 1
+        || EVP_Q_digest(lib, md, NULL, p->buf + 5, binders - 5, transcript, NULL) != 1
+        || hmac(lib, md, md_len, zeros, mk, mk_len, early) != 0
+        || expand_label(lib, md, md_len, early, "res binder", empty_hash, md_len, binder_key) != 0
+        || expand_label(lib, md, md_len, binder_key, "finished", NULL, 0, finished) != 0
+        || hmac(lib, md, md_len, finished, transcript, md_len, p->buf + binders + 3) != 0)
+        rc = tl_error_set_ssl(err, "cannot compute the %s binder", md);
+    OPENSSL_cleanse(mk, sizeof(mk));
+    OPENSSL_cleanse(early, sizeof(early));
+    OPENSSL_cleanse(binder_key, sizeof(binder_key));
+    OPENSSL_cleanse(finished, sizeof(finished));
+    return rc;
+}
+
+/* The record for this run in p->buf: ticket replaced, binder recomputed
+ * from psk when given. Returns its length, 0 with err on failure. */
+static size_t build_hello(tl_probe *p, const unsigned char *ticket, size_t len,
+                          const SSL_SESSION *psk, tl_error *err)
+{
+    const SSL_CIPHER *c;
+    const EVP_MD *md;
+    const char *md_name;
+    int md_len;
+    size_t n;
+
+    if (psk == NULL)
+        return edit_hello(p, ticket, len, p->binder_len);
+    if (!p->tls13)
+        return tl_error_set(err, "a PSK binder exists only in TLS 1.3, this probe is TLS 1.2"), 0;
+    c = SSL_SESSION_get0_cipher(psk);
+    md = c != NULL ? SSL_CIPHER_get_handshake_digest(c) : NULL;
+    md_name = md != NULL ? EVP_MD_get0_name(md) : NULL;
+    md_len = md != NULL ? EVP_MD_get_size(md) : 0;
+    if (md_name == NULL || md_len <= 0 || md_len > EVP_MAX_MD_SIZE)
+        return tl_error_set(err, "the PSK session has no cipher with a handshake digest (%s)",
+                            c != NULL ? SSL_CIPHER_get_name(c) : "no cipher"), 0;
+    if (SSL_SESSION_get_master_key(psk, NULL, 0) > TL_PROBE_MAX_PSK)
+        return tl_error_set(err, "the PSK session's master key is longer than %d bytes",
+                            TL_PROBE_MAX_PSK), 0;
+    n = edit_hello(p, ticket, len, (size_t)md_len);
+    if (write_binder(p, (long)len - (long)p->ticket_len, md_name, (size_t)md_len, psk, err) != 0)
+        return 0;
+    return n;
 }
 
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
                  tl_probe_result *res, tl_error *err)
+{
+    return tl_probe_run_psk(p, ticket, len, NULL, res, err);
+}
+
+int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
+                     const SSL_SESSION *psk, tl_probe_result *res, tl_error *err)
 {
     unsigned char scratch[4096];
     size_t n;
@@ -254,6 +422,11 @@ int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
     if (len > TL_PROBE_MAX_TICKET)
         return tl_error_set(err, "a probe ticket is at most %d bytes, this one is %zu",
                             TL_PROBE_MAX_TICKET, len);
+    p->buf_len = 0;
+    n = build_hello(p, ticket, len, psk, err);
+    if (n == 0)
+        return -1;
+    p->buf_len = n;
     memset(res, 0, sizeof(*res));
     res->alert_sent = -1;
     res->ev_begin = tl_world_events(p->world)->n;
@@ -269,7 +442,6 @@ int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
     if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1)
         return tl_error_set_ssl(err, "SSL_clear failed");
     SSL_set_accept_state(p->server);
-    n = edit_hello(p, ticket, len);
     if (BIO_write(p->to_server, p->buf, (int)n) != (int)n)
         return tl_error_set_ssl(err, "cannot queue the ClientHello");
     p->cur = res;
@@ -321,4 +493,15 @@ const unsigned char *tl_probe_client_hello(const tl_probe *p, size_t *len)
 {
     *len = p->hello_len;
     return p->hello;
+}
+
+const unsigned char *tl_probe_last_hello(const tl_probe *p, size_t *len)
+{
+    *len = p->buf_len;
+    return p->buf_len ? p->buf : NULL;
+}
+
+SSL_SESSION *tl_probe_session(const tl_probe *p)
+{
+    return p->session;
 }

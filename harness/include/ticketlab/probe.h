@@ -15,8 +15,16 @@
  *     tl_probe_run(p, NULL, 0, &r, &err);   // the empty ticket
  *     tl_probe_free(p);
  *
- * (Header reconstructed from probe.c and test_probe.c after it was
- * overwritten by mistake; the owner of probe.c may refine it.)
+ * TLS 1.3 binders: the PSK binder is an HMAC over the ClientHello, the
+ * new identity included, keyed from the session's resumption PSK. The
+ * captured binder therefore only fits the captured ticket: with any other
+ * bytes the server decrypts the ticket, then fails the binder check
+ * ("binder does not verify"), and nothing after that check is reached.
+ * tl_probe_run_psk() recomputes the binder from a session of the caller's
+ * choice, so that a ticket that decrypts into a session with that PSK
+ * resumes for real:
+ *
+ *     tl_probe_run_psk(p, forged, n, tl_probe_session(p), &r, &err);
  */
 #ifndef TICKETLAB_PROBE_H
 #define TICKETLAB_PROBE_H
@@ -30,6 +38,10 @@
 
 /* The largest replacement ticket: the edited ClientHello must stay one record. */
 #define TL_PROBE_MAX_TICKET 8192
+
+/* The longest PSK (session master key) tl_probe_run_psk() takes: OpenSSL's
+ * TLS13_MAX_RESUMPTION_PSK_LENGTH, the most d2i_SSL_SESSION() accepts. */
+#define TL_PROBE_MAX_PSK 512
 
 typedef struct tl_probe tl_probe;
 
@@ -47,8 +59,11 @@ typedef struct tl_probe_result {
 
 /*
  * tl_probe_new - capture the client's ClientHello offering `session` (of
- * the world's TLS version) and make the probe's server. Returns NULL with
- * err on failure (no ticket in the ClientHello, OpenSSL refused an SSL).
+ * the world's TLS version) and make the probe's server. The probe keeps a
+ * reference to session (tl_probe_session). Returns NULL with err on
+ * failure (no ticket in the ClientHello, in TLS 1.3 a pre_shared_key
+ * extension that does not end the ClientHello or a ClientHello that does
+ * not fill its record, OpenSSL refused an SSL).
  */
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err);
 
@@ -64,6 +79,25 @@ void tl_probe_free(tl_probe *p);
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
                  tl_probe_result *res, tl_error *err);
 
+/*
+ * tl_probe_run_psk - tl_probe_run(), but in TLS 1.3 with the first PSK
+ * binder recomputed for the edited ClientHello from psk (RFC 8446
+ * 4.2.11.2): the resumption PSK is psk's master key (for a session from a
+ * NewSessionTicket, or decrypted from a ticket, OpenSSL stores the PSK
+ * derived from resumption_master_secret and the ticket nonce there), the
+ * hash is its cipher's handshake digest, as in the server's
+ * tls_psk_do_binder(). When that hash is not the size of the captured
+ * binder, the binder and the lengths around it are resized to match. psk
+ * NULL: the captured binder, exactly tl_probe_run(). The record sent is
+ * left in tl_probe_last_hello().
+ * Returns 0 when the run happened, -1 with err when it could not: ticket
+ * too long, psk given to a TLS 1.2 probe, psk without a cipher with a
+ * handshake digest or with a master key over TL_PROBE_MAX_PSK bytes,
+ * OpenSSL refused the digest or HMAC. On -1 the server did not run.
+ */
+int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
+                     const SSL_SESSION *psk, tl_probe_result *res, tl_error *err);
+
 /* tl_probe_server - the probe's server SSL, as the last run left it (its
  * protocol version negotiated). The probe keeps ownership. */
 SSL *tl_probe_server(tl_probe *p);
@@ -73,5 +107,15 @@ const unsigned char *tl_probe_ticket(const tl_probe *p, size_t *len);
 
 /* tl_probe_client_hello - the captured ClientHello record (*len set). */
 const unsigned char *tl_probe_client_hello(const tl_probe *p, size_t *len);
+
+/* tl_probe_last_hello - the record the last run fed the server (*len
+ * set), NULL and 0 before the first run or after a run that returned -1.
+ * Valid until the next run. */
+const unsigned char *tl_probe_last_hello(const tl_probe *p, size_t *len);
+
+/* tl_probe_session - the session the probe was built from (the genuine
+ * one: its master key is the PSK of the captured binder). The probe keeps
+ * ownership. */
+SSL_SESSION *tl_probe_session(const tl_probe *p);
 
 #endif
