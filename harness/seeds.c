@@ -438,6 +438,225 @@ static void seeds_decrypt_status(emitter *em)
     }
 }
 
+/* fuzz_client_ticket: byte layouts only (the layout is documented in
+ * fuzz/fuzz_client_ticket.c); the genuine tickets are made live by the
+ * target's server, so these seeds do not depend on any world. */
+typedef struct {
+    unsigned char b[512];
+    size_t n;
+} ct_buf;
+
+static void ct_u8(ct_buf *c, unsigned v)
+{
+    if (c->n < sizeof(c->b))
+        c->b[c->n++] = (unsigned char)v;
+}
+
+static void ct_u16(ct_buf *c, unsigned v)
+{
+    ct_u8(c, v >> 8);
+    ct_u8(c, v & 0xff);
+}
+
+static void ct_u32(ct_buf *c, uint32_t v)
+{
+    ct_u16(c, v >> 16);
+    ct_u16(c, v & 0xffff);
+}
+
+static void ct_bytes(ct_buf *c, const void *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ct_u8(c, ((const unsigned char *)d)[i]);
+}
+
+/* Header: mode (bit 0 TLS 1.2, bit 1 import by hash), server knobs, record cut, misc. */
+static void ct_header(ct_buf *c, unsigned mode, unsigned knobs, unsigned cut, unsigned misc)
+{
+    c->n = 0;
+    ct_u8(c, mode);
+    ct_u8(c, knobs);
+    ct_u8(c, cut);
+    ct_u8(c, misc);
+}
+
+/* An item of kind `kind` holding d[0..n). */
+static void ct_item(ct_buf *c, unsigned kind, const unsigned char *d, size_t n)
+{
+    ct_u8(c, kind);
+    ct_u16(c, (unsigned)n);
+    ct_bytes(c, d, n);
+}
+
+/* A structured NewSessionTicket item (kind 0). flags as in the target. */
+static void ct_structured(ct_buf *c, uint32_t lifetime, uint32_t age_add, const char *nonce,
+                          unsigned ticket_len, const char *pattern, unsigned flags,
+                          uint32_t early, unsigned unknown_type, const char *unknown)
+{
+    ct_buf s = { { 0 }, 0 };
+
+    ct_u32(&s, lifetime);
+    ct_u32(&s, age_add);
+    ct_u8(&s, (unsigned)strlen(nonce));
+    ct_bytes(&s, nonce, strlen(nonce));
+    ct_u16(&s, ticket_len);
+    ct_u8(&s, (unsigned)strlen(pattern));
+    ct_bytes(&s, pattern, strlen(pattern));
+    ct_u8(&s, flags);
+    if (flags & 0x0d)
+        ct_u32(&s, early);
+    if (flags & 0x12) {
+        ct_u16(&s, unknown_type);
+        ct_u8(&s, (unsigned)strlen(unknown));
+        ct_bytes(&s, unknown, strlen(unknown));
+    }
+    ct_item(c, 0, s.b, s.n);
+}
+
+static void ct_genuine(ct_buf *c)
+{
+    ct_item(c, 2, NULL, 0);
+}
+
+/* A plain structured ticket: a 7200 s lifetime, 64 bytes of 'T'. */
+static void ct_plain(ct_buf *c, const char *nonce)
+{
+    ct_structured(c, 7200, 0x5eed1e55u, nonce, 64, "T", 0, 0, 0, "");
+}
+
+static void seeds_client_ticket(emitter *em)
+{
+    static const char target[] = "fuzz_client_ticket";
+    static const unsigned char raw_short[] = { 0, 0, 0x1c, 0x20, 0, 0, 0, 1, 0 };
+    static const unsigned char key_update[] = { 24, 0 }, key_update_req[] = { 24, 1 };
+    static const unsigned char key_update_bad[] = { 24, 2 }, cert_request[] = { 13, 0, 0, 0, 0 };
+    ct_buf c;
+
+#define CT_EMIT(name) emit(em, target, name, c.b, c.n)
+    /* TLS 1.3: the server's own tickets, shaped by its knobs */
+    ct_header(&c, 0, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine");
+    ct_header(&c, 0, 0, 0, 0); ct_genuine(&c); ct_genuine(&c); ct_genuine(&c);
+    CT_EMIT("tls13-genuine-x3");
+    ct_header(&c, 0, 1, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-timeout-1");
+    ct_header(&c, 0, 6, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-timeout-604801");
+    ct_header(&c, 0, 3 << 3, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-appdata-1000");
+    ct_header(&c, 0, 6 << 3, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-appdata-60000");
+    ct_header(&c, 0, 6 << 3, 0, 0); ct_genuine(&c); ct_genuine(&c); ct_genuine(&c); ct_genuine(&c);
+    CT_EMIT("tls13-genuine-x4-appdata-60000");
+    ct_header(&c, 0, 7 << 3, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-appdata-too-big");
+    ct_header(&c, 0, 1 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-key-cb-0");
+    ct_header(&c, 0, 2 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-key-cb-fails");
+    ct_header(&c, 2, 0, 0, 0); ct_genuine(&c); ct_plain(&c, "a"); CT_EMIT("tls13-import-by-hash");
+    /* TLS 1.3: made-up tickets */
+    ct_header(&c, 0, 0, 0, 0); ct_plain(&c, "a"); CT_EMIT("tls13-structured");
+    ct_header(&c, 0, 0, 0, 0); ct_plain(&c, "a"); ct_plain(&c, "b"); ct_plain(&c, "a");
+    CT_EMIT("tls13-nonces-a-b-a");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "a", 64, "E", 0x01, 16384, 0, "");
+    ct_plain(&c, "b");
+    CT_EMIT("tls13-early-data-then-none");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "E", 0x01, 0xffffffffu, 0, "");
+    CT_EMIT("tls13-early-data-max");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "E", 0x05, 16384, 0, "");
+    CT_EMIT("tls13-early-data-twice");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "E", 0x08, 16384, 0, "");
+    CT_EMIT("tls13-early-data-5-bytes");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "U", 0x02 | 0x01, 1024, 0xfafa, "grease");
+    CT_EMIT("tls13-unknown-extension");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "U", 0x02 | 0x10, 0, 0xfafa, "");
+    CT_EMIT("tls13-unknown-extension-twice");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "S", 0x80, 0, 0, "");
+    CT_EMIT("tls13-server-name-extension");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 64, "S", 0x40, 0, 0, "");
+    CT_EMIT("tls13-trailing-byte");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 0, "", 0, 0, 0, "");
+    CT_EMIT("tls13-empty-ticket");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 1, "", 0, 0, 0, "");
+    CT_EMIT("tls13-one-byte-ticket");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 63000, "", 0, 0, 0, "");
+    CT_EMIT("tls13-ticket-63000");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 7200, 1, "", 65535, "", 0, 0, 0, "");
+    CT_EMIT("tls13-ticket-65535");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 0, 0, "", 64, "0", 0, 0, 0, "");
+    CT_EMIT("tls13-lifetime-0");
+    ct_header(&c, 0, 0, 0, 0);
+    ct_structured(&c, 0xffffffffu, 0xffffffffu, "", 64, "F", 0, 0, 0, "");
+    CT_EMIT("tls13-lifetime-and-age-add-max");
+    {
+        char nonce[256];
+
+        memset(nonce, 'n', 255);
+        nonce[255] = '\0';
+        ct_header(&c, 0, 0, 0, 0);
+        ct_structured(&c, 7200, 1, nonce, 64, "N", 0, 0, 0, "");
+        CT_EMIT("tls13-nonce-255");
+    }
+    /* TLS 1.3: the clock moves before the cache hands the tickets out */
+    /* (OpenSSL counts the age in whole seconds less one: 61 s is "60") */
+    ct_header(&c, 0, 0, 0, 4 << 4);
+    ct_structured(&c, 60, 7, "", 64, "C", 0, 0, 0, ""); CT_EMIT("tls13-age-61-lifetime-60");
+    ct_header(&c, 0, 0, 0, 5 << 4);
+    ct_structured(&c, 60, 7, "", 64, "C", 0, 0, 0, ""); CT_EMIT("tls13-age-62-lifetime-60");
+    ct_header(&c, 0, 0, 0, 2 << 4);
+    ct_structured(&c, 0, 7, "", 64, "C", 0, 0, 0, ""); CT_EMIT("tls13-age-2-lifetime-0");
+    ct_header(&c, 0, 0, 0, 8 << 4); ct_genuine(&c); CT_EMIT("tls13-age-7200");
+    ct_header(&c, 0, 0, 0, 9 << 4); ct_genuine(&c); CT_EMIT("tls13-age-7201-expired");
+    /* TLS 1.3: raw and other messages, records */
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 1, raw_short, sizeof(raw_short));
+    CT_EMIT("tls13-raw-cut-short");
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 0x08 | 7 << 4, NULL, 0); ct_plain(&c, "a");
+    CT_EMIT("tls13-length-lies");
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 3, key_update, 2); ct_plain(&c, "a");
+    CT_EMIT("tls13-key-update-then-ticket");
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 3, key_update_req, 2); ct_genuine(&c);
+    CT_EMIT("tls13-key-update-requested");
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 3, key_update_bad, 2); CT_EMIT("tls13-key-update-bad");
+    ct_header(&c, 0, 0, 200, 0); ct_item(&c, 3, key_update, 2); ct_plain(&c, "a");
+    CT_EMIT("tls13-key-update-not-on-record-boundary");
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 3, cert_request, sizeof(cert_request));
+    CT_EMIT("tls13-certificate-request");
+    ct_header(&c, 0, 0, 1, 0); ct_genuine(&c); ct_plain(&c, "a");
+    CT_EMIT("tls13-records-of-1-byte");
+    ct_header(&c, 0, 0, 200, 0); ct_genuine(&c); ct_plain(&c, "a"); ct_plain(&c, "b");
+    CT_EMIT("tls13-coalesced");
+    ct_header(&c, 0, 0, 0, 3); ct_plain(&c, "a"); CT_EMIT("tls13-padding-255");
+    ct_header(&c, 0, 0, 0, 5); ct_plain(&c, "a"); CT_EMIT("tls13-padding-to-limit");
+    ct_header(&c, 0, 0, 0, 6); ct_plain(&c, "a"); CT_EMIT("tls13-padding-over-limit");
+    ct_header(&c, 0, 0, 0, 7); ct_plain(&c, "a"); CT_EMIT("tls13-padding-40000");
+    /* TLS 1.2: the ticket in the handshake, Finished recomputed */
+    ct_header(&c, 1, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine");
+    ct_header(&c, 1, 1 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine-key-cb-0-empty");
+    ct_header(&c, 1, 2 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine-key-cb-fails");
+    ct_header(&c, 1, 6 << 3 | 4, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine-appdata-60000");
+    ct_header(&c, 3, 7, 0, 0); ct_genuine(&c); CT_EMIT("tls12-import-by-hash-timeout-max");
+    ct_header(&c, 1, 0, 0, 0); ct_plain(&c, ""); CT_EMIT("tls12-structured");
+    ct_header(&c, 1, 0, 0, 0);
+    ct_structured(&c, 7200, 0, "", 0, "", 0, 0, 0, ""); CT_EMIT("tls12-empty-ticket");
+    ct_header(&c, 1, 0, 0, 0);
+    ct_structured(&c, 7200, 0, "", 64, "T", 0x40, 0, 0, ""); CT_EMIT("tls12-trailing-byte");
+    ct_header(&c, 1, 0, 0, 0);
+    ct_structured(&c, 7200, 0, "", 65535, "", 0, 0, 0, ""); CT_EMIT("tls12-ticket-65535");
+    ct_header(&c, 1, 0, 0, 0); CT_EMIT("tls12-no-ticket");
+    ct_header(&c, 1, 0, 0, 0); ct_genuine(&c); ct_plain(&c, ""); CT_EMIT("tls12-two-tickets");
+    ct_header(&c, 1, 0, 3, 0); ct_genuine(&c); CT_EMIT("tls12-records-of-3-bytes");
+    ct_header(&c, 1, 0, 0, 8 << 4); ct_plain(&c, ""); CT_EMIT("tls12-age-7200");
+    ct_header(&c, 1, 0, 0, 0); ct_item(&c, 1, raw_short, sizeof(raw_short));
+    CT_EMIT("tls12-raw-trailing");
+#undef CT_EMIT
+}
+
 long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
 {
     emitter em = { sink, arg, 0, 0 };
@@ -446,6 +665,7 @@ long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)
         || seeds_cache_import(&em, err) != 0)
         return -1;
     seeds_decrypt_status(&em);
+    seeds_client_ticket(&em);
     if (em.failed)
         return tl_error_set(err, "could not store a seed (see the message above)");
     return em.count;
