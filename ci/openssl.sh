@@ -23,10 +23,15 @@ tl_openssl_cache_dir() {
   echo "${TICKETLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ticketlab}"
 }
 
-# tl_openssl_shared_dir - where the release tarballs for the tests live.
+# tl_openssl_shared_dir - where the release tarballs for the tests live:
+# $TICKETLAB_OPENSSL_SOURCES, else ../shared/openssl beside the clone, else
+# /work/shared/openssl. Prints the first that exists (or the first choice).
 tl_openssl_shared_dir() {
-  local here
+  local here d
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  for d in ${TICKETLAB_OPENSSL_SOURCES:+"$TICKETLAB_OPENSSL_SOURCES"} "$here/../shared/openssl" /work/shared/openssl; do
+    if [ -d "$d" ]; then (cd "$d" && pwd); return 0; fi
+  done
   echo "${TICKETLAB_OPENSSL_SOURCES:-$here/../shared/openssl}"
 }
 
