@@ -58,6 +58,15 @@ static int split(char *line, char *cols[COLUMNS_MAX])
     return n;
 }
 
+static int bars(const char *line)
+{
+    int n = 0;
+
+    for (; *line; line++)
+        n += *line == '|';
+    return n;
+}
+
 static int is_comment(const char *line)
 {
     while (*line == ' ' || *line == '\t')
@@ -237,6 +246,12 @@ int tl_suite_load(tl_suite *s, const char *path, tl_error *err)
         }
         if (is_comment(line))
             continue;
+        /* Too many bars would otherwise be folded into the last column. */
+        if (bars(line) >= COLUMNS_MAX) {
+            rc = tl_error_set(err, "%s:%d: %d columns; a row has 4 or 5 (NAME | SCENARIO | EXPECTED | WHY "
+                              "[| DOCUMENTED]), a since line 3", path, lineno, bars(line) + 1);
+            break;
+        }
         n = split(line, cols);
         rc = add_row(s, cols, n, lineno, path, err);
     }

@@ -36,3 +36,29 @@ def test_a_fifo_is_refused_not_waited_for(ticketlab, fifo, tmp_path, what):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fifo in lines[0] and "regular file" in lines[0], lines
+
+
+def test_a_name_with_control_bytes_stays_one_line(ticketlab, tmp_path):
+    """A newline or an escape sequence in a file name is shown as \\xNN."""
+    name = tmp_path / "bad\nname\x1b[31m.tl"
+    proc = subprocess.run([ticketlab, "conformance", "--expectations", str(name)],
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 2
+    assert "\x1b" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad\\x0aname\\x1b[31m.tl" in lines[0], lines
+
+
+@pytest.mark.parametrize("row, message", [
+    ("a.b | tls=1.3 | - | why | doc | extra", "6 columns; a row has 4 or 5"),
+    ("a.b | tls=1.3 | -", "a row needs 4 columns"),
+])
+def test_a_row_with_the_wrong_columns_is_refused(ticketlab, tmp_path, row, message):
+    table = tmp_path / "t.tl"
+    table.write_text(row + "\n")
+    proc = subprocess.run([ticketlab, "conformance", "--expectations", str(table)],
+                          capture_output=True, text=True, timeout=20)
+    assert_clean(proc)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{table}:1: {message}" in lines[0], lines

@@ -34,12 +34,21 @@ static void usage(FILE *f)
 
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
 
-    fprintf(stderr, "ticketlab %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* One line, whatever a file name holds: control bytes (a newline, an
+     * escape sequence) are shown as \xNN, never passed to the terminal. */
+    fprintf(stderr, "ticketlab %s: ", cmd);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
     fputc('\n', stderr);
     return TL_EXIT_USAGE;
 }
