@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_fd(int fd, const char *path, size_t max, unsigned char **out,
-                   size_t *len, tl_error *err)
+int tl_file_read_fd(int fd, const char *path, size_t max, unsigned char **out,
+                    size_t *len, tl_error *err)
 {
     size_t cap = 4096, n = 0;
     unsigned char *buf = malloc(cap + 1);
@@ -65,7 +65,7 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
     int fd, rc;
 
     if (strcmp(path, "-") == 0)
-        return read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
+        return tl_file_read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
     /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
@@ -77,7 +77,7 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
         return tl_error_set(err, "%s: %s", path, dir ? "is a directory, not a file"
                             : "is not a regular file (a FIFO, socket or device is refused: it could block)");
     }
-    rc = read_fd(fd, path, max, out, len, err);
+    rc = tl_file_read_fd(fd, path, max, out, len, err);
     close(fd);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "ticketlab/sessfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static const char header[] =
     "# TLS session cache, one session per line: base64(salted hash):base64(data).\n"
     "# Written by ticketlab in the format of curl --ssl-sessions. Mode 0600.\n";
 
-static int check_stat(const char *path, const struct stat *st, tl_error *err)
+static int check_stat(const char *path, const struct stat *st, unsigned flags, tl_error *err)
 {
     if (S_ISLNK(st->st_mode))
         return tl_error_set(err, "%s: is a symbolic link; a session file must be "
@@ -40,6 +41,19 @@ static int check_stat(const char *path, const struct stat *st, tl_error *err)
     if (st->st_uid != getuid())
         return tl_error_set(err, "%s: is owned by uid %lu, not by us (uid %lu)",
                             path, (unsigned long)st->st_uid, (unsigned long)getuid());
+    /* A second name elsewhere would let someone else's path reach it. */
+    if (st->st_nlink != 1)
+        return tl_error_set(err, "%s: has %lu hard links; a session file must have one",
+                            path, (unsigned long)st->st_nlink);
+    if (flags & TL_SESSFILE_SOURCE) {
+        /* Only read: others reading it is the caller's warning, others
+         * writing it (sessions planted by someone else) is refused. */
+        if (st->st_mode & 07022)
+            return tl_error_set(err, "%s: has mode %04o; a session file we read must not be "
+                                "writable by others or carry special bits", path,
+                                (unsigned)(st->st_mode & 07777));
+        return 0;
+    }
     if ((st->st_mode & 07777) != 0600)
         return tl_error_set(err, "%s: has mode %04o; a session file must have "
                             "mode 0600", path, (unsigned)(st->st_mode & 07777));
@@ -52,7 +66,7 @@ int tl_sessfile_check(const char *path, tl_error *err)
 
     if (lstat(path, &st) != 0)
         return tl_error_set(err, "%s: %s", path, strerror(errno));
-    return check_stat(path, &st, err);
+    return check_stat(path, &st, 0, err);
 }
 
 /* Put "PATH: " in front of the message in err. */
@@ -144,25 +158,48 @@ int tl_sessfile_load(tl_cache *c, const char *path, unsigned flags,
 {
     unsigned char *text = NULL;
     size_t len = 0;
+    unsigned mode = 0;
     int rc;
 
     if (st != NULL)
         memset(st, 0, sizeof(*st));
-    if (strcmp(path, "-") != 0) {
+    if (strcmp(path, "-") == 0) {
+        if (tl_file_read(path, TL_SESSFILE_MAX, &text, &len, err) != 0)
+            return -1;
+    } else {
         struct stat sb;
+        int fd;
 
-        if (lstat(path, &sb) != 0) {
+        /* The rules are checked on the file we opened, not on the path, so
+         * nothing can be swapped in between (O_NOFOLLOW: never a symlink;
+         * O_NONBLOCK: a FIFO cannot stall us before fstat says what it is). */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
             if (errno == ENOENT && (flags & TL_SESSFILE_MISSING_OK))
                 return 0;
+            if (errno == ELOOP)
+                return tl_error_set(err, "%s: is a symbolic link; a session file must be "
+                                    "a regular file", path);
             return tl_error_set(err, "%s: %s", path, strerror(errno));
         }
-        if (check_stat(path, &sb, err) != 0)
+        if (fstat(fd, &sb) != 0) {
+            tl_error_set(err, "%s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (check_stat(path, &sb, flags, err) != 0) {
+            close(fd);
+            return -1;
+        }
+        mode = (unsigned)(sb.st_mode & 07777);
+        rc = tl_file_read_fd(fd, path, TL_SESSFILE_MAX, &text, &len, err);
+        close(fd);
+        if (rc != 0)
             return -1;
     }
-    /* fileio.h reads by path: the check above and this open are two steps. */
-    if (tl_file_read(path, TL_SESSFILE_MAX, &text, &len, err) != 0)
-        return -1;
     rc = tl_sessfile_parse(c, (const char *)text, len, bad, arg, st, err);
+    if (st != NULL)
+        st->mode = mode;
     free(text);
     if (rc != 0)
         return prefix_path(err, path);
@@ -237,7 +274,7 @@ int tl_sessfile_save(tl_cache *c, const char *path, size_t *count, tl_error *err
 
     if (strcmp(path, "-") != 0) {
         if (lstat(path, &st) == 0) {
-            if (check_stat(path, &st, err) != 0)
+            if (check_stat(path, &st, 0, err) != 0)
                 return -1;
         } else if (errno != ENOENT) {
             return tl_error_set(err, "%s: %s", path, strerror(errno));

@@ -390,3 +390,30 @@ def test_kill_writer_at_random_moments(tl, ticketlab, tmp_path):
     p = tl("cache", "verify", target, *NOW)
     assert p.returncode == 0, p.out + p.err
     assert len(seen_states) == 2, "the kills never landed on both states"
+
+
+def test_hard_link_refused(tl, tmp_path, world_file):
+    """A second name for a valid 0600 file would let another path reach it."""
+    f = tmp_path / "alias"
+    os.link(world_file, f)
+    refused(tl, f, "2 hard links")
+
+
+def test_curl_source_file_0644_is_read_with_a_warning(tl, tmp_path, world_file):
+    """curl writes --ssl-sessions with 0666 minus umask: a file we only read is
+    accepted with a warning; one that others can write is refused."""
+    curl = tmp_path / "curl-sessions.txt"
+    shutil.copy(world_file, curl)
+    os.chmod(curl, 0o644)
+    dst = tmp_path / "mine"
+    p = tl("cache", "import", dst, curl, *NOW)
+    assert p.returncode == 0, p.err
+    assert p.err.strip() == (f"ticketlab cache: warning: {curl} has mode 0644: others can read "
+                             "the sessions in it (chmod 600 it)")
+    assert os.stat(dst).st_mode & 0o7777 == 0o600
+    os.chmod(curl, 0o666)
+    p = tl("cache", "import", tmp_path / "other", curl, *NOW)
+    assert p.returncode == 2
+    assert p.err.strip() == (f"ticketlab cache: {curl}: has mode 0666; a session file we read must "
+                             "not be writable by others or carry special bits")
+    assert not (tmp_path / "other").exists()

@@ -415,8 +415,12 @@ static int do_import(const options *o)
         tl_sessfile_stats st;
 
         bad[nb].echo = 1;
-        if (load(c, src[i], 0, &bad[nb++], &st) != 0)
+        /* A source is only read: curl writes its file 0666 minus umask. */
+        if (load(c, src[i], TL_SESSFILE_SOURCE, &bad[nb++], &st) != 0)
             goto out;
+        if (st.mode & 0044)
+            fprintf(stderr, "ticketlab cache: warning: %s has mode %04o: others can read the "
+                            "sessions in it (chmod 600 it)\n", src[i], st.mode);
         imported += st.imported;
         nbad += st.bad;
     }

@@ -19,6 +19,13 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
                  size_t *len, tl_error *err);
 
 /*
+ * tl_file_read_fd - tl_file_read() from a descriptor the caller opened and
+ * checked (and still owns); `path` only names it in messages.
+ */
+int tl_file_read_fd(int fd, const char *path, size_t max, unsigned char **out,
+                    size_t *len, tl_error *err);
+
+/*
  * tl_file_write_atomic - replace `path` with `len` bytes: write a temporary
  * file in the same directory, fsync it, rename it over path, fsync the
  * directory. A crash at any point leaves the old file or the new one,

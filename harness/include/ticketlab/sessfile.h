@@ -32,6 +32,10 @@
 
 /* Flags for tl_sessfile_load(). */
 #define TL_SESSFILE_MISSING_OK 0x1   /* a file that does not exist holds no sessions */
+#define TL_SESSFILE_SOURCE 0x2       /* a file we only read (curl's --ssl-sessions file,
+                                        0666 minus umask): any mode without group or
+                                        other write bits; st->mode tells the caller
+                                        to warn when others can read it */
 
 /* Counts from reading a session file. */
 typedef struct tl_sessfile_stats {
@@ -39,6 +43,7 @@ typedef struct tl_sessfile_stats {
     size_t sessions;    /* lines that were not comments or blank */
     size_t imported;    /* sessions now in the cache */
     size_t bad;         /* sessions refused (each reported) */
+    unsigned mode;      /* tl_sessfile_load: the file's permission bits (0: stdin) */
 } tl_sessfile_stats;
 
 /*
@@ -50,8 +55,8 @@ typedef void (*tl_sessfile_bad_fn)(void *arg, size_t line, tl_spack_err why,
 
 /*
  * tl_sessfile_check - apply libtls's rules to path: it exists, is a
- * regular file and not a symbolic link, is owned by getuid() and has mode
- * exactly 0600. Returns 0, or -1 with "PATH: reason" in err.
+ * regular file and not a symbolic link, is owned by getuid(), has one hard
+ * link and has mode exactly 0600. Returns 0, or -1 with "PATH: reason" in err.
  */
 int tl_sessfile_check(const char *path, tl_error *err);
 
@@ -67,9 +72,12 @@ int tl_sessfile_parse(tl_cache *c, const char *text, size_t len,
                       tl_sessfile_stats *st, tl_error *err);
 
 /*
- * tl_sessfile_load - tl_sessfile_check() then tl_sessfile_parse() the
- * file at path ("-" reads standard input, unchecked). With
- * TL_SESSFILE_MISSING_OK a file that does not exist is an empty cache.
+ * tl_sessfile_load - open the file at path, check tl_sessfile_check()'s
+ * rules on what was opened (no symlink is followed, one hard link only, so
+ * nothing can be swapped in between), then tl_sessfile_parse() it ("-"
+ * reads standard input, unchecked). With TL_SESSFILE_MISSING_OK a file that
+ * does not exist is an empty cache; with TL_SESSFILE_SOURCE the mode rule
+ * is the relaxed one for files we only read.
  * Returns 0 (bad lines are reported, not fatal), or -1 with "PATH: reason".
  */
 int tl_sessfile_load(tl_cache *c, const char *path, unsigned flags,
