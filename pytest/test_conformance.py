@@ -211,3 +211,17 @@ def test_conformance_report_is_written_whole(ticketlab, table, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == \
         ["ticketlab conformance: <stdout>: cannot write: No space left on device"]
+
+
+def test_version_names_both_openssls(ticketlab, full_json):
+    """--version says which ticketlab, the OpenSSL it was built with and the one
+    loaded now (they can differ), and whose rules the engine applies."""
+    proc = subprocess.run([ticketlab, "--version"], capture_output=True, text=True, timeout=30)
+    assert_clean(proc)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3
+    assert re.match(r"ticketlab \d+\.\d+\.\d+", lines[0])
+    assert re.match(r"built with OpenSSL 3\.\d+\.\d+", lines[1])
+    assert lines[2].startswith(f"running on {full_json['openssl']} (rules of release line "
+                               f"{full_json['engine']})")

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
 #include "cli.h"
+#include "ticketlab/release.h"
 
 static const struct {
     const char *name;
@@ -93,8 +97,14 @@ int main(int argc, char **argv)
         return TL_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("ticketlab 0.1.0\n");
-        return TL_EXIT_OK;
+        /* What a CI log needs to say which ticketlab ran against which
+         * OpenSSL: the headers it was built with and the library loaded now
+         * can differ, and the expectations follow the loaded one. */
+        printf("ticketlab %s\n", TICKETLAB_VERSION);
+        printf("built with %s\n", OPENSSL_VERSION_TEXT);
+        printf("running on %s (rules of release line %s)\n", OpenSSL_version(OPENSSL_VERSION),
+               tl_release_series());
+        return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
