@@ -101,6 +101,7 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
                          mode_t mode, tl_error *err)
 {
     char tmp[4096], dir[4096];
+    struct stat st;
     int fd, dfd, e;
 
     if (strcmp(path, "-") == 0) {
@@ -108,6 +109,19 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
             return tl_error_set(err, "<stdout>: cannot write: %s", strerror(errno));
         return 0;
     }
+    /* Never rename over a device, a FIFO, a socket or a directory. A
+     * character device (/dev/null, /dev/stderr) is written in place; a
+     * symlink itself is replaced, its target left alone. */
+    if (lstat(path, &st) == 0 && S_ISCHR(st.st_mode)) {
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return tl_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+        e = write_all(fd, data, len) != 0 ? errno : 0;
+        close(fd);
+        return e ? tl_error_set(err, "%s: cannot write: %s", path, strerror(e)) : 0;
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+        return tl_error_set(err, "%s: is not a regular file; refusing to replace it", path);
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
         return tl_error_set(err, "%s: path too long", path);
     fd = mkstemp(tmp);

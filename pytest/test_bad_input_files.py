@@ -1,6 +1,7 @@
 """Inputs that are not regular files: a FIFO would block forever. Each gets one
 clear line naming the path, exit 2, and no hang."""
 import os
+import stat
 import subprocess
 
 import pytest
@@ -62,3 +63,18 @@ def test_a_row_with_the_wrong_columns_is_refused(ticketlab, tmp_path, row, messa
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{table}:1: {message}" in lines[0], lines
+
+
+def test_output_never_replaces_a_fifo_or_device(ticketlab, fifo, tmp_path):
+    """-o onto a FIFO is refused (the writer would rename over it); a character
+    device such as /dev/null is written in place, never replaced."""
+    proc = subprocess.run([ticketlab, "keygen", "--format", "nginx", "-o", fifo],
+                          capture_output=True, text=True, timeout=20)
+    assert_clean(proc)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"ticketlab keygen: {fifo}: is not a regular file; refusing to replace it"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    proc = subprocess.run([ticketlab, "keygen", "--format", "nginx", "-o", "/dev/null"],
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
