@@ -59,16 +59,24 @@ static counts count_rows(const tl_suite *s)
 }
 
 /* The matrix row for grid cell (tls, keys, status, return), or NULL. */
-static const tl_row *grid_row(const tl_suite *s, int t, int k, int st, int ret)
+/* The table's row for a grid cell, run or not; NULL when the table has none. */
+static const tl_row *grid_row_any(const tl_suite *s, int t, int k, int st, int ret)
 {
     char name[128];
 
     snprintf(name, sizeof(name), "matrix.%s.%s.%s.%s", grid_tls[t], grid_keys[k],
              grid_status[st], grid_return[ret]);
     for (size_t i = 0; i < s->n; i++)
-        if (s->rows[i].status != TL_ROW_NOT_RUN && strcmp(s->rows[i].name, name) == 0)
+        if (strcmp(s->rows[i].name, name) == 0)
             return &s->rows[i];
     return NULL;
+}
+
+static const tl_row *grid_row(const tl_suite *s, int t, int k, int st, int ret)
+{
+    const tl_row *r = grid_row_any(s, t, k, st, ret);
+
+    return r != NULL && r->status != TL_ROW_NOT_RUN ? r : NULL;
 }
 
 static int grid_has_rows(const tl_suite *s, int t, int k)
@@ -108,7 +116,9 @@ static void table_grids(FILE *f, const tl_suite *s)
                     const tl_row *r = grid_row(s, t, k, st, ret);
                     char cell[24];
 
-                    if (r == NULL || r->status == TL_ROW_NA)
+                    if (r == NULL && grid_row_any(s, t, k, st, ret) != NULL)
+                        snprintf(cell, sizeof(cell), "-");   /* filtered out */
+                    else if (r == NULL || r->status == TL_ROW_NA)
                         snprintf(cell, sizeof(cell), "n/a");
                     else
                         snprintf(cell, sizeof(cell), "%s%s", short_class(r),
@@ -119,7 +129,7 @@ static void table_grids(FILE *f, const tl_suite *s)
             }
         }
     fprintf(f, "  (fail: handshake failed, full: full handshake, res: resumed, res+T: resumed"
-               " with a new ticket, !: row failed, n/a: OpenSSL %s cannot produce this status here)\n",
+               " with a new ticket, !: row failed, -: not run, n/a: OpenSSL %s cannot produce this status here)\n",
             tl_release_name());
 }
 
