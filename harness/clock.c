@@ -53,19 +53,14 @@ int tl_clock_is_frozen(void)
     return frozen;
 }
 
-/* The kernel's clock: not time(), which is ourselves. */
-static int kernel_clock_gettime(clockid_t id, struct timespec *ts)
-{
-    return clock_gettime(id, ts);
-}
-
 int64_t tl_clock_now(void)
 {
     struct timespec ts;
 
     if (frozen)
         return frozen_now;
-    if (kernel_clock_gettime(CLOCK_REALTIME, &ts) != 0)
+    /* Not time() or gettimeofday(): those are ourselves. */
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
         return 0;
     return (int64_t)ts.tv_sec;
 }
@@ -90,7 +85,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
         tv->tv_usec = 0;
         return 0;
     }
-    if (kernel_clock_gettime(CLOCK_REALTIME, &ts) != 0)
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
         return -1;
     tv->tv_sec = ts.tv_sec;
     tv->tv_usec = ts.tv_nsec / 1000;

@@ -1,9 +1,10 @@
 /*
  * clock.h - the harness clock.
  *
- * OpenSSL reads time with time(3) when it stamps a session, checks a ticket's
- * age and checks expiry. ticketlab defines time(3) in the final executable
- * (see clock.c) so that OpenSSL reads this clock. When the clock is frozen,
+ * OpenSSL reads the wall clock when it stamps a session, checks a ticket's
+ * age and checks expiry: time(3), and from 3.2 on gettimeofday(2) too.
+ * ticketlab defines both in the final executable (see clock.c) so that
+ * OpenSSL reads this clock. When the clock is frozen,
  * time stands still until the harness moves it; that is what makes expiry,
  * rotation and ticket-age cases reproduce exactly.
  */
@@ -32,8 +33,9 @@ int tl_clock_is_frozen(void);
 
 /*
  * tl_clock_linked - 1 if OpenSSL reads this clock (the executable's time(3)
- * is ours), 0 if it reads the system clock. A program that links
- * libticketlab.a gets the override by calling any tl_clock_* function.
+ * and gettimeofday(2) are ours), 0 if it reads the system clock. A program
+ * that links libticketlab.a gets the override by calling any tl_clock_*
+ * function.
  */
 int tl_clock_linked(void);
 
