@@ -8,8 +8,6 @@
 /* Provided by the sanitizer runtime when there is one. */
 extern void __lsan_ignore_object(const void *p) __attribute__((weak));
 
-static unsigned long marked;
-
 int tl_leak_note_decrypt(const SSL *s, SSL_SESSION *ss, SSL_TICKET_STATUS status,
                          SSL_TICKET_RETURN ret)
 {
@@ -20,15 +18,9 @@ int tl_leak_note_decrypt(const SSL *s, SSL_SESSION *ss, SSL_TICKET_STATUS status
         || (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW)
         || tl_release_has(TL_CHANGE_PSK_ABORT_FREES_SESSION))
         return 0;
-    marked++;
     if (__lsan_ignore_object != NULL)
         __lsan_ignore_object(ss);
     return 1;
-}
-
-unsigned long tl_leak_known_count(void)
-{
-    return marked;
 }
 
 /*

@@ -34,7 +34,4 @@
 int tl_leak_note_decrypt(const SSL *s, SSL_SESSION *ss, SSL_TICKET_STATUS status,
                          SSL_TICKET_RETURN ret);
 
-/* tl_leak_known_count - how many objects were marked so far (for tests). */
-unsigned long tl_leak_known_count(void);
-
 #endif

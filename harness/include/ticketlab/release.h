@@ -2,18 +2,19 @@
  * release.h - the OpenSSL release running here, and the ticket behaviour
  * changes between 3.x releases that ticketlab knows about.
  *
- * Each change has a short name (used in expectations.tl as `since NAME`),
- * the function it lives in, what it does to a user, the upstream reference,
- * and the first patch release of each release line that has it. A release
+ * Each change (harness/release.c) has a short name, used in
+ * expectations.tl as `since NAME`, the function it lives in, what it does to
+ * a user, the upstream reference, and the first patch release of each
+ * release line that has it. A release
  * line newer than every listed line has the change too.
  *
  *     if (tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY))
  *         ... a zero-length TLS 1.3 identity is decode_error before any callback
  *
  * Everything is decided by the OpenSSL loaded at run time
- * (OpenSSL_version_num()), which can differ from the headers the program
- * was built with; TICKETLAB_OPENSSL_VERSION (e.g. "3.0.22") overrides it
- * for tests of this module.
+ * (OpenSSL_version_num(), read once per process), which can differ from the
+ * headers the program was built with; TICKETLAB_OPENSSL_VERSION (e.g.
+ * "3.0.22") overrides it for tests.
  */
 #ifndef TICKETLAB_RELEASE_H
 #define TICKETLAB_RELEASE_H
@@ -30,18 +31,6 @@ typedef enum tl_change {
     TL_CHANGE_COUNT
 } tl_change;
 
-typedef struct tl_change_info {
-    const char *name;      /* "psk-empty-identity": the table's `since` name */
-    const char *where;     /* "tls_parse_ctos_psk (ssl/statem/extensions_srvr.c)" */
-    const char *what;      /* one sentence: what a user sees change */
-    const char *reference; /* upstream PR, commit or CHANGES.md entry */
-    const char *since;     /* "3.0.21, 3.5.7, 3.6.3": first releases per line */
-} tl_change_info;
-
-/* tl_release_version - the running release as 0xMNN00PP0-style
- * OpenSSL_version_num(), or the override. */
-unsigned long tl_release_version(void);
-
 /* tl_release_name - "3.0.19": the running release's number. */
 const char *tl_release_name(void);
 
@@ -50,12 +39,6 @@ const char *tl_release_series(void);
 
 /* tl_release_has - 1 if the running release has the change, else 0. */
 int tl_release_has(tl_change c);
-
-/* tl_release_has_at - the same for any version number (major, minor, patch). */
-int tl_release_has_at(tl_change c, int major, int minor, int patch);
-
-/* tl_change_info_of - the description of a change; NULL when out of range. */
-const tl_change_info *tl_change_info_of(tl_change c);
 
 /* tl_change_parse - the change named `name`. Returns 0, or -1 when unknown. */
 int tl_change_parse(const char *name, tl_change *out);
