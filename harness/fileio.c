@@ -58,16 +58,12 @@ int tl_file_read_fd(int fd, const char *path, size_t max, unsigned char **out,
     return 0;
 }
 
-int tl_file_read(const char *path, size_t max, unsigned char **out,
-                 size_t *len, tl_error *err)
+int tl_file_open_regular(const char *path, tl_error *err)
 {
     struct stat st;
-    int fd, rc;
-
-    if (strcmp(path, "-") == 0)
-        return tl_file_read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
     /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
     if (fd < 0)
         return tl_error_set(err, "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -77,6 +73,18 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
         return tl_error_set(err, "%s: %s", path, dir ? "is a directory, not a file"
                             : "is not a regular file (a FIFO, socket or device is refused: it could block)");
     }
+    return fd;
+}
+
+int tl_file_read(const char *path, size_t max, unsigned char **out,
+                 size_t *len, tl_error *err)
+{
+    int fd, rc;
+
+    if (strcmp(path, "-") == 0)
+        return tl_file_read_fd(STDIN_FILENO, "<stdin>", max, out, len, err);
+    if ((fd = tl_file_open_regular(path, err)) < 0)
+        return -1;
     rc = tl_file_read_fd(fd, path, max, out, len, err);
     close(fd);
     return rc;

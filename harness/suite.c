@@ -2,14 +2,13 @@
 #include "ticketlab/suite.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ticketlab/fileio.h"
 #include "ticketlab/release.h"
 
 #define LINE_MAX_LEN 8192
@@ -205,35 +204,20 @@ static int add_row(tl_suite *s, char *cols[], int ncols, int lineno, const char 
     return pin(r, r->expected_text, lineno, path, err);
 }
 
-/* Open path for reading if it is a regular file; a FIFO would block. */
-static FILE *open_regular(const char *path, tl_error *err)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    FILE *f;
-
-    if (fd < 0)
-        return tl_error_set(err, "%s: cannot open the expectations table: %s", path, strerror(errno)), NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return tl_error_set(err, "%s: the expectations table must be a regular file", path), NULL;
-    }
-    if ((f = fdopen(fd, "r")) == NULL) {
-        close(fd);
-        return tl_error_set(err, "%s: cannot open the expectations table: %s", path, strerror(errno)), NULL;
-    }
-    return f;
-}
-
 int tl_suite_load(tl_suite *s, const char *path, tl_error *err)
 {
     FILE *f;
     char line[LINE_MAX_LEN];
-    int lineno = 0, rc = 0;
+    int lineno = 0, rc = 0, fd;
+    tl_error e = { "" };
 
     memset(s, 0, sizeof(*s));
-    if ((f = open_regular(path, err)) == NULL)
-        return -1;
+    if ((fd = tl_file_open_regular(path, &e)) < 0)
+        return tl_error_set(err, "%s (the expectations table)", e.msg);
+    if ((f = fdopen(fd, "r")) == NULL) {
+        close(fd);
+        return tl_error_set(err, "%s: cannot read the expectations table: %s", path, strerror(errno));
+    }
     s->path = strdup(path);
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
         char *cols[COLUMNS_MAX];

@@ -19,6 +19,13 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
                  size_t *len, tl_error *err);
 
 /*
+ * tl_file_open_regular - open `path` for reading if it is a regular file:
+ * a FIFO, socket, device or directory is refused, without blocking.
+ * Returns the descriptor (the caller closes it), or -1 with "PATH: reason".
+ */
+int tl_file_open_regular(const char *path, tl_error *err);
+
+/*
  * tl_file_read_fd - tl_file_read() from a descriptor the caller opened and
  * checked (and still owns); `path` only names it in messages.
  */
