@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 
+#include "ticketlab/error.h"
+
 #define TL_EXIT_OK 0
 #define TL_EXIT_REJECTED 1
 #define TL_EXIT_USAGE 2
@@ -41,5 +43,33 @@ int tl_cli_opt(int argc, char **argv, int *i, const char *name,
  * Returns 0, or -1 for anything else (sign, spaces, junk, overflow).
  */
 int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/*
+ * A report made in memory and then written whole, so that a full disk, a
+ * symlink or a failing stdout never leaves a cut or clobbered file.
+ *
+ *     tl_cli_report r;
+ *     if (tl_cli_report_open(&r) != 0) ...out of memory...
+ *     fprintf(r.f, ...);
+ *     if (tl_cli_report_save(&r, out_path, &err) != 0) ...err.msg...
+ */
+typedef struct tl_cli_report {
+    FILE *f;        /* write the report here */
+    char *text;
+    size_t len;
+} tl_cli_report;
+
+/* tl_cli_report_open - start a report in memory. Returns 0, or -1 (out of memory). */
+int tl_cli_report_open(tl_cli_report *r);
+
+/*
+ * tl_cli_report_save - finish r and write it to path (NULL or "-": stdout),
+ * atomically to a file (fileio.h), then free it. Returns 0, or -1 with err
+ * naming the path and the reason.
+ */
+int tl_cli_report_save(tl_cli_report *r, const char *path, tl_error *err);
+
+/* tl_cli_report_discard - free r without writing it. */
+void tl_cli_report_discard(tl_cli_report *r);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include "cli.h"
 #include "ticketlab/compare.h"
-#include "ticketlab/fileio.h"
 #include "ticketlab/report.h"
 #include "ticketlab/suite.h"
 
@@ -143,9 +142,8 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
     tl_compare_run a, b;
     tl_compare cmp;
     tl_error err = { "" };
-    char *text = NULL;
-    size_t len = 0, differ = 0, changed = 0, only_a = 0, only_b = 0;
-    FILE *mem;
+    tl_cli_report report;
+    size_t differ = 0, changed = 0, only_a = 0, only_b = 0;
     int rc;
 
     if (tl_compare_load(path_a, &a, &err) != 0)
@@ -160,16 +158,14 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
         only_a = cmp.n_only_a;
         only_b = cmp.n_only_b;
         changed = cmp.n - only_a - only_b;
-        /* The whole report in memory first, so that -o gets all of it or nothing. */
-        mem = open_memstream(&text, &len);
-        rc = mem == NULL ? tl_error_set(&err, "out of memory") : tl_compare_write(mem, &cmp, fmt, &err);
-        if (mem != NULL && fclose(mem) != 0 && rc == 0)
-            rc = tl_error_set(&err, "cannot write the comparison: out of memory");
-        if (rc == 0)
-            rc = tl_file_write_atomic(out != NULL ? out : "-", text, len, 0644, &err);
+        if (tl_cli_report_open(&report) != 0)
+            rc = tl_error_set(&err, "out of memory");
+        else if ((rc = tl_compare_write(report.f, &cmp, fmt, &err)) != 0)
+            tl_cli_report_discard(&report);
+        else
+            rc = tl_cli_report_save(&report, out, &err);
         tl_compare_free(&cmp);
     }
-    free(text);
     if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
         fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
                 "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
@@ -192,9 +188,7 @@ int tl_cmd_conformance(int argc, char **argv)
     tl_suite suite;
     tl_error err = { "" };
     double t0;
-    FILE *f;
-    char *report = NULL;
-    size_t report_len = 0;
+    tl_cli_report report;
 
     for (int i = 1; i < argc; i++) {
         int r;
@@ -278,17 +272,14 @@ int tl_cmd_conformance(int argc, char **argv)
     t0 = now_seconds() - t0;
     /* The report is made in memory, then written whole (atomically to a
      * file): a full disk or a symlink never leaves a cut or clobbered one. */
-    f = open_memstream(&report, &report_len);
-    if (f == NULL) {
+    if (tl_cli_report_open(&report) != 0) {
         tl_suite_free(&suite);
         return tl_cli_fail(CMD, "out of memory");
     }
-    rc = tl_report_write(f, &suite, fmt, t0, &err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = tl_error_set(&err, "out of memory making the report");
-    if (rc == 0 && tl_file_write_atomic(out != NULL ? out : "-", report, report_len, 0644, &err) != 0)
-        rc = -1;
-    free(report);
+    if ((rc = tl_report_write(report.f, &suite, fmt, t0, &err)) != 0)
+        tl_cli_report_discard(&report);
+    else
+        rc = tl_cli_report_save(&report, out, &err);
     if (rc == 0 && repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;
     tl_suite_free(&suite);

@@ -1,12 +1,10 @@
 /* cmd_validate.c - `ticketlab validate`: check a plug-in's ticket callbacks. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "cli.h"
-#include "ticketlab/fileio.h"
 #include "ticketlab/json.h"
 #include "ticketlab/validate.h"
 
@@ -175,9 +173,7 @@ int tl_cmd_validate(int argc, char **argv)
     const char *plugin = NULL, *arg = NULL, *format = "table", *out_path = NULL;
     tl_validation v;
     tl_error err = { "" };
-    FILE *out;
-    char *report = NULL;
-    size_t report_len = 0;
+    tl_cli_report report;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -207,22 +203,19 @@ int tl_cmd_validate(int argc, char **argv)
     }
     /* Made in memory, then written whole: atomically to a file (never a
      * cut or clobbered report), and a failed write to stdout is an error. */
-    if ((out = open_memstream(&report, &report_len)) == NULL) {
+    if (tl_cli_report_open(&report) != 0) {
         tl_validation_free(&v);
         return tl_cli_fail(CMD, "out of memory");
     }
     if (strcmp(format, "json") == 0)
-        write_json(out, &v);
+        write_json(report.f, &v);
     else if (strcmp(format, "junit") == 0)
-        write_junit(out, &v);
+        write_junit(report.f, &v);
     else
-        write_table(out, &v);
+        write_table(report.f, &v);
     rc = tl_validation_failed(&v) ? TL_EXIT_REJECTED : TL_EXIT_OK;
-    if (fclose(out) != 0)
-        rc = tl_cli_fail(CMD, "out of memory making the report");
-    else if (tl_file_write_atomic(out_path != NULL ? out_path : "-", report, report_len, 0644, &err) != 0)
+    if (tl_cli_report_save(&report, out_path, &err) != 0)
         rc = tl_cli_fail(CMD, "%s", err.msg);
-    free(report);
     tl_validation_free(&v);
     return rc;
 }
