@@ -507,13 +507,8 @@ static void test_load_errors(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, sizeof(dir), "%s/tl-compare-XXXXXX", tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_test_tmpdir(dir, sizeof(dir), "compare") != 0)
         return 2;
-    }
     TL_RUN(test_json_good);
     TL_RUN(test_json_escapes);
     TL_RUN(test_json_truncated);

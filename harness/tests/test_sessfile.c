@@ -253,13 +253,8 @@ static void cleanup(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, sizeof(dir), "%s/tl-sessfile-XXXXXX", tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_test_tmpdir(dir, sizeof(dir), "sessfile") != 0)
         return 2;
-    }
     tl_clock_freeze(TL_CLOCK_EPOCH);
     TL_RUN(test_mode_0644_refused);
     TL_RUN(test_mode_0400_refused);

@@ -10,6 +10,7 @@
 #define TL_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tl_test_checks_failed;
@@ -61,5 +62,21 @@ static int tl_test_failed;
 #define TL_DONE()                                                            \
     (printf("%d passed, %d failed\n", tl_test_passed, tl_test_failed),       \
      tl_test_failed != 0)
+
+/*
+ * tl_test_tmpdir - make a fresh directory $TMPDIR/tl-NAME-XXXXXX (TMPDIR
+ * defaults to /tmp) into dir. Returns 0, or -1 after printing why.
+ */
+static inline int tl_test_tmpdir(char *dir, size_t size, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(dir, size, "%s/tl-%s-XXXXXX", tmp ? tmp : "/tmp", name);
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return -1;
+    }
+    return 0;
+}
 
 #endif
