@@ -7,6 +7,7 @@
 
 #include "ticketlab/json.h"
 #include "ticketlab/jsonread.h"
+#include "ticketlab/xml.h"
 
 static const char *const field_names[TL_FIELD_COUNT] = {
     "hs", "reused", "alert", "tickets", "hints", "early", "log"
@@ -585,39 +586,6 @@ static void write_json(FILE *f, const tl_compare *c)
 /* The columns: status, then the outcome fields. */
 static const int col_w[1 + TL_FIELD_COUNT] = { 120, 110, 90, 200, 80, 130, 160, 320 };
 
-/* Text for XML: escaped; control characters, U+FFFE/U+FFFF and invalid
- * UTF-8 dropped or replaced, so the file always parses. */
-static void xml_text(FILE *f, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-
-    while (n > 0) {
-        size_t k = tl_json_utf8_len(p, n);
-
-        if (k == 0) {
-            fputc('?', f);
-            k = 1;
-        } else if (k == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe) {
-            fputc('?', f);
-        } else if (k > 1) {
-            fwrite(p, 1, k, f);
-        } else {
-            switch (*p) {
-            case '<': fputs("&lt;", f); break;
-            case '>': fputs("&gt;", f); break;
-            case '&': fputs("&amp;", f); break;
-            case '"': fputs("&quot;", f); break;
-            default:
-                if (*p >= 0x20 || *p == '\n' || *p == '\t')
-                    fputc(*p, f);
-            }
-        }
-        p += k;
-        n -= k;
-    }
-}
-
 /* s cut to at most `chars` characters, the last one "…" when cut. */
 static const char *clip(const char *s, size_t chars, char *buf, size_t size)
 {
@@ -669,14 +637,14 @@ static void svg_cell(FILE *f, const char *row, const char *col, const char *a, c
     char text[512];
 
     fputs("<g><title>", f);
-    xml_text(f, row);
+    tl_xml_text(f, row);
     fputs(": ", f);
-    xml_text(f, col);
+    tl_xml_text(f, col);
     if (changed) {
         fputs(": ", f);
-        xml_text(f, a);
+        tl_xml_text(f, a);
         fputs(" \xe2\x86\x92 ", f);
-        xml_text(f, b);
+        tl_xml_text(f, b);
     } else {
         fputs(" unchanged", f);
     }
@@ -685,7 +653,7 @@ static void svg_cell(FILE *f, const char *row, const char *col, const char *a, c
     if (changed) {
         arrow_text(a, b, (size_t)(w - 12) / CHAR_W, text, sizeof(text));
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell\">", x + 6, y + CELL_H / 2 + 4);
-        xml_text(f, text);
+        tl_xml_text(f, text);
         fputs("</text>", f);
     }
     fputs("</g>\n", f);
@@ -698,22 +666,22 @@ static void svg_row(FILE *f, const tl_compare *c, const tl_compare_entry *e, int
     int cx = x + label_w, total = 0;
 
     fputs("<g><title>", f);
-    xml_text(f, name);
+    tl_xml_text(f, name);
     fprintf(f, "</title><text x=\"%d\" y=\"%d\" class=\"row\">", x + label_w - 8, y + CELL_H / 2 + 4);
-    xml_text(f, clip(name, (size_t)(label_w - 16) / CHAR_W, cut, sizeof(cut)));
+    tl_xml_text(f, clip(name, (size_t)(label_w - 16) / CHAR_W, cut, sizeof(cut)));
     fputs("</text></g>\n", f);
     for (int i = 0; i <= TL_FIELD_COUNT; i++)
         total += col_w[i];
     if (e->a == NULL || e->b == NULL) {
         snprintf(x1, sizeof(x1), "only in %s, %s", e->a ? "A" : "B", label(e->a ? c->a : c->b, lab, sizeof(lab)));
         fputs("<g><title>", f);
-        xml_text(f, name);
+        tl_xml_text(f, name);
         fputs(": ", f);
-        xml_text(f, x1);
+        tl_xml_text(f, x1);
         fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#only)\" stroke=\"#ffffff\" "
                    "stroke-width=\"2\"/><text x=\"%d\" y=\"%d\" class=\"cell\">", cx, y, total, CELL_H, cx + 6,
                 y + CELL_H / 2 + 4);
-        xml_text(f, x1);
+        tl_xml_text(f, x1);
         fputs("</text></g>\n", f);
         return;
     }
@@ -764,17 +732,17 @@ static void write_svg(FILE *f, const tl_compare *c)
           "</style></defs>\n", f);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height);
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h1\">ticketlab conformance: ", MARGIN, MARGIN + 20);
-    xml_text(f, la);
+    tl_xml_text(f, la);
     fputs(" \xe2\x86\x92 ", f);
-    xml_text(f, lb);
+    tl_xml_text(f, lb);
     fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" class=\"sub\">A: ", MARGIN, MARGIN + 44);
-    xml_text(f, clean(c->a->path, buf, sizeof(buf)));
+    tl_xml_text(f, clean(c->a->path, buf, sizeof(buf)));
     fputs(" &#183; ", f);
-    xml_text(f, c->a->openssl);
+    tl_xml_text(f, c->a->openssl);
     fprintf(f, " &#183; %zu rows</text>\n<text x=\"%d\" y=\"%d\" class=\"sub\">B: ", c->a->n, MARGIN, MARGIN + 62);
-    xml_text(f, clean(c->b->path, buf, sizeof(buf)));
+    tl_xml_text(f, clean(c->b->path, buf, sizeof(buf)));
     fputs(" &#183; ", f);
-    xml_text(f, c->b->openssl);
+    tl_xml_text(f, c->b->openssl);
     fprintf(f, " &#183; %zu rows</text>\n<text x=\"%d\" y=\"%d\" class=\"sub\">%zu rows in both, %zu differ "
                "(%zu in status, %zu in outcome), %zu only in A, %zu only in B</text>\n",
             c->b->n, MARGIN, MARGIN + 80, c->in_both, c->n - c->n_only_a - c->n_only_b, c->n_status, c->n_outcome,

@@ -9,6 +9,7 @@
 #include "ticketlab/json.h"
 #include "ticketlab/release.h"
 #include "ticketlab/world.h"
+#include "ticketlab/xml.h"
 
 static const char *const formats[] = { "table", "json", "junit", "svg" };
 
@@ -303,21 +304,6 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
 
 /* ---- JUnit XML ------------------------------------------------------------ */
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-                fputc(*s, f);
-        }
-    }
-}
-
 static void write_junit(FILE *f, const tl_suite *s, double seconds)
 {
     counts c = count_rows(s);
@@ -327,9 +313,9 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
                "  <testsuite name=\"conformance\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
             c.ran, c.fail, c.error, seconds, c.ran, c.fail, c.error, seconds);
     fputs("    <properties><property name=\"openssl\" value=\"", f);
-    xml_text(f, OpenSSL_version(OPENSSL_VERSION));
+    tl_xml_text(f, OpenSSL_version(OPENSSL_VERSION));
     fputs("\"/><property name=\"openssl_release\" value=\"", f);
-    xml_text(f, tl_release_name());
+    tl_xml_text(f, tl_release_name());
     fputs("\"/></properties>\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
@@ -337,7 +323,7 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         if (r->status == TL_ROW_NOT_RUN)
             continue;
         fprintf(f, "    <testcase classname=\"conformance.tls1%c\" name=\"", r->scenario.tls == TLS1_3_VERSION ? '3' : '2');
-        xml_text(f, r->name);
+        tl_xml_text(f, r->name);
         fprintf(f, "\" time=\"%.6f\"", r->seconds);
         if (r->status == TL_ROW_PASS) {
             fputs("/>\n", f);
@@ -346,28 +332,28 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         if (r->status == TL_ROW_NA) {
             /* Reported, not hidden: the reason says why the case cannot occur. */
             fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(), r->active->change);
-            xml_text(f, r->active->why);
+            tl_xml_text(f, r->active->why);
             fputs("\"/>\n    </testcase>\n", f);
             continue;
         }
         fputs(">\n      <", f);
         fputs(r->status == TL_ROW_ERROR ? "error" : "failure", f);
         fputs(" message=\"", f);
-        xml_text(f, r->status == TL_ROW_ERROR ? r->error : r->diff[0] ? r->diff : r->engine_diff);
+        tl_xml_text(f, r->status == TL_ROW_ERROR ? r->error : r->diff[0] ? r->diff : r->engine_diff);
         fputs("\">", f);
         fprintf(f, "row %s (line %d)\nscenario: ", r->name, r->line);
-        xml_text(f, r->scenario_text);
+        tl_xml_text(f, r->scenario_text);
         if (r->error[0]) {
             fputs("\nharness error: ", f);
-            xml_text(f, r->error);
+            tl_xml_text(f, r->error);
         }
         if (r->diff[0]) {
             fputs("\nobserved vs pinned: ", f);
-            xml_text(f, r->diff);
+            tl_xml_text(f, r->diff);
         }
         if (r->engine_diff[0]) {
             fputs("\nengine vs pinned: ", f);
-            xml_text(f, r->engine_diff);
+            tl_xml_text(f, r->engine_diff);
         }
         fprintf(f, "</%s>\n    </testcase>\n", r->status == TL_ROW_ERROR ? "error" : "failure");
     }
@@ -418,11 +404,11 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
     }
     c = r->status == TL_ROW_ERROR ? TL_CLASS_FAILED : tl_outcome_classify(&r->observed);
     fputs("<g><title>", f);
-    xml_text(f, r->name);
+    tl_xml_text(f, r->name);
     fputs(": ", f);
-    xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->diff[0] ? r->diff : r->engine_diff[0] ? r->engine_diff : r->error);
+    tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->diff[0] ? r->diff : r->engine_diff[0] ? r->engine_diff : r->error);
     fputs("\n", f);
-    xml_text(f, r->observed.log);
+    tl_xml_text(f, r->observed.log);
     fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"2\"/>",
             x, y, CELL_W, CELL_H, class_colour(c));
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell%s\">%s</text>", x + CELL_W / 2, y + CELL_H / 2 + 4,
@@ -487,7 +473,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h1\">ticketlab conformance: decrypt callback status &#215; return</text>\n",
             MARGIN, MARGIN + 20);
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", MARGIN, MARGIN + 42);
-    xml_text(f, OpenSSL_version(OPENSSL_VERSION));
+    tl_xml_text(f, OpenSSL_version(OPENSSL_VERSION));
     fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors, %zu n/a &#183; %.2f s</text>\n",
             c.ran, c.pass, c.fail, c.error, c.na, seconds);
     for (int i = 0; i < n; i++)

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "ticketlab/json.h"
 #include "ticketlab/validate.h"
+#include "ticketlab/xml.h"
 
 #define CMD "validate"
 
@@ -112,23 +113,6 @@ static void write_json(FILE *f, const tl_validation *v)
 
 /* ---- JUnit XML ------------------------------------------------------------------ */
 
-/* XML attribute/text escaping: the five specials by table, control bytes dropped. */
-static void xml_escaped(FILE *f, const char *s)
-{
-    static const char specials[] = "<>&\"'";
-    static const char *const entities[] = { "&lt;", "&gt;", "&amp;", "&quot;", "&apos;" };
-
-    for (; *s; s++) {
-        const char *hit = strchr(specials, *s);
-        unsigned char c = (unsigned char)*s;
-
-        if (hit != NULL)
-            fputs(entities[hit - specials], f);
-        else if (c >= 0x20 || c == '\n' || c == '\t')
-            fputc(*s, f);
-    }
-}
-
 static void write_junit(FILE *f, const tl_validation *v)
 {
     size_t fails = tl_validation_count(v, TL_VERDICT_FAIL), skips = tl_validation_count(v, TL_VERDICT_SKIP);
@@ -136,7 +120,7 @@ static void write_junit(FILE *f, const tl_validation *v)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<testsuites name=\"ticketlab validate\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n"
                "  <testsuite name=\"", v->n, fails, v->seconds);
-    xml_escaped(f, v->plugin);
+    tl_xml_text(f, v->plugin);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
             v->n, fails, skips, v->seconds);
     for (size_t i = 0; i < v->n; i++) {
@@ -145,22 +129,22 @@ static void write_junit(FILE *f, const tl_validation *v)
         int group = dot ? (int)(dot - c->name) : (int)strlen(c->name);
 
         fprintf(f, "    <testcase classname=\"validate.%.*s\" name=\"", group, c->name);
-        xml_escaped(f, c->name);
+        tl_xml_text(f, c->name);
         fputs("\">\n", f);
         if (c->verdict == TL_VERDICT_FAIL || c->verdict == TL_VERDICT_SKIP) {
             fputs(c->verdict == TL_VERDICT_FAIL ? "      <failure message=\"" : "      <skipped message=\"", f);
-            xml_escaped(f, c->seen);
+            tl_xml_text(f, c->seen);
             fputs("\">", f);
             if (c->verdict == TL_VERDICT_FAIL) {
                 fputs("expected: ", f);
-                xml_escaped(f, c->expected);
+                tl_xml_text(f, c->expected);
                 fputs("\nwhy: ", f);
-                xml_escaped(f, c->why);
+                tl_xml_text(f, c->why);
             }
             fputs(c->verdict == TL_VERDICT_FAIL ? "</failure>\n" : "</skipped>\n", f);
         } else {
             fprintf(f, "      <system-out>%s: ", tl_verdict_name(c->verdict));
-            xml_escaped(f, c->seen);
+            tl_xml_text(f, c->seen);
             fputs("</system-out>\n", f);
         }
         fputs("    </testcase>\n", f);
