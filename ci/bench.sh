@@ -31,8 +31,7 @@ build_ticketlab "$SAN" -DCMAKE_BUILD_TYPE=Release -DTICKETLAB_SANITIZE=ON "${oss
 echo
 echo "== fuzz targets over their corpus, 5 s each (no fuzzing engine)"
 printf '%-22s %14s %14s %8s %16s\n' target "plain execs/s" "asan execs/s" ratio "RSS KiB early/end"
-for src in fuzz/fuzz_*.c; do
-  t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
+for t in $(tl_fuzz_targets); do
   plain=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t")
   asan=$("$SAN/bin/bench_$t" --seconds 5 "corpus/$t")
   pe=$(echo "$plain" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
@@ -52,8 +51,7 @@ done
 if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   echo
   echo "== RSS over 1,000,000 executions of each target (TICKETLAB_BENCH_LONG=1)"
-  for src in fuzz/fuzz_*.c; do
-    t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
+  for t in $(tl_fuzz_targets); do
     "$BUILD/bin/bench_$t" --execs 1000000 "corpus/$t"
   done
 fi

@@ -25,3 +25,9 @@ build_ticketlab() {
   cmake -S . -B "$dir" -DTICKETLAB_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)"
 }
+
+# tl_fuzz_targets - the fuzz target names, from fuzz/targets.txt (one place
+# for CMake and the ci/ scripts).
+tl_fuzz_targets() {
+  grep -E '^[a-z_]+$' "$(dirname "${BASH_SOURCE[0]}")/../fuzz/targets.txt"
+}

@@ -32,18 +32,21 @@ cmake -S "$TL" -B "$WORKDIR/build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$CF
   -DCMAKE_BUILD_TYPE=None -DTICKETLAB_WERROR=OFF -DTICKETLAB_SANITIZE=OFF \
   -DTICKETLAB_FUZZ=OFF "${cmake_args[@]}"
 cmake --build "$WORKDIR/build" -j"$(nproc)" --target tl_fuzz_common
+# The library's layers keep their own headers (src/<layer>/); the targets see them all.
+incs=(-I"$TL/include" -I"$TL/fuzz")
+for d in "$TL"/src/*/; do incs+=(-I"$d"); done
 
 # libssl before libcrypto: a static libssl needs libcrypto's symbols after it
 # (the cache lists CRYPTO first, which fails to link with 77 undefined references).
 ssl_lib=$(grep -E '^OPENSSL_SSL_LIBRARY:' "$WORKDIR/build/CMakeCache.txt" | cut -d= -f2)
 crypto_lib=$(grep -E '^OPENSSL_CRYPTO_LIBRARY:' "$WORKDIR/build/CMakeCache.txt" | cut -d= -f2)
 ssl_libs="$ssl_lib $crypto_lib"
-for src in "$TL"/fuzz/fuzz_*.c; do
-  t=$(basename "$src" .c)
-  [ "$t" = fuzz_common ] && continue
+for t in $(grep -E '^[a-z_]+$' "$TL/fuzz/targets.txt"); do
+  src=$TL/fuzz/$t.c
   # -rdynamic: the harness clock's time() must be the one a shared libssl calls.
-  $CC $CFLAGS -I"$TL/harness/include" -I"$TL/fuzz" "$src" \
-    "$WORKDIR/build/lib/libtl_fuzz_common.a" "$WORKDIR/build/lib/libticketlab.a" \
+  $CC $CFLAGS "${incs[@]}" "$src" \
+    "$WORKDIR/build/lib/libtl_fuzz_common.a" "$WORKDIR/build/lib/libtl_fuzzing.a" \
+    "$WORKDIR/build/lib/libticketlab.a" \
     $LIB_FUZZING_ENGINE $ssl_libs -ldl -lpthread -rdynamic -o "$OUT/$t"
   if [ -d "$TL/corpus/$t" ]; then
     dirs=("$t"); [ -d "$TL/corpus/regressions/$t" ] && dirs+=("regressions/$t")
@@ -61,7 +64,7 @@ z.close()' "$OUT/${t}_seed_corpus.zip")
     echo "max_len = 16384"
     echo "timeout = 25"
     # No detect_leaks=0: OpenSSL's own known leaks are excused inside the
-    # binaries (harness/leaks.c), so every other leak is still reported.
+    # binaries (src/det/leaks.c), so every other leak is still reported.
   } > "$OUT/$t.options"
 done
 echo "ticketlab: built $(ls "$OUT"/fuzz_* | grep -cvE '\.(zip|dict|options)$') targets into $OUT"
