@@ -6,11 +6,32 @@ Prints every row as `NAME | SCENARIO | - | -`. Pin them with
 expected column from the observation and the why column from the
 expectation engine; then review the diff. Rows already pinned in an
 existing table are carried over unchanged (pass it with --keep FILE).
+
+The scenario fields and their values come from the binary's field table
+(`ticketlab conformance --fields --format json`; the binary is $TICKETLAB,
+default build/bin/ticketlab), and every row is checked against it.
 """
+import json
+import os
+import pathlib
+import subprocess
 import sys
 
-RETURNS = ["ABORT", "IGNORE", "IGNORE_RENEW", "USE", "USE_RENEW", "99"]
-TLS = [("tls12", "1.2"), ("tls13", "1.3")]
+REPO = pathlib.Path(__file__).resolve().parent.parent
+TICKETLAB = os.environ.get("TICKETLAB", str(REPO / "build" / "bin" / "ticketlab"))
+FIELDS = {f["name"]: f for f in json.loads(subprocess.run(
+    [TICKETLAB, "conformance", "--fields", "--format", "json"],
+    check=True, capture_output=True, text=True).stdout)}
+
+
+def choices(field):
+    """The words a field takes, from its syntax ("1.2|1.3" -> ["1.2", "1.3"])."""
+    return [w for w in FIELDS[field]["syntax"].split("|") if w != "N"]
+
+
+RETURNS = choices("dret") + ["99"]          # every named return, and one unknown value
+TLS = [("tls" + v.replace(".", ""), v) for v in choices("tls")]
+KEY_SOURCES = choices("keys")
 rows = []          # (section, name, scenario)
 
 
@@ -39,7 +60,7 @@ def reach(keys, tls, status):
 
 
 for tname, tls in TLS:
-    for keys in ("evp-cb", "legacy-cb", "builtin", "set-keys"):
+    for keys in KEY_SOURCES:
         for status in ("EMPTY", "NO_DECRYPT", "SUCCESS", "SUCCESS_RENEW"):
             how = reach(keys, tls, status)
             if how is None:
@@ -237,6 +258,16 @@ if len(sys.argv) > 2 and sys.argv[1] == "--keep":
         keep[last] = line.rstrip("\n")
 
 
+def check(name, scenario):
+    """Every field of a row is in the field table, with a value it takes."""
+    for item in scenario.split():
+        key, _, value = item.partition("=")
+        assert key in FIELDS, f"{name}: unknown scenario field {key}"
+        words = choices(key)
+        if key in ("tls", "from", "keys", "present"):
+            assert value in words, f"{name}: {key}={value} is not one of {words}"
+
+
 names = set()
 section = None
 if len(sys.argv) > 2 and sys.argv[1] == "--keep":
@@ -253,5 +284,6 @@ for sec, name, sc in rows:
         continue
     assert name not in names, name
     names.add(name)
+    check(name, sc)
     print(keep.get(name, f"{name} | {sc} | - | -"))
 print(f"# {len(names)} rows", file=sys.stderr)

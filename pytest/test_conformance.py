@@ -181,8 +181,11 @@ def test_known_openssl_leak_is_excused_only_where_it_exists(ticketlab, table, fu
 @pytest.mark.parametrize("scenario, message", [
     ("replay=1", "replay=1 needs a presented ticket (present=newest, say)"),
     ("tls=1.3 tls=1.2", "scenario field tls is given twice"),
-    ("cipher=", "scenario field cipher: bad value ''"),
-    ("groups=", "scenario field groups: bad value ''"),
+    ("cipher=", "scenario field cipher: bad value '' (takes LIST)"),
+    ("groups=", "scenario field groups: bad value '' (takes LIST)"),
+    ("nt=9", "scenario field nt: bad value '9' (takes a number from 0 to 8)"),
+    ("keys=hsm", "scenario field keys: bad value 'hsm' (takes evp-cb|legacy-cb|builtin|set-keys)"),
+    ("colour=red", "unknown scenario field 'colour' (ticketlab conformance --fields lists them)"),
 ])
 def test_a_bad_scenario_is_one_clear_line(ticketlab, scenario, message):
     """Scenario text that cannot mean what it says is refused, not guessed at."""
@@ -192,6 +195,31 @@ def test_a_bad_scenario_is_one_clear_line(ticketlab, scenario, message):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [f"ticketlab conformance: {message}"]
+
+
+def test_fields_lists_every_field_the_table_uses(ticketlab, table):
+    """--fields documents each field once; every field the shipped table uses is there."""
+    proc = subprocess.run([ticketlab, "conformance", "--fields", "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert_clean(proc)
+    assert proc.returncode == 0
+    fields = json.loads(proc.stdout)
+    names = [f["name"] for f in fields]
+    assert len(names) == len(set(names)) >= 29
+    assert all(f["doc"] and f["syntax"] for f in fields)
+    by_name = {f["name"]: f for f in fields}
+    assert by_name["tls"]["default"] == "1.3" and by_name["keys"]["default"] == "evp-cb"
+    assert by_name["present"]["syntax"].split("|")[:3] == ["none", "empty", "newest"]
+    used = set()
+    for line in table.read_text().splitlines():
+        if line.startswith("#") or line.count("|") < 3 or line.startswith(" "):
+            continue
+        used |= {item.split("=")[0] for item in line.split("|")[1].split()}
+    assert used and used <= set(names), used - set(names)
+    text = subprocess.run([ticketlab, "conformance", "--fields"], capture_output=True, text=True,
+                          timeout=60)
+    assert text.returncode == 0
+    assert [ln.split()[0] for ln in text.stdout.splitlines() if not ln.startswith("   ")] == names
 
 
 def test_conformance_report_is_written_whole(ticketlab, table, tmp_path):

@@ -25,6 +25,7 @@ static void conformance_help(FILE *f)
         "                          [--expectations FILE] [--repin]\n"
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
+        "    ticketlab conformance --fields [--format table|json]\n"
         "                          [-o FILE]\n\n"
         "DESCRIPTION\n"
         "    Runs every row of the expectations table, each in a fresh\n"
@@ -51,6 +52,7 @@ static void conformance_help(FILE *f)
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
+        "    --fields             list the scenario fields: syntax, default and meaning\n"
         "    --compare A B        compare two JSON reports instead of running the suite;\n"
         "                         --format table (default), json or svg, and -o FILE\n"
         "                         (written whole or not at all) apply\n"
@@ -183,7 +185,7 @@ int tl_cmd_conformance(int argc, char **argv)
                *scenario = NULL, *compare_a = NULL, *compare_b = NULL;
     char found[4096];
     const char *exclude[8];
-    int repin = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
+    int repin = 0, fields = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
     tl_report_format fmt;
     tl_suite suite;
     tl_error err = { "" };
@@ -199,6 +201,10 @@ int tl_cmd_conformance(int argc, char **argv)
         }
         if (strcmp(argv[i], "--repin") == 0) {
             repin = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--fields") == 0) {
+            fields = 1;
             continue;
         }
         if (strcmp(argv[i], "--compare") == 0) {
@@ -236,6 +242,12 @@ int tl_cmd_conformance(int argc, char **argv)
         if (tl_report_format_parse(format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
             return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", format);
         return run_compare(compare_a, compare_b, fmt, out);
+    }
+    if (fields) {
+        tl_scenario_fields_print(stdout, strcmp(format, "json") == 0);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return tl_cli_fail(CMD, "cannot write the field table to standard output");
+        return TL_EXIT_OK;
     }
     if (scenario != NULL)
         return run_one_scenario(scenario);

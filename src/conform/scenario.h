@@ -8,59 +8,15 @@
  *
  *     tls=1.3 keys=evp-cb present=older dret=USE
  *
- *  tls=1.2|1.3        version of the checked handshake (default 1.3)
- *  from=1.2|1.3       version of the set-up handshake that minted the ticket (default: tls)
- *  keys=evp-cb|legacy-cb|builtin|set-keys   where the ticket keys come from (default evp-cb)
- *  cb=0|1             install the generate/decrypt callbacks (default 1)
- *  present=P          what the client offers in the checked handshake:
- *     none         nothing (a full handshake; TLS 1.2 clients send an empty ticket extension)
- *     empty        an empty ticket: in TLS 1.2 as none; in TLS 1.3 an empty PSK identity,
- *                  which no OpenSSL client sends: the probe (probe.h) edits the ClientHello
- *                  and runs the server alone
- *     newest       the ticket, still under the newest key
- *     older        the ticket, after a newer key (revision 2) was added to the ring
- *     retired      the ticket, after its key outlived the ring's lifetime (3600 s)
- *     unknown-key  first key name byte flipped
- *     bad-hmac     last MAC byte flipped
- *     bad-padding  resealed under the server's key: MAC right, CBC padding wrong
- *     truncated    cut to name + IV + MAC (64 bytes): the key callback runs, then too short
- *     short        cut to 31 bytes: shorter than name + IV, no key callback
- *     trailing     resealed: the session's DER followed by 2 stray bytes
- *     bad-session  resealed: 40 bytes that are not a DER SSL_SESSION
- *  kdec=R[,R...]      key callback returns while decrypting, in the checked handshake
- *                     ("n" for a call that decides naturally, from the key ring)
- *  kenc=R[,R...]      key callback returns while encrypting, in the checked handshake
- *  dret=RET           decrypt callback return for every status: ABORT, IGNORE,
- *                     IGNORE_RENEW, USE, USE_RENEW or a number (default: natural)
- *  gen=0|1            generate callback return in the checked handshake
- *  app=N              the generate callback attaches N bytes of app data from the start
- *  app2=N             ... and N other bytes in the checked handshake
- *  nt=N               SSL_CTX_set_num_tickets (default: OpenSSL's, 2)
- *  newt=N             extra SSL_new_session_ticket() calls after the checked handshake
- *  noticket=1         SSL_OP_NO_TICKET on the server
- *  early=N            max_early_data on both sides; send0rtt=1 sends 0-RTT data when
- *                     the offered session allows it (SSL_SESSION_get_max_early_data > 0),
- *                     as a real client checks first
- *  noreplay=1         SSL_OP_NO_ANTI_REPLAY on the server
- *  replay=1           offer the same ticket in two handshakes; the second is checked
- *  hrr=1              the server only takes P-256 key shares: a HelloRetryRequest
- *  sni=switch         the servername callback moves the server to a second SSL_CTX
- *                     (other keys, other session id context) in the checked handshake
- *  sidctx=other       change the server's session id context before the checked handshake
- *  cipher=LIST        server ciphers (1.3 suites, or a 1.2 cipher list) for the checked handshake
- *  advance=S          move the clock S seconds before the checked handshake
- *  timeout=S          server session timeout (SSL_CTX_set_timeout)
- *  klife=S            key ring lifetime (default 7200)
- *  skew=S             the client believes the ticket is S seconds older than it is
- *  walpn=1            the world speaks ALPN "h2,http/1.1"; alpn=LIST: the client's in the checked handshake
- *  groups=LIST        both sides' key groups (default TL_DEFAULT_GROUPS, "X25519:P-256": classic
- *                     groups pinned, so no row depends on a release's default key shares)
+ * The fields, with their ranges, defaults and meaning, are one table in
+ * scenario_text.c; `ticketlab conformance --fields` prints it.
  */
 #ifndef TICKETLAB_SCENARIO_H
 #define TICKETLAB_SCENARIO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ticketlab/error.h"
 #include "ticketlab/issuer.h"
@@ -142,6 +98,14 @@ int tl_present_parse(const char *name, tl_present *out);
 int tl_ticket_return_parse(const char *name, int *ret);
 
 /* tl_scenario_key_lifetime - the key ring lifetime the scenario runs with (retired: 3600). */
+/*
+ * tl_scenario_fields_print - write the field table to f: a text table, or
+ * with json set a JSON array of {name, syntax, default, doc} (what
+ * conformance/gen_rows.py reads). Never fails; write errors are the
+ * caller's to check on f.
+ */
+void tl_scenario_fields_print(FILE *f, int json);
+
 long tl_scenario_key_lifetime(const tl_scenario *sc);
 
 /* tl_scenario_clock_advance - the seconds the clock moves before the checked handshake. */
