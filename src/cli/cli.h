@@ -10,6 +10,7 @@
 #ifndef TICKETLAB_CLI_H
 #define TICKETLAB_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "ticketlab/error.h"
@@ -29,6 +30,33 @@ int tl_cmd_validate(int argc, char **argv);
 /* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * tl_cli_getopt - the next option of a sub-command, with getopt_long(3):
+ * `--name value`, `--name=value` and, for one-letter names whose val is
+ * that letter, `-o value`. Call tl_cli_getopt_reset() before the first
+ * call. Returns the option's val with *arg its value (NULL for a flag), -1
+ * when the options end (the operands are then argv[optind..argc-1]), or
+ * '?' after printing one line: an unknown option, or one without its value.
+ */
+int tl_cli_getopt(int argc, char **argv, const struct option *longopts, const char **arg,
+                  const char *cmd);
+
+/* tl_cli_getopt_reset - start option parsing over (each sub-command parses its own argv). */
+void tl_cli_getopt_reset(void);
+
+/*
+ * tl_cli_tls_version - "1.2" or "1.3" to TLS1_2_VERSION / TLS1_3_VERSION.
+ * Returns 0, or -1 after printing "OPT takes 1.2 or 1.3, not 'VALUE'".
+ */
+int tl_cli_tls_version(const char *opt, const char *value, int *version, const char *cmd);
+
+/*
+ * tl_cli_count - a whole number from 0 to max (tl_cli_uint). Returns 0, or
+ * -1 after printing "OPT takes 0 to MAX, not 'VALUE'".
+ */
+int tl_cli_count(const char *opt, const char *value, unsigned long long max, unsigned long long *out,
+                 const char *cmd);
 
 /*
  * tl_cli_opt - getopt-free option matching: if argv[*i] is `name`, store

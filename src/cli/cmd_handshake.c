@@ -2,6 +2,7 @@
  * cmd_handshake.c - `ticketlab handshake`: run the world, print what
  * happened. The quickest way to see the ticket machinery work.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "ticketlab/codec.h"
 #include "json.h"
 #include "ticketlab/world.h"
+
+#define CMD "handshake"
 
 static const char help[] =
 "NAME\n"
@@ -121,94 +124,117 @@ static void print_json(const tl_world *w, const tl_handshake_result *r)
     printf("]}");
 }
 
+/* What the options ask for beyond the world's configuration. */
+typedef struct handshake_options {
+    const char *sni, *appdata;
+    unsigned long long resume;
+    int json, help;
+} handshake_options;
+
+enum { OPT_JSON = 256, OPT_TLS, OPT_RESUME, OPT_SEED, OPT_NUM_TICKETS, OPT_KEY_SOURCE, OPT_ALPN,
+       OPT_SNI, OPT_APPDATA, OPT_HELP };
+
+/* Read the options into cfg and o. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
+static int parse_options(int argc, char **argv, tl_world_config *cfg, handshake_options *o)
+{
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "tls", required_argument, NULL, OPT_TLS },
+        { "resume", required_argument, NULL, OPT_RESUME },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "num-tickets", required_argument, NULL, OPT_NUM_TICKETS },
+        { "key-source", required_argument, NULL, OPT_KEY_SOURCE },
+        { "alpn", required_argument, NULL, OPT_ALPN },
+        { "sni", required_argument, NULL, OPT_SNI },
+        { "appdata", required_argument, NULL, OPT_APPDATA },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "h", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    unsigned long long n;
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->resume = 1;
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        switch (c) {
+        case OPT_HELP: case 'h':
+            fputs(help, stdout);
+            o->help = 1;
+            return TL_EXIT_OK;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_TLS:
+            if (tl_cli_tls_version("--tls", v, &cfg->tls_version, CMD) != 0)
+                return TL_EXIT_USAGE;
+            break;
+        case OPT_RESUME:
+            if (tl_cli_count("--resume", v, 1000, &o->resume, CMD) != 0)
+                return TL_EXIT_USAGE;
+            break;
+        case OPT_SEED:
+            if (tl_cli_count("--seed", v, UINT64_MAX, &n, CMD) != 0)
+                return TL_EXIT_USAGE;
+            cfg->seed = n;
+            break;
+        case OPT_NUM_TICKETS:
+            if (tl_cli_count("--num-tickets", v, 64, &n, CMD) != 0)
+                return TL_EXIT_USAGE;
+            cfg->num_tickets = (int)n;
+            break;
+        case OPT_KEY_SOURCE:
+            if (tl_key_source_parse(v, &cfg->key_source) != 0)
+                return tl_cli_fail(CMD, "--key-source takes builtin, set-keys, evp-cb or legacy-cb, not '%s'", v);
+            break;
+        case OPT_ALPN: cfg->alpn = v; break;
+        case OPT_SNI: o->sni = v; break;
+        case OPT_APPDATA: o->appdata = v; break;
+        default: return TL_EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return tl_cli_fail(CMD, "unexpected argument '%s' (try --help)", argv[optind]);
+    return TL_EXIT_OK;
+}
+
 int tl_cmd_handshake(int argc, char **argv)
 {
     tl_world_config cfg;
     tl_error err = { "" };
     tl_world *w;
-    const char *v = NULL, *sni = NULL, *appdata = NULL;
-    unsigned long long resume = 1, n;
-    int json = 0, failed = 0;
+    handshake_options opts;
+    int failed = 0, rc;
     tl_handshake_result prev, cur;
 
     tl_world_config_init(&cfg);
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            return TL_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if ((r = tl_cli_opt(argc, argv, &i, "--tls", &v, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-            if (strcmp(v, "1.2") == 0)
-                cfg.tls_version = TLS1_2_VERSION;
-            else if (strcmp(v, "1.3") == 0)
-                cfg.tls_version = TLS1_3_VERSION;
-            else
-                return tl_cli_fail("handshake", "--tls takes 1.2 or 1.3, not '%s'", v);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--resume", &v, "handshake")) != 0) {
-            if (r < 0 || tl_cli_uint(v, 1000, &resume) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--resume takes 0 to 1000, not '%s'", v);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--seed", &v, "handshake")) != 0) {
-            if (r < 0 || tl_cli_uint(v, UINT64_MAX, &n) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--seed takes a whole number, not '%s'", v);
-            cfg.seed = n;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--num-tickets", &v, "handshake")) != 0) {
-            if (r < 0 || tl_cli_uint(v, 64, &n) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--num-tickets takes 0 to 64, not '%s'", v);
-            cfg.num_tickets = (int)n;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--key-source", &v, "handshake")) != 0) {
-            if (r < 0 || tl_key_source_parse(v, &cfg.key_source) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--key-source takes builtin, set-keys, "
-                                                        "evp-cb or legacy-cb, not '%s'", v);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--alpn", &cfg.alpn, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--sni", &sni, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--appdata", &appdata, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-        } else {
-            return tl_cli_fail("handshake", "unknown option '%s' (see --help)", argv[i]);
-        }
-    }
+    if ((rc = parse_options(argc, argv, &cfg, &opts)) != TL_EXIT_OK || opts.help)
+        return rc;
     w = tl_world_new(&cfg, &err);
     if (w == NULL)
-        return tl_cli_fail("handshake", "%s", err.msg);
-    if (appdata != NULL) {
+        return tl_cli_fail(CMD, "%s", err.msg);
+    if (opts.appdata != NULL) {
         unsigned char *bytes;
         size_t len;
 
-        if (tl_hex_decode(appdata, &bytes, &len) != 0) {
+        if (tl_hex_decode(opts.appdata, &bytes, &len) != 0) {
             tl_world_free(w);
-            return tl_cli_fail("handshake", "--appdata takes hex digits, an even number of them");
+            return tl_cli_fail(CMD, "--appdata takes hex digits, an even number of them");
         }
         if (tl_policy_set_appdata(tl_world_policy(w), bytes, len) != 0) {
             free(bytes);
             tl_world_free(w);
-            return tl_cli_fail("handshake", "out of memory");
+            return tl_cli_fail(CMD, "out of memory");
         }
         free(bytes);
     }
-    if (json)
+    if (opts.json)
         printf("{\"tls\":\"%s\",\"seed\":%llu,\"key_source\":\"%s\",\"handshakes\":[",
                version_name(cfg.tls_version), (unsigned long long)cfg.seed,
                tl_key_source_name(cfg.key_source));
     memset(&prev, 0, sizeof(prev));
-    for (unsigned long long k = 0; k <= resume; k++) {
-        tl_handshake_opts o = { .sni = sni };
+    for (unsigned long long k = 0; k <= opts.resume; k++) {
+        tl_handshake_opts o = { .sni = opts.sni };
 
         if (k > 0 && prev.n_sessions > 0)
             o.session = prev.sessions[prev.n_sessions - 1];
@@ -216,12 +242,12 @@ int tl_cmd_handshake(int argc, char **argv)
             tl_handshake_result_free(&prev);
             tl_handshake_result_free(&cur);
             tl_world_free(w);
-            if (json)
+            if (opts.json)
                 printf("]}\n");
-            return tl_cli_fail("handshake", "%s", err.msg);
+            return tl_cli_fail(CMD, "%s", err.msg);
         }
         failed |= !(cur.client.ok && cur.server.ok);
-        if (json) {
+        if (opts.json) {
             if (k > 0)
                 printf(",");
             print_json(w, &cur);
@@ -237,7 +263,7 @@ int tl_cmd_handshake(int argc, char **argv)
             tl_handshake_result_free(&cur);
         }
     }
-    if (json)
+    if (opts.json)
         printf("]}\n");
     tl_handshake_result_free(&prev);
     tl_world_free(w);

@@ -88,6 +88,35 @@ static int rekey_with_openssl(tl_keyfmt fmt, unsigned char *data, size_t len)
     return 0;
 }
 
+enum { OPT_FORMAT = 256, OPT_SIZE, OPT_REVISION, OPT_SEED, OPT_HELP };
+
+static const struct option longopts[] = {
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "size", required_argument, NULL, OPT_SIZE },
+    { "revision", required_argument, NULL, OPT_REVISION },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "o", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "h", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* Write what was written: on stdout, or on stderr when stdout is the file. */
+static void report_written(const char *out_path, tl_keyfmt fmt, size_t size, size_t len, uint32_t revision)
+{
+    unsigned char name[TL_KEY_NAME_LEN];
+    char hex[2 * TL_KEY_NAME_LEN + 1];
+    size_t nkeys = fmt == TL_KEYFMT_HAPROXY ? 3 : 1;
+    size_t per_key = fmt == TL_KEYFMT_LIBTLS ? 52 : size ? size : 80;
+    FILE *f = strcmp(out_path, "-") == 0 ? stderr : stdout;
+
+    tl_key_libtls_name(revision, name);
+    fprintf(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s\n",
+            out_path, tl_keyfmt_name(fmt), len, nkeys, nkeys == 1 ? "" : "s",
+            per_key, tl_hex_encode(name, sizeof(name), hex),
+            nkeys > 1 ? " (+ index in byte 4)" : "");
+}
+
 int tl_cmd_keygen(int argc, char **argv)
 {
     const char *cmd = "keygen", *format = NULL, *size_s = NULL, *rev_s = NULL;
@@ -97,26 +126,26 @@ int tl_cmd_keygen(int argc, char **argv)
     uint32_t revision = 1;
     unsigned long long seed = 0;
     unsigned char *data = NULL;
-    char hex[2 * TL_KEY_NAME_LEN + 1];
     tl_error err;
-    int rc;
+    const char *v;
+    int rc, c;
 
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, cmd)) != -1) {
+        switch (c) {
+        case OPT_HELP: case 'h':
             keygen_help(stdout);
             return TL_EXIT_OK;
+        case OPT_FORMAT: format = v; break;
+        case OPT_SIZE: size_s = v; break;
+        case OPT_REVISION: rev_s = v; break;
+        case OPT_SEED: seed_s = v; break;
+        case 'o': out_path = v; break;
+        default: return TL_EXIT_USAGE;
         }
-        if ((r = tl_cli_opt(argc, argv, &i, "--format", &format, cmd)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--size", &size_s, cmd)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--revision", &rev_s, cmd)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--seed", &seed_s, cmd)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "-o", &out_path, cmd)) == 0)
-            return tl_cli_fail(cmd, "unknown argument '%s' (try --help)", argv[i]);
-        if (r < 0)
-            return TL_EXIT_USAGE;
     }
+    if (optind < argc)
+        return tl_cli_fail(cmd, "unexpected argument '%s' (try --help)", argv[optind]);
     if (format == NULL)
         return tl_cli_fail(cmd, "--format is required: nginx, envoy, haproxy or libtls");
     if (tl_keyfmt_parse(format, &fmt) != 0)
@@ -135,12 +164,12 @@ int tl_cmd_keygen(int argc, char **argv)
             return tl_cli_fail(cmd, "--size does not apply to libtls (records are 52 bytes)");
     }
     if (rev_s != NULL) {
-        unsigned long long v;
+        unsigned long long r;
 
-        if (tl_cli_uint(rev_s, UINT32_MAX, &v) != 0)
+        if (tl_cli_uint(rev_s, UINT32_MAX, &r) != 0)
             return tl_cli_fail(cmd, "--revision must be a number from 0 to 4294967295, "
                                "not '%s'", rev_s);
-        revision = (uint32_t)v;
+        revision = (uint32_t)r;
     }
     if (seed_s != NULL && tl_cli_uint(seed_s, UINT64_MAX, &seed) != 0)
         return tl_cli_fail(cmd, "--seed must be a non-negative number, not '%s'", seed_s);
@@ -155,18 +184,6 @@ int tl_cmd_keygen(int argc, char **argv)
     OPENSSL_clear_free(data, len);
     if (rc != 0)
         return tl_cli_fail(cmd, "%s", err.msg);
-    {
-        unsigned char name[TL_KEY_NAME_LEN];
-        size_t nkeys = fmt == TL_KEYFMT_HAPROXY ? 3 : 1;
-        size_t per_key = fmt == TL_KEYFMT_LIBTLS ? 52 : size ? size : 80;
-        /* stdout carries the file itself with -o -: report on stderr then */
-        FILE *f = strcmp(out_path, "-") == 0 ? stderr : stdout;
-
-        tl_key_libtls_name(revision, name);
-        fprintf(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s\n",
-                out_path, tl_keyfmt_name(fmt), len, nkeys, nkeys == 1 ? "" : "s",
-                per_key, tl_hex_encode(name, sizeof(name), hex),
-                nkeys > 1 ? " (+ index in byte 4)" : "");
-    }
+    report_written(out_path, fmt, size, len, revision);
     return TL_EXIT_OK;
 }
