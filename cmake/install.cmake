@@ -78,6 +78,7 @@ install(FILES ${CMAKE_BINARY_DIR}/cmake/ticketlabConfig.cmake
 
 # pkg-config ticketlab: prefix relative to the .pc file itself (${pcfiledir}).
 file(RELATIVE_PATH TL_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/+$" "" TL_PC_TO_PREFIX "${TL_PC_TO_PREFIX}")
 file(RELATIVE_PATH TL_PC_TO_INCLUDEDIR ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_FULL_INCLUDEDIR})
 set(TL_PC_LIBS "")
 foreach(lib ${CMAKE_DL_LIBS})
