@@ -12,6 +12,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -239,3 +240,34 @@ def test_find_package_consumer(prefix, elsewhere):
     version = check_run([prefix / "bin/ticketlab", "--version"], elsewhere).stdout.splitlines()[0]
     assert lines[0] == version
     assert lines[1] == "tickets 2, resumed 1"
+
+
+def test_every_report_names_ticketlab_and_both_openssls(prefix, elsewhere):
+    """Table, JSON, JUnit properties and SVG title, of conformance and of
+    validate, each name the ticketlab version, the OpenSSL built with and the
+    one running (as --version prints them)."""
+    tl = prefix / "bin/ticketlab"
+    version = check_run([tl, "--version"], elsewhere).stdout.splitlines()
+    mine = version[0].split(" ", 1)[1]
+    built = version[1].split(" ", 2)[2]
+    running = version[2].split(" ", 2)[2].split(" (rules of")[0]
+    rows = ["--filter", "matrix.tls13.evp-cb.SUCCESS.*"]
+
+    table = check_run([tl, "conformance", *rows], elsewhere).stdout
+    assert f"on {running} (rules of release line" in table
+    assert f"ticketlab {mine}, built with {built}\n" in table
+    junit = ET.fromstring(check_run([tl, "conformance", *rows, "--format", "junit"], elsewhere).stdout)
+    props = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert (props["ticketlab"], props["openssl"], props["openssl_built"]) == (mine, running, built)
+    svg = ET.fromstring(check_run([tl, "conformance", *rows, "--format", "svg"], elsewhere).stdout)
+    title = svg.find("{http://www.w3.org/2000/svg}title").text
+    assert title == f"ticketlab {mine} conformance on {running} (built with {built})"
+
+    plugin = build_plugin(prefix, elsewhere, prefix / "share/ticketlab/plugins/tl_example_minimal.c", "min")
+    table = check_run([tl, "validate", "--plugin", plugin], elsewhere).stdout.splitlines()
+    assert table[0].endswith(f" on {running}") and table[1] == f"ticketlab {mine}, built with {built}"
+    doc = json.loads(check_run([tl, "validate", "--plugin", plugin, "--format", "json"], elsewhere).stdout)
+    assert (doc["ticketlab"], doc["openssl"], doc["openssl_built"]) == (mine, running, built)
+    junit = ET.fromstring(check_run([tl, "validate", "--plugin", plugin, "--format", "junit"], elsewhere).stdout)
+    props = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert (props["ticketlab"], props["openssl"], props["openssl_built"]) == (mine, running, built)
