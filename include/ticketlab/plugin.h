@@ -9,6 +9,8 @@
  * SYNOPSIS
  *     cc -shared -fPIC -o libmycb.so mycb.c        (no need to link libssl:
  *                                                   ticketlab has it loaded)
+ *     cc -shared -fPIC -o libmycb.so mycb.c $(pkg-config --cflags --libs ticketlab)
+ *                                                  (an installed ticketlab's headers)
  *     ticketlab validate --plugin ./libmycb.so [--arg STRING]
  *                        [--format table|json|junit]
  *

@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "datadir.h"
 #include "compare.h"
 #include "report.h"
 #include "suite.h"
 
 #define CMD "conformance"
 #define TABLE_NAME "conformance/expectations.tl"
+#define TABLE_INSTALLED "expectations.tl"
 
 static void conformance_help(FILE *f)
 {
@@ -48,7 +49,8 @@ static void conformance_help(FILE *f)
         "    --format F           table (default), json, junit or svg\n"
         "    -o FILE              write the report to FILE instead of standard output\n"
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
-        "                         else ../../" TABLE_NAME " next to this executable)\n"
+        "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
+        "                         installed ticketlab, else the source tree's)\n"
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
@@ -69,35 +71,6 @@ static double now_seconds(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Find the table: env, then relative to the executable (build/bin/ticketlab). */
-static int default_table(char *out, size_t size)
-{
-    const char *src = getenv("TICKETLAB_SOURCE_DIR");
-    char exe[2048];
-    ssize_t n;
-
-    if (src != NULL && *src) {
-        snprintf(out, size, "%s/%s", src, TABLE_NAME);
-        if (access(out, R_OK) == 0)
-            return 0;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        char *slash;
-
-        exe[n] = '\0';
-        slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            if ((size_t)snprintf(out, size, "%.2000s/../../%s", exe, TABLE_NAME) >= size)
-                return -1;
-            if (access(out, R_OK) == 0)
-                return 0;
-        }
-    }
-    return -1;
 }
 
 static int excluded(const char *name, const char *const *globs, int n)
@@ -183,7 +156,7 @@ int tl_cmd_conformance(int argc, char **argv)
 {
     const char *filter = NULL, *tls = NULL, *format = "table", *out = NULL, *table = NULL,
                *scenario = NULL, *compare_a = NULL, *compare_b = NULL;
-    char found[4096];
+    char found[4096], tried[TL_DATA_TRIED_MAX];
     const char *exclude[8];
     int repin = 0, fields = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
     tl_report_format fmt;
@@ -262,9 +235,9 @@ int tl_cmd_conformance(int argc, char **argv)
             return tl_cli_fail(CMD, "--tls %s: use 1.2 or 1.3", tls);
     }
     if (table == NULL) {
-        if (default_table(found, sizeof(found)) != 0)
-            return tl_cli_fail(CMD, "cannot find %s: set TICKETLAB_SOURCE_DIR or pass --expectations FILE",
-                               TABLE_NAME);
+        if (tl_cli_data_file(TABLE_INSTALLED, TABLE_NAME, found, sizeof(found), tried) != 0)
+            return tl_cli_fail(CMD, "cannot find the expectations table (looked for %s): "
+                               "set TICKETLAB_SOURCE_DIR or pass --expectations FILE", tried);
         table = found;
     }
     if (tl_suite_load(&suite, table, &err) != 0)

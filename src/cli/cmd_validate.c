@@ -2,11 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "cli.h"
 #include "json.h"
 #include "validate.h"
+#include "ticketlab/version.h"
 #include "xml.h"
 
 #define CMD "validate"
@@ -47,8 +46,8 @@ static void validate_help(FILE *f)
 
 static void write_table(FILE *f, const tl_validation *v)
 {
-    fprintf(f, "ticketlab validate %s (%s) on %s\n\n", v->plugin, v->provides,
-            OpenSSL_version(OPENSSL_VERSION));
+    fprintf(f, "ticketlab validate %s (%s) on %s\n", v->plugin, v->provides, tl_openssl_running());
+    fprintf(f, "ticketlab %s, built with %s\n\n", tl_version(), tl_openssl_built());
     for (size_t i = 0; i < v->n; i++) {
         const tl_check *c = &v->checks[i];
 
@@ -89,7 +88,8 @@ static void write_json(FILE *f, const tl_validation *v)
     fputc('{', f);
     json_member(f, "plugin", v->plugin, 0);
     json_member(f, "provides", v->provides, 0);
-    json_member(f, "openssl", OpenSSL_version(OPENSSL_VERSION), 0);
+    tl_version_json(f);
+    fputc(',', f);
     fputs("\"checks\":[", f);
     for (size_t i = 0; i < v->n; i++) {
         const tl_check *c = &v->checks[i];
@@ -123,6 +123,9 @@ static void write_junit(FILE *f, const tl_validation *v)
     tl_xml_text(f, v->plugin);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
             v->n, fails, skips, v->seconds);
+    fputs("    <properties>", f);
+    tl_version_junit(f);
+    fputs("</properties>\n", f);
     for (size_t i = 0; i < v->n; i++) {
         const tl_check *c = &v->checks[i];
         const char *dot = strchr(c->name, '.');

@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/opensslv.h>
 
 #include "cli.h"
 #include "release.h"
+#include "ticketlab/version.h"
 
 static const struct {
     const char *name;
@@ -100,9 +99,9 @@ int main(int argc, char **argv)
         /* What a CI log needs to say which ticketlab ran against which
          * OpenSSL: the headers it was built with and the library loaded now
          * can differ, and the expectations follow the loaded one. */
-        printf("ticketlab %s\n", TICKETLAB_VERSION);
-        printf("built with %s\n", OPENSSL_VERSION_TEXT);
-        printf("running on %s (rules of release line %s)\n", OpenSSL_version(OPENSSL_VERSION),
+        printf("ticketlab %s\n", tl_version());
+        printf("built with %s\n", tl_openssl_built());
+        printf("running on %s (rules of release line %s)\n", tl_openssl_running(),
                tl_release_series());
         return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
     }

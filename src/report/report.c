@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "release.h"
+#include "ticketlab/version.h"
 #include "ticketlab/world.h"
 #include "xml.h"
 
@@ -211,7 +212,8 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors, %zu n/a; %zu doc/implementation gaps; "
                "%.2f s (%.0f rows/s) on %s (rules of release line %s)\n",
             c.ran, c.pass, c.fail, c.error, c.na, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
-            OpenSSL_version(OPENSSL_VERSION), tl_expect_openssl_series());
+            tl_openssl_running(), tl_expect_openssl_series());
+    fprintf(f, "ticketlab %s, built with %s\n", tl_version(), tl_openssl_built());
 }
 
 /* ---- JSON ------------------------------------------------------------------- */
@@ -256,8 +258,8 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
     counts c = count_rows(s);
     int first = 1;
 
-    fputs("{\"openssl\": ", f);
-    tl_json_string(f, OpenSSL_version(OPENSSL_VERSION));
+    fputc('{', f);
+    tl_version_json(f);
     fputs(", \"release\": ", f);
     tl_json_string(f, tl_release_name());
     fputs(", \"engine\": ", f);
@@ -312,9 +314,9 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
                "<testsuites name=\"ticketlab conformance\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n"
                "  <testsuite name=\"conformance\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
             c.ran, c.fail, c.error, seconds, c.ran, c.fail, c.error, seconds);
-    fputs("    <properties><property name=\"openssl\" value=\"", f);
-    tl_xml_text(f, OpenSSL_version(OPENSSL_VERSION));
-    fputs("\"/><property name=\"openssl_release\" value=\"", f);
+    fputs("    <properties>", f);
+    tl_version_junit(f);
+    fputs("<property name=\"openssl_release\" value=\"", f);
     tl_xml_text(f, tl_release_name());
     fputs("\"/></properties>\n", f);
     for (size_t i = 0; i < s->n; i++) {
@@ -456,6 +458,14 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                "font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">\n", width, height, width, height);
+    /* The title names what made the picture: a viewer shows it on hover. */
+    fputs("<title>ticketlab ", f);
+    tl_xml_text(f, tl_version());
+    fputs(" conformance on ", f);
+    tl_xml_text(f, tl_openssl_running());
+    fputs(" (built with ", f);
+    tl_xml_text(f, tl_openssl_built());
+    fputs(")</title>\n", f);
     fputs("<defs><pattern id=\"na\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
           "<rect width=\"8\" height=\"8\" fill=\"#eeeeee\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#d6d6d6\" stroke-width=\"4\"/>"
           "</pattern>\n<style>\n"
@@ -473,7 +483,11 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h1\">ticketlab conformance: decrypt callback status &#215; return</text>\n",
             MARGIN, MARGIN + 20);
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", MARGIN, MARGIN + 42);
-    tl_xml_text(f, OpenSSL_version(OPENSSL_VERSION));
+    tl_xml_text(f, tl_openssl_running());
+    fputs(" (built with ", f);
+    tl_xml_text(f, tl_openssl_built());
+    fputs(") &#183; ticketlab ", f);
+    tl_xml_text(f, tl_version());
     fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors, %zu n/a &#183; %.2f s</text>\n",
             c.ran, c.pass, c.fail, c.error, c.na, seconds);
     for (int i = 0; i < n; i++)
