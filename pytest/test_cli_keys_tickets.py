@@ -328,7 +328,7 @@ def test_wrong_key_says_bad_mac(run, sealed, tmp_path):
     (["open"], "--keys FILE is required"),
     (["frobnicate"], "unknown action 'frobnicate'"),
     (["seal", "--format", "nginx"], "-o TICKET is required"),
-    (["seal", "--tls", "1.1", "-o", "x"], "--tls must be 1.2 or 1.3"),
+    (["seal", "--tls", "1.1", "-o", "x"], "--tls takes 1.2 or 1.3"),
     (["seal", "--appdata", "xyz", "-o", "x"], "--appdata must be hex"),
     (["extract", "-o", "x"], "--session FILE.pem"),
 ])

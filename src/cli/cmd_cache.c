@@ -532,64 +532,90 @@ out:
     return rc;
 }
 
-static int parse_args(int argc, char **argv, options *o)
+enum { OPT_JSON = 256, OPT_NOW, OPT_CAPACITY, OPT_PEER, OPT_FROM, OPT_TLS, OPT_SEED, OPT_HANDSHAKES,
+       OPT_ALPN, OPT_EARLY_DATA, OPT_HELP };
+
+static const struct option longopts[] = {
+    { "json", no_argument, NULL, OPT_JSON },
+    { "now", required_argument, NULL, OPT_NOW },
+    { "capacity", required_argument, NULL, OPT_CAPACITY },
+    { "peer", required_argument, NULL, OPT_PEER },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "tls", required_argument, NULL, OPT_TLS },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "handshakes", required_argument, NULL, OPT_HANDSHAKES },
+    { "alpn", required_argument, NULL, OPT_ALPN },
+    { "early-data", required_argument, NULL, OPT_EARLY_DATA },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "h", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* One option's value into o. Returns 0, or -1 after printing why not. */
+static int take_option(options *o, int opt, const char *v)
 {
     long long n;
 
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-
-        if (strcmp(argv[i], "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-#define OPT(name) ((r = tl_cli_opt(argc, argv, &i, name, &v, CMD)) < 0 ? -1 : r)
-        if ((r = OPT("--now")) != 0) {
-            if (r < 0 || parse_num("--now", v, 0, INT64_C(253402300799), &n) != 0)
-                return -1;
-            o->have_now = 1;
-            o->now = n;
-        } else if ((r = OPT("--capacity")) != 0) {
-            if (r < 0 || parse_num("--capacity", v, 1, 1000000, &n) != 0)
-                return -1;
-            o->capacity = (long)n;
-        } else if ((r = OPT("--peer")) != 0) {
-            if (r < 0)
-                return -1;
-            if (o->npeers == (int)(sizeof(o->peers) / sizeof(o->peers[0]))) {
-                tl_cli_fail(CMD, "too many --peer options");
-                return -1;
-            }
-            o->peers[o->npeers++] = v;
-        } else if ((r = OPT("--from")) != 0) {
-            if (r < 0)
-                return -1;
-            o->from = v;
-        } else if ((r = OPT("--tls")) != 0) {
-            if (r < 0)
-                return -1;
-            o->tls = v;
-        } else if ((r = OPT("--seed")) != 0) {
-            if (r < 0 || parse_num("--seed", v, 0, INT64_MAX, &n) != 0)
-                return -1;
-            o->seed = (uint64_t)n;
-        } else if ((r = OPT("--handshakes")) != 0) {
-            if (r < 0 || parse_num("--handshakes", v, 1, 1000, &n) != 0)
-                return -1;
-            o->handshakes = (long)n;
-        } else if ((r = OPT("--alpn")) != 0) {
-            if (r < 0)
-                return -1;
-            o->alpn = v;
-        } else if ((r = OPT("--early-data")) != 0) {
-            if (r < 0 || parse_num("--early-data", v, 0, UINT32_MAX, &n) != 0)
-                return -1;
-            o->early_data = (long)n;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            tl_cli_fail(CMD, "unknown option '%s' (try ticketlab cache --help)", argv[i]);
+    switch (opt) {
+    case OPT_JSON: o->json = 1; return 0;
+    case OPT_NOW:
+        if (parse_num("--now", v, 0, INT64_C(253402300799), &n) != 0)
             return -1;
-        } else if (o->action == NULL) {
+        o->have_now = 1;
+        o->now = n;
+        return 0;
+    case OPT_CAPACITY:
+        if (parse_num("--capacity", v, 1, 1000000, &n) != 0)
+            return -1;
+        o->capacity = (long)n;
+        return 0;
+    case OPT_PEER:
+        if (o->npeers == (int)(sizeof(o->peers) / sizeof(o->peers[0]))) {
+            tl_cli_fail(CMD, "too many --peer options");
+            return -1;
+        }
+        o->peers[o->npeers++] = v;
+        return 0;
+    case OPT_FROM: o->from = v; return 0;
+    case OPT_TLS: o->tls = v; return 0;
+    case OPT_SEED:
+        if (parse_num("--seed", v, 0, INT64_MAX, &n) != 0)
+            return -1;
+        o->seed = (uint64_t)n;
+        return 0;
+    case OPT_HANDSHAKES:
+        if (parse_num("--handshakes", v, 1, 1000, &n) != 0)
+            return -1;
+        o->handshakes = (long)n;
+        return 0;
+    case OPT_ALPN: o->alpn = v; return 0;
+    case OPT_EARLY_DATA:
+        if (parse_num("--early-data", v, 0, UINT32_MAX, &n) != 0)
+            return -1;
+        o->early_data = (long)n;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* The options, then ACTION FILE [SOURCE...]. Returns 0, 1 after --help, or -1 after printing why. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    const char *v;
+    int c;
+
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        if (c == OPT_HELP || c == 'h') {
+            fputs(help, stdout);
+            return 1;
+        }
+        if (take_option(o, c, v) != 0)
+            return -1;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (o->action == NULL) {
             o->action = argv[i];
         } else if (o->file == NULL) {
             o->file = argv[i];
@@ -599,7 +625,6 @@ static int parse_args(int argc, char **argv, options *o)
             tl_cli_fail(CMD, "too many files");
             return -1;
         }
-#undef OPT
     }
     return 0;
 }
@@ -609,13 +634,10 @@ int tl_cmd_cache(int argc, char **argv)
     options o = { .tls = "both", .seed = 1, .handshakes = 1,
                   .capacity = TL_CACHE_DEFAULT_CAPACITY };
 
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            return TL_EXIT_OK;
-        }
-    if (parse_args(argc, argv, &o) != 0)
-        return TL_EXIT_USAGE;
+    int rc = parse_args(argc, argv, &o);
+
+    if (rc != 0)
+        return rc > 0 ? TL_EXIT_OK : TL_EXIT_USAGE;
     if (o.action == NULL || o.file == NULL)
         return tl_cli_fail(CMD, "usage: ticketlab cache list|verify|import|export FILE "
                            "[options] (try --help)");

@@ -152,88 +152,122 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
     return differ ? TL_EXIT_REJECTED : TL_EXIT_OK;
 }
 
-int tl_cmd_conformance(int argc, char **argv)
-{
-    const char *filter = NULL, *tls = NULL, *format = "table", *out = NULL, *table = NULL,
-               *scenario = NULL, *compare_a = NULL, *compare_b = NULL;
-    char found[4096], tried[TL_DATA_TRIED_MAX];
+/* What the command line asks for. */
+typedef struct conformance_args {
+    const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
-    int repin = 0, fields = 0, want_tls = 0, failed = 0, rc, n_exclude = 0;
+    int n_exclude, repin, fields, help;
+} conformance_args;
+
+enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
+       OPT_FIELDS, OPT_COMPARE, OPT_HELP };
+
+/* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
+static int parse_args(int argc, char **argv, conformance_args *a)
+{
+    static const struct option longopts[] = {
+        { "filter", required_argument, NULL, OPT_FILTER },
+        { "exclude", required_argument, NULL, OPT_EXCLUDE },
+        { "tls", required_argument, NULL, OPT_TLS },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "o", required_argument, NULL, 'o' },
+        { "expectations", required_argument, NULL, OPT_EXPECTATIONS },
+        { "repin", no_argument, NULL, OPT_REPIN },
+        { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "fields", no_argument, NULL, OPT_FIELDS },
+        { "compare", no_argument, NULL, OPT_COMPARE },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "h", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int c, compare = 0;
+
+    memset(a, 0, sizeof(*a));
+    a->format = "table";
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        switch (c) {
+        case OPT_HELP: case 'h': a->help = 1; return TL_EXIT_OK;
+        case OPT_FILTER: a->filter = v; break;
+        case OPT_EXCLUDE:
+            if (a->n_exclude == 8)
+                return tl_cli_fail(CMD, "at most 8 --exclude patterns");
+            a->exclude[a->n_exclude++] = v;
+            break;
+        case OPT_TLS: a->tls = v; break;
+        case OPT_FORMAT: a->format = v; break;
+        case 'o': a->out = v; break;
+        case OPT_EXPECTATIONS: a->table = v; break;
+        case OPT_REPIN: a->repin = 1; break;
+        case OPT_SCENARIO: a->scenario = v; break;
+        case OPT_FIELDS: a->fields = 1; break;
+        case OPT_COMPARE: compare = 1; break;
+        default: return TL_EXIT_USAGE;
+        }
+    }
+    /* --compare A.json B.json: the two operands */
+    if (compare && argc - optind != 2)
+        return tl_cli_fail(CMD, "--compare needs two JSON reports: --compare A.json B.json");
+    if (!compare && optind < argc)
+        return tl_cli_fail(CMD, "unexpected argument '%s' (try --help)", argv[optind]);
+    if (compare) {
+        a->compare_a = argv[optind];
+        a->compare_b = argv[optind + 1];
+    }
+    return TL_EXIT_OK;
+}
+
+/* --compare: check what goes with it, then compare. */
+static int compare_reports(const conformance_args *a)
+{
+    tl_report_format fmt;
+
+    if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
+        || a->n_exclude)
+        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
+    if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
+        return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
+    if (tl_report_format_parse(a->format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
+        return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", a->format);
+    return run_compare(a->compare_a, a->compare_b, fmt, a->out);
+}
+
+/* Run the rows the options select; returns how many failed. */
+static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls)
+{
+    int failed = 0;
+
+    for (size_t i = 0; i < suite->n; i++) {
+        tl_row *r = &suite->rows[i];
+
+        if ((a->filter != NULL && fnmatch(a->filter, r->name, 0) != 0)
+            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, a->exclude, a->n_exclude))
+            continue;
+        tl_row_status st = tl_suite_run_row(r);
+
+        if (st != TL_ROW_PASS && st != TL_ROW_NA)
+            failed++;
+    }
+    return failed;
+}
+
+/* Run the suite and write its report. */
+static int run_suite(const conformance_args *a)
+{
+    const char *table = a->table;
+    char found[4096], tried[TL_DATA_TRIED_MAX];
+    int want_tls = 0, failed, rc;
     tl_report_format fmt;
     tl_suite suite;
     tl_error err = { "" };
     double t0;
     tl_cli_report report;
 
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            conformance_help(stdout);
-            return TL_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--repin") == 0) {
-            repin = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--fields") == 0) {
-            fields = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--compare") == 0) {
-            if (i + 2 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1])
-                || (argv[i + 2][0] == '-' && argv[i + 2][1]))
-                return tl_cli_fail(CMD, "--compare needs two JSON reports: --compare A.json B.json");
-            compare_a = argv[++i];
-            compare_b = argv[++i];
-            continue;
-        }
-        if ((r = tl_cli_opt(argc, argv, &i, "--exclude", &exclude[n_exclude < 7 ? n_exclude : 7], CMD)) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-            if (++n_exclude > 8)
-                return tl_cli_fail(CMD, "at most 8 --exclude patterns");
-            continue;
-        }
-        if ((r = tl_cli_opt(argc, argv, &i, "--filter", &filter, CMD)) != 0
-            || (r = tl_cli_opt(argc, argv, &i, "--tls", &tls, CMD)) != 0
-            || (r = tl_cli_opt(argc, argv, &i, "--format", &format, CMD)) != 0
-            || (r = tl_cli_opt(argc, argv, &i, "-o", &out, CMD)) != 0
-            || (r = tl_cli_opt(argc, argv, &i, "--expectations", &table, CMD)) != 0
-            || (r = tl_cli_opt(argc, argv, &i, "--scenario", &scenario, CMD)) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-            continue;
-        }
-        return tl_cli_fail(CMD, "unknown option '%s' (try --help)", argv[i]);
-    }
-    if (compare_a != NULL) {
-        if (filter != NULL || tls != NULL || table != NULL || scenario != NULL || repin || n_exclude)
-            return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
-        if (strcmp(compare_a, "-") == 0 && strcmp(compare_b, "-") == 0)
-            return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
-        if (tl_report_format_parse(format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
-            return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", format);
-        return run_compare(compare_a, compare_b, fmt, out);
-    }
-    if (fields) {
-        tl_scenario_fields_print(stdout, strcmp(format, "json") == 0);
-        if (fflush(stdout) != 0 || ferror(stdout))
-            return tl_cli_fail(CMD, "cannot write the field table to standard output");
-        return TL_EXIT_OK;
-    }
-    if (scenario != NULL)
-        return run_one_scenario(scenario);
-    if (tl_report_format_parse(format, &fmt) != 0)
-        return tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", format);
-    if (tls != NULL) {
-        if (strcmp(tls, "1.2") == 0)
-            want_tls = 0x0303;
-        else if (strcmp(tls, "1.3") == 0)
-            want_tls = 0x0304;
-        else
-            return tl_cli_fail(CMD, "--tls %s: use 1.2 or 1.3", tls);
-    }
+    if (tl_report_format_parse(a->format, &fmt) != 0)
+        return tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", a->format);
+    if (a->tls != NULL && tl_cli_tls_version("--tls", a->tls, &want_tls, CMD) != 0)
+        return TL_EXIT_USAGE;
     if (table == NULL) {
         if (tl_cli_data_file(TABLE_INSTALLED, TABLE_NAME, found, sizeof(found), tried) != 0)
             return tl_cli_fail(CMD, "cannot find the expectations table (looked for %s): "
@@ -243,17 +277,7 @@ int tl_cmd_conformance(int argc, char **argv)
     if (tl_suite_load(&suite, table, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
     t0 = now_seconds();
-    for (size_t i = 0; i < suite.n; i++) {
-        tl_row *r = &suite.rows[i];
-
-        if ((filter != NULL && fnmatch(filter, r->name, 0) != 0)
-            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, exclude, n_exclude))
-            continue;
-        tl_row_status st = tl_suite_run_row(r);
-
-        if (st != TL_ROW_PASS && st != TL_ROW_NA)
-            failed++;
-    }
+    failed = run_rows(&suite, a, want_tls);
     t0 = now_seconds() - t0;
     /* The report is made in memory, then written whole (atomically to a
      * file): a full disk or a symlink never leaves a cut or clobbered one. */
@@ -264,13 +288,37 @@ int tl_cmd_conformance(int argc, char **argv)
     if ((rc = tl_report_write(report.f, &suite, fmt, t0, &err)) != 0)
         tl_cli_report_discard(&report);
     else
-        rc = tl_cli_report_save(&report, out, &err);
-    if (rc == 0 && repin && tl_suite_repin(&suite, &err) != 0)
+        rc = tl_cli_report_save(&report, a->out, &err);
+    if (rc == 0 && a->repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;
     tl_suite_free(&suite);
     if (rc != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
     if (failed && fmt != TL_REPORT_TABLE)
         fprintf(stderr, "ticketlab conformance: %d row%s failed\n", failed, failed == 1 ? "" : "s");
-    return failed && !repin ? TL_EXIT_REJECTED : TL_EXIT_OK;
+    return failed && !a->repin ? TL_EXIT_REJECTED : TL_EXIT_OK;
+}
+
+int tl_cmd_conformance(int argc, char **argv)
+{
+    conformance_args a;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc != TL_EXIT_OK)
+        return rc;
+    if (a.help) {
+        conformance_help(stdout);
+        return TL_EXIT_OK;
+    }
+    if (a.compare_a != NULL)
+        return compare_reports(&a);
+    if (a.fields) {
+        tl_scenario_fields_print(stdout, strcmp(a.format, "json") == 0);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return tl_cli_fail(CMD, "cannot write the field table to standard output");
+        return TL_EXIT_OK;
+    }
+    if (a.scenario != NULL)
+        return run_one_scenario(a.scenario);
+    return run_suite(&a);
 }

@@ -63,18 +63,27 @@ int tl_cmd_corpus(int argc, char **argv)
     tl_error err = { "" };
     long n;
 
-    for (int i = 1; i < argc; i++) {
-        int r;
+    static const struct option longopts[] = {
+        { "o", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { "h", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int c;
 
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, "corpus")) != -1) {
+        if (c == 'h') {
             fputs(help, stdout);
             return TL_EXIT_OK;
         }
-        if ((r = tl_cli_opt(argc, argv, &i, "-o", &st.dir, "corpus")) < 0)
+        if (c != 'o')
             return TL_EXIT_USAGE;
-        if (r == 0)
-            return tl_cli_fail("corpus", "unknown argument '%s' (see --help)", argv[i]);
+        st.dir = v;
     }
+    if (optind < argc)
+        return tl_cli_fail("corpus", "unexpected argument '%s' (try --help)", argv[optind]);
     if (st.dir == NULL)
         return tl_cli_fail("corpus", "-o DIR is required");
     if (ensure_dir(st.dir, &err) != 0)

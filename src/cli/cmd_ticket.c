@@ -80,21 +80,76 @@ typedef struct key_args {
     const char *format;
 } key_args;
 
-/* --keys may repeat; returns 1 if argv[*i] was --keys, -1 on error, 0 otherwise. */
-static int key_opt(int argc, char **argv, int *i, key_args *ka)
-{
-    const char *v = NULL;
-    int r = tl_cli_opt(argc, argv, i, "--keys", &v, CMD);
+/* Every option of the three actions; each action takes its own subset. */
+typedef struct ticket_args {
+    key_args keys;
+    int json;
+    const char *tls, *appdata_hex, *sni, *alpn, *source, *seed, *session, *out;
+} ticket_args;
 
-    if (r != 1)
-        return r;
-    if (ka->n == MAX_KEY_FILES) {
-        tl_cli_fail(CMD, "at most %d --keys files (the key ring has %d slots)",
-                    MAX_KEY_FILES, TL_KEYRING_SLOTS);
-        return -1;
+enum { OPT_KEYS = 256, OPT_FORMAT, OPT_JSON, OPT_TLS, OPT_APPDATA, OPT_SNI, OPT_ALPN, OPT_KEY_SOURCE,
+       OPT_SEED, OPT_SESSION };
+
+#define KEY_OPTIONS { "keys", required_argument, NULL, OPT_KEYS }, \
+                    { "format", required_argument, NULL, OPT_FORMAT }
+#define END_OPTIONS { NULL, 0, NULL, 0 }
+
+static const struct option open_options[] = {
+    KEY_OPTIONS, { "json", no_argument, NULL, OPT_JSON }, END_OPTIONS
+};
+static const struct option seal_options[] = {
+    KEY_OPTIONS,
+    { "tls", required_argument, NULL, OPT_TLS },
+    { "appdata", required_argument, NULL, OPT_APPDATA },
+    { "sni", required_argument, NULL, OPT_SNI },
+    { "alpn", required_argument, NULL, OPT_ALPN },
+    { "key-source", required_argument, NULL, OPT_KEY_SOURCE },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "o", required_argument, NULL, 'o' },
+    END_OPTIONS
+};
+static const struct option extract_options[] = {
+    { "session", required_argument, NULL, OPT_SESSION },
+    { "o", required_argument, NULL, 'o' },
+    END_OPTIONS
+};
+
+/*
+ * Read an action's options (longopts: the ones it takes) into a. Returns
+ * the index of the first operand, or -1 after printing why not.
+ */
+static int parse_args(int argc, char **argv, const struct option *longopts, ticket_args *a)
+{
+    const char *v;
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        switch (c) {
+        case OPT_KEYS:
+            /* --keys may repeat: one key per file for nginx and envoy */
+            if (a->keys.n == MAX_KEY_FILES) {
+                tl_cli_fail(CMD, "at most %d --keys files (the key ring has %d slots)",
+                            MAX_KEY_FILES, TL_KEYRING_SLOTS);
+                return -1;
+            }
+            a->keys.path[a->keys.n++] = v;
+            break;
+        case OPT_FORMAT: a->keys.format = v; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_TLS: a->tls = v; break;
+        case OPT_APPDATA: a->appdata_hex = v; break;
+        case OPT_SNI: a->sni = v; break;
+        case OPT_ALPN: a->alpn = v; break;
+        case OPT_KEY_SOURCE: a->source = v; break;
+        case OPT_SEED: a->seed = v; break;
+        case OPT_SESSION: a->session = v; break;
+        case 'o': a->out = v; break;
+        default: return -1;
+        }
     }
-    ka->path[ka->n++] = v;
-    return 1;
+    return optind;
 }
 
 /*
@@ -191,41 +246,29 @@ static void print_json(FILE *f, const tl_ticket_info *info)
 
 static int ticket_open(int argc, char **argv)
 {
-    key_args ka = { .n = 0 };
+    ticket_args args;
+    const key_args *ka = &args.keys;
     const char *ticket_path = NULL;
-    int json = 0, rc;
+    int rc, first;
     unsigned char *ticket = NULL;
     size_t len = 0;
     tl_keyring *kr;
     tl_ticket_info info;
     tl_error err;
 
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if ((r = key_opt(argc, argv, &i, &ka)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--format", &ka.format, CMD)) == 0) {
-            if (argv[i][0] == '-' && argv[i][1] != '\0')
-                return tl_cli_fail(CMD, "open: unknown option '%s' (try --help)", argv[i]);
-            if (ticket_path != NULL)
-                return tl_cli_fail(CMD, "open: one TICKET file, not '%s' and '%s'",
-                                   ticket_path, argv[i]);
-            ticket_path = argv[i];
-        }
-        if (r < 0)
-            return TL_EXIT_USAGE;
-    }
+    if ((first = parse_args(argc, argv, open_options, &args)) < 0)
+        return TL_EXIT_USAGE;
+    if (first < argc)
+        ticket_path = argv[first];
+    if (first + 1 < argc)
+        return tl_cli_fail(CMD, "open: one TICKET file, not '%s' and '%s'", ticket_path, argv[first + 1]);
     if (ticket_path == NULL)
         return tl_cli_fail(CMD, "open: TICKET file missing (\"-\" reads standard input)");
     /* offline, the keys' ages are unknown: a lifetime of 0 never retires them */
     kr = tl_keyring_new(0);
     if (kr == NULL)
         return tl_cli_fail(CMD, "out of memory");
-    if (load_keys(kr, &ka) != 0) {
+    if (load_keys(kr, ka) != 0) {
         tl_keyring_free(kr);
         return TL_EXIT_USAGE;
     }
@@ -236,7 +279,7 @@ static int ticket_open(int argc, char **argv)
     if (tl_ticket_open(kr, ticket, len, &info, &err) != 0) {
         rc = tl_cli_fail(CMD, "%s: %s", ticket_path, err.msg);
     } else {
-        if (json)
+        if (args.json)
             print_json(stdout, &info);
         else
             print_text(stdout, &info);
@@ -261,80 +304,99 @@ static int ticket_open(int argc, char **argv)
  * then push out as many fillers as they need. Fillers have random names
  * and never match a ticket.
  */
+/* The world configuration seal's options ask for. Returns 0, or -1 after printing why. */
+static int seal_config(const ticket_args *a, tl_world_config *cfg)
+{
+    if (a->out == NULL) {
+        tl_cli_fail(CMD, "seal: -o TICKET is required");
+        return -1;
+    }
+    if (a->tls != NULL && tl_cli_tls_version("seal: --tls", a->tls, &cfg->tls_version, CMD) != 0)
+        return -1;
+    if (a->source != NULL && strcmp(a->source, "evp-cb") == 0) {
+        cfg->key_source = TL_KEYS_EVP_CB;
+    } else if (a->source != NULL && strcmp(a->source, "set-keys") == 0) {
+        cfg->key_source = TL_KEYS_SET_KEYS;
+    } else if (a->source != NULL) {
+        tl_cli_fail(CMD, "seal: --key-source must be evp-cb or set-keys, not '%s'", a->source);
+        return -1;
+    }
+    if (a->seed != NULL) {
+        unsigned long long seed;
+
+        if (tl_cli_count("seal: --seed", a->seed, UINT64_MAX, &seed, CMD) != 0)
+            return -1;
+        cfg->seed = seed;
+    }
+    cfg->alpn = a->alpn;
+    return 0;
+}
+
+/*
+ * The handshake that mints the ticket. Returns TL_EXIT_OK when the server
+ * issued one, else the exit code after printing why. res is always the
+ * caller's to free.
+ */
+static int seal_handshake(tl_world *w, const char *sni, tl_handshake_result *res)
+{
+    tl_handshake_opts opts;
+    tl_error err;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.sni = sni;
+    if (tl_world_handshake(w, &opts, res, &err) != 0)
+        return tl_cli_fail(CMD, "seal: %s", err.msg);
+    if (!res->client.ok || !res->server.ok) {
+        tl_cli_fail(CMD, "seal: the handshake failed: %s",
+                    res->server.err_reason[0] ? res->server.err_reason
+                    : res->client.err_reason[0] ? res->client.err_reason : "no reason given");
+        return TL_EXIT_REJECTED;
+    }
+    if (res->n_tickets == 0 || res->tickets[0].ticket_len == 0) {
+        tl_cli_fail(CMD, "seal: the server issued no ticket (%zu NewSessionTicket messages)", res->n_tickets);
+        return TL_EXIT_REJECTED;
+    }
+    return TL_EXIT_OK;
+}
+
 static int ticket_seal(int argc, char **argv)
 {
-    key_args ka = { .n = 0 };
-    const char *tls = NULL, *appdata_hex = NULL, *sni = NULL, *alpn = NULL;
-    const char *source = NULL, *seed_s = NULL, *out_path = NULL;
+    ticket_args args;
+    const key_args *ka = &args.keys;
+    const char *appdata_hex, *sni, *out_path;
     unsigned char *appdata = NULL;
     size_t appdata_len = 0;
     tl_world_config cfg;
     tl_world *w = NULL;
     tl_keyring *kr = NULL;
-    tl_handshake_opts opts;
     tl_handshake_result res;
-    int have_res = 0, rc = TL_EXIT_USAGE;
+    int have_res = 0, rc = TL_EXIT_USAGE, first;
     tl_error err;
     char hex[2 * TL_KEY_NAME_LEN + 1];
 
     tl_world_config_init(&cfg);
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if ((r = key_opt(argc, argv, &i, &ka)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--format", &ka.format, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--tls", &tls, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--appdata", &appdata_hex, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--sni", &sni, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--alpn", &alpn, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--key-source", &source, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "--seed", &seed_s, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) == 0)
-            return tl_cli_fail(CMD, "seal: unknown argument '%s' (try --help)", argv[i]);
-        if (r < 0)
-            return TL_EXIT_USAGE;
-    }
-    if (out_path == NULL)
-        return tl_cli_fail(CMD, "seal: -o TICKET is required");
-    if (tls != NULL) {
-        if (strcmp(tls, "1.2") == 0)
-            cfg.tls_version = TLS1_2_VERSION;
-        else if (strcmp(tls, "1.3") == 0)
-            cfg.tls_version = TLS1_3_VERSION;
-        else
-            return tl_cli_fail(CMD, "seal: --tls must be 1.2 or 1.3, not '%s'", tls);
-    }
-    if (source != NULL) {
-        if (strcmp(source, "evp-cb") == 0)
-            cfg.key_source = TL_KEYS_EVP_CB;
-        else if (strcmp(source, "set-keys") == 0)
-            cfg.key_source = TL_KEYS_SET_KEYS;
-        else
-            return tl_cli_fail(CMD, "seal: --key-source must be evp-cb or set-keys, not '%s'",
-                               source);
-    }
-    if (seed_s != NULL) {
-        unsigned long long seed;
-
-        if (tl_cli_uint(seed_s, UINT64_MAX, &seed) != 0)
-            return tl_cli_fail(CMD, "seal: --seed must be a non-negative number, not '%s'",
-                               seed_s);
-        cfg.seed = seed;
-    }
+    if ((first = parse_args(argc, argv, seal_options, &args)) < 0)
+        return TL_EXIT_USAGE;
+    if (first < argc)
+        return tl_cli_fail(CMD, "seal: unexpected argument '%s' (try --help)", argv[first]);
+    if (seal_config(&args, &cfg) != 0)
+        return TL_EXIT_USAGE;
+    appdata_hex = args.appdata_hex;
+    sni = args.sni;
+    out_path = args.out;
     if (appdata_hex != NULL && tl_hex_decode(appdata_hex, &appdata, &appdata_len) != 0)
         return tl_cli_fail(CMD, "seal: --appdata must be hex digits, an even count of them");
-    cfg.alpn = alpn;
 
     kr = tl_keyring_new(0);
     if (kr == NULL) {
         rc = tl_cli_fail(CMD, "out of memory");
         goto out;
     }
-    if (load_keys(kr, &ka) != 0)
+    if (load_keys(kr, ka) != 0)
         goto out;
     if (cfg.key_source == TL_KEYS_SET_KEYS && tl_keyring_slot(kr, 0)->aes_len != 32) {
         rc = tl_cli_fail(CMD, "seal: set-keys: OpenSSL's built-in ticket keys are AES-256, "
-                         "%s holds an AES-128 key (use --key-source evp-cb)", ka.path[0]);
+                         "%s holds an AES-128 key (use --key-source evp-cb)", ka->path[0]);
         goto out;
     }
     cfg.keyring = kr;   /* the world issues from the file's keys */
@@ -344,27 +406,9 @@ static int ticket_seal(int argc, char **argv)
         rc = tl_cli_fail(CMD, "seal: %s", err.msg[0] ? err.msg : "cannot set up the world");
         goto out;
     }
-    memset(&opts, 0, sizeof(opts));
-    opts.sni = sni;
-    if (tl_world_handshake(w, &opts, &res, &err) != 0) {
-        tl_handshake_result_free(&res);
-        rc = tl_cli_fail(CMD, "seal: %s", err.msg);
-        goto out;
-    }
     have_res = 1;
-    if (!res.client.ok || !res.server.ok) {
-        tl_cli_fail(CMD, "seal: the handshake failed: %s",
-                    res.server.err_reason[0] ? res.server.err_reason
-                    : res.client.err_reason[0] ? res.client.err_reason : "no reason given");
-        rc = TL_EXIT_REJECTED;
+    if ((rc = seal_handshake(w, sni, &res)) != TL_EXIT_OK)
         goto out;
-    }
-    if (res.n_tickets == 0 || res.tickets[0].ticket_len == 0) {
-        tl_cli_fail(CMD, "seal: the server issued no ticket (%zu NewSessionTicket messages)",
-                    res.n_tickets);
-        rc = TL_EXIT_REJECTED;
-        goto out;
-    }
     if (tl_file_write_atomic(out_path, res.tickets[0].ticket, res.tickets[0].ticket_len,
                              0600, &err) != 0) {
         rc = tl_cli_fail(CMD, "%s", err.msg);
@@ -388,24 +432,22 @@ out:
 
 static int ticket_extract(int argc, char **argv)
 {
-    const char *sess_path = NULL, *out_path = NULL;
+    ticket_args args;
+    const char *sess_path, *out_path;
     unsigned char *pem = NULL;
     size_t pem_len = 0, tick_len = 0;
     const unsigned char *tick = NULL;
     SSL_SESSION *sess = NULL;
     BIO *bio;
     tl_error err;
-    int rc;
+    int rc, first;
 
-    for (int i = 1; i < argc; i++) {
-        int r;
-
-        if ((r = tl_cli_opt(argc, argv, &i, "--session", &sess_path, CMD)) == 0
-            && (r = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) == 0)
-            return tl_cli_fail(CMD, "extract: unknown argument '%s' (try --help)", argv[i]);
-        if (r < 0)
-            return TL_EXIT_USAGE;
-    }
+    if ((first = parse_args(argc, argv, extract_options, &args)) < 0)
+        return TL_EXIT_USAGE;
+    if (first < argc)
+        return tl_cli_fail(CMD, "extract: unexpected argument '%s' (try --help)", argv[first]);
+    sess_path = args.session;
+    out_path = args.out;
     if (sess_path == NULL || out_path == NULL)
         return tl_cli_fail(CMD, "extract: --session FILE.pem and -o TICKET are required");
     if (tl_file_read(sess_path, TICKET_MAX, &pem, &pem_len, &err) != 0)
