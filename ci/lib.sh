@@ -16,8 +16,9 @@ ensure_packages() {
 
 # The packages every build needs.
 TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates)
-# What the tests need beyond the build: a real nginx to mint tickets.
-TL_TEST_PACKAGES=(nginx-light)
+# What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
+# to mint and probe tickets, and curl as a client of `ticketlab serve`.
+TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl)
 
 # build_ticketlab DIR [cmake args...] - configure and build into DIR.
 build_ticketlab() {
