@@ -182,6 +182,12 @@ int tl_live_listen(const char *host, unsigned port, unsigned *bound, tl_error *e
     return fd;
 }
 
+/* Who is at the other end of ssl. */
+static const char *peer_role(SSL *ssl)
+{
+    return SSL_is_server(ssl) ? "client" : "server";
+}
+
 /* The sentence for a failed SSL call whose SSL_get_error() was `e`. */
 static tl_live_io describe_failure(SSL *ssl, int e, char *why, size_t why_size)
 {
@@ -193,14 +199,14 @@ static tl_live_io describe_failure(SSL *ssl, int e, char *why, size_t why_size)
     if (e == SSL_ERROR_ZERO_RETURN
         || (e == SSL_ERROR_SYSCALL && code == 0 && (saved == 0 || saved == ECONNRESET || saved == EPIPE))
         || (code != 0 && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-        snprintf(why, why_size, "the server closed the connection%s",
+        snprintf(why, why_size, "the %s closed the connection%s", peer_role(ssl),
                  SSL_is_init_finished(ssl) ? "" : " in the middle of the handshake");
         return TL_LIVE_IO_CLOSED;
     }
     if (code != 0 && (ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER
                       || ERR_GET_REASON(code) == SSL_R_PACKET_LENGTH_TOO_LONG)) {
-        snprintf(why, why_size, "the server does not speak TLS: it answered with something "
-                 "else (OpenSSL: %s)", reason ? reason : "?");
+        snprintf(why, why_size, "the %s does not speak TLS: it sent something else (OpenSSL: %s)",
+                 peer_role(ssl), reason ? reason : "?");
         return TL_LIVE_IO_NOT_TLS;
     }
     if (e == SSL_ERROR_SYSCALL)
@@ -227,10 +233,11 @@ tl_live_io tl_live_handshake(SSL *ssl, int fd, double deadline, char *why, size_
         if (w == 0) {
             BIO *rb = SSL_get_rbio(ssl);
 
-            snprintf(why, why_size, "%s",
-                     rb != NULL && BIO_number_read(rb) == 0
-                         ? "the server accepted the connection but sent nothing before the timeout"
-                         : "the handshake stalled: no answer before the timeout");
+            if (rb != NULL && BIO_number_read(rb) == 0)
+                snprintf(why, why_size, "the %s but sent nothing before the timeout",
+                         SSL_is_server(ssl) ? "client connected" : "server accepted the connection");
+            else
+                snprintf(why, why_size, "the handshake stalled: no answer before the timeout");
             return TL_LIVE_IO_TIMEOUT;
         }
         if (w < 0) {

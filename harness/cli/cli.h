@@ -14,6 +14,7 @@
 
 #include "ticketlab/error.h"
 #include "ticketlab/validate.h"
+#include "ticketlab/world.h"
 
 #define TL_EXIT_OK 0
 #define TL_EXIT_REJECTED 1
@@ -27,6 +28,7 @@ int tl_cmd_corpus(int argc, char **argv);
 int tl_cmd_conformance(int argc, char **argv);
 int tl_cmd_validate(int argc, char **argv);
 int tl_cmd_probe(int argc, char **argv);
+int tl_cmd_serve(int argc, char **argv);
 
 /* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
@@ -73,6 +75,28 @@ int tl_cli_report_save(tl_cli_report *r, const char *path, tl_error *err);
 
 /* tl_cli_report_discard - free r without writing it. */
 void tl_cli_report_discard(tl_cli_report *r);
+
+/*
+ * tl_cli_world_opt - the scenario options of `handshake` and `serve`:
+ * if argv[*i] is --tls, --seed, --num-tickets, --key-source, --alpn or
+ * --appdata, store it in cfg (or *appdata, hex, checked later), advance
+ * *i and return 1; return 0 for any other argument; -1 after printing the
+ * error for a missing or bad value.
+ */
+int tl_cli_world_opt(int argc, char **argv, int *i, tl_world_config *cfg, const char **appdata,
+                     const char *cmd);
+
+/*
+ * tl_cli_seconds - parse a timeout: a decimal number of seconds from 0.1 to
+ * 600. Returns 0, or -1 for anything else.
+ */
+int tl_cli_seconds(const char *s, double *out);
+
+/*
+ * tl_cli_world_new - tl_world_new(cfg), then attach the --appdata hex (may
+ * be NULL) to its policy. Returns the world, or NULL after printing the error.
+ */
+tl_world *tl_cli_world_new(const tl_world_config *cfg, const char *appdata, const char *cmd);
 
 /*
  * A report of pass/warn/fail/skip checks (validate.h's tl_check), shared

@@ -127,7 +127,7 @@ int tl_cmd_handshake(int argc, char **argv)
     tl_error err = { "" };
     tl_world *w;
     const char *v = NULL, *sni = NULL, *appdata = NULL;
-    unsigned long long resume = 1, n;
+    unsigned long long resume = 1;
     int json = 0, failed = 0;
     tl_handshake_result prev, cur;
 
@@ -143,65 +143,23 @@ int tl_cmd_handshake(int argc, char **argv)
             json = 1;
             continue;
         }
-        if ((r = tl_cli_opt(argc, argv, &i, "--tls", &v, "handshake")) != 0) {
+        if ((r = tl_cli_world_opt(argc, argv, &i, &cfg, &appdata, "handshake")) != 0) {
             if (r < 0)
                 return TL_EXIT_USAGE;
-            if (strcmp(v, "1.2") == 0)
-                cfg.tls_version = TLS1_2_VERSION;
-            else if (strcmp(v, "1.3") == 0)
-                cfg.tls_version = TLS1_3_VERSION;
-            else
-                return tl_cli_fail("handshake", "--tls takes 1.2 or 1.3, not '%s'", v);
         } else if ((r = tl_cli_opt(argc, argv, &i, "--resume", &v, "handshake")) != 0) {
             if (r < 0 || tl_cli_uint(v, 1000, &resume) != 0)
                 return r < 0 ? TL_EXIT_USAGE
                              : tl_cli_fail("handshake", "--resume takes 0 to 1000, not '%s'", v);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--seed", &v, "handshake")) != 0) {
-            if (r < 0 || tl_cli_uint(v, UINT64_MAX, &n) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--seed takes a whole number, not '%s'", v);
-            cfg.seed = n;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--num-tickets", &v, "handshake")) != 0) {
-            if (r < 0 || tl_cli_uint(v, 64, &n) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--num-tickets takes 0 to 64, not '%s'", v);
-            cfg.num_tickets = (int)n;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--key-source", &v, "handshake")) != 0) {
-            if (r < 0 || tl_key_source_parse(v, &cfg.key_source) != 0)
-                return r < 0 ? TL_EXIT_USAGE
-                             : tl_cli_fail("handshake", "--key-source takes builtin, set-keys, "
-                                                        "evp-cb or legacy-cb, not '%s'", v);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--alpn", &cfg.alpn, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
         } else if ((r = tl_cli_opt(argc, argv, &i, "--sni", &sni, "handshake")) != 0) {
-            if (r < 0)
-                return TL_EXIT_USAGE;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--appdata", &appdata, "handshake")) != 0) {
             if (r < 0)
                 return TL_EXIT_USAGE;
         } else {
             return tl_cli_fail("handshake", "unknown option '%s' (see --help)", argv[i]);
         }
     }
-    w = tl_world_new(&cfg, &err);
+    w = tl_cli_world_new(&cfg, appdata, "handshake");
     if (w == NULL)
-        return tl_cli_fail("handshake", "%s", err.msg);
-    if (appdata != NULL) {
-        unsigned char *bytes;
-        size_t len;
-
-        if (tl_hex_decode(appdata, &bytes, &len) != 0) {
-            tl_world_free(w);
-            return tl_cli_fail("handshake", "--appdata takes hex digits, an even number of them");
-        }
-        if (tl_policy_set_appdata(tl_world_policy(w), bytes, len) != 0) {
-            free(bytes);
-            tl_world_free(w);
-            return tl_cli_fail("handshake", "out of memory");
-        }
-        free(bytes);
-    }
+        return TL_EXIT_USAGE;
     if (json)
         printf("{\"tls\":\"%s\",\"seed\":%llu,\"key_source\":\"%s\",\"handshakes\":[",
                version_name(cfg.tls_version), (unsigned long long)cfg.seed,

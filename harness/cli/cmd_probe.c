@@ -1,4 +1,5 @@
 /* cmd_probe.c - `ticketlab probe HOST:PORT`: audit a running server's session tickets. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,17 +87,6 @@ static int split_target(const char *target, char *host, size_t host_size, char *
     return 0;
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-    char *end;
-    double d = strtod(s, &end);
-
-    if (end == s || *end != '\0' || !(d >= 0.1 && d <= 600))
-        return -1;
-    *out = d;
-    return 0;
-}
-
 int tl_cmd_probe(int argc, char **argv)
 {
     const char *target = NULL, *tls = "both", *conns = NULL, *timeout = NULL;
@@ -150,12 +140,13 @@ int tl_cmd_probe(int argc, char **argv)
                                TL_LIVE_MAX_CONNECTIONS, conns);
         o.connections = (unsigned)n;
     }
-    if (timeout != NULL && parse_seconds(timeout, &o.timeout) != 0)
+    if (timeout != NULL && tl_cli_seconds(timeout, &o.timeout) != 0)
         return tl_cli_fail(CMD, "--timeout takes seconds from 0.1 to 600, not '%s'", timeout);
     if (!tl_cli_check_format(format))
         return tl_cli_fail(CMD, "--format takes table, json or junit, not '%s'", format);
     o.host = host;
     o.port = port;
+    signal(SIGPIPE, SIG_IGN);   /* a server that hangs up is an outcome, not a crash */
     if (tl_live_probe(&o, &rep, &err) != 0) {
         tl_live_report_free(&rep);
         return tl_cli_fail(CMD, "%s", err.msg);

@@ -14,6 +14,7 @@
 #ifndef TICKETLAB_LIVE_H
 #define TICKETLAB_LIVE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 
 #include "ticketlab/error.h"
 #include "ticketlab/validate.h"
+#include "ticketlab/world.h"
 
 /* ---- the network ------------------------------------------------------------ */
 
@@ -115,5 +117,37 @@ int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err);
 
 /* tl_live_report_free - free what out holds. */
 void tl_live_report_free(tl_live_report *out);
+
+/* ---- serve ------------------------------------------------------------------ */
+
+/* One connection `tl_live_serve` handled. */
+typedef struct tl_serve_conn {
+    int index;                /* 0, 1, ...: also the events' handshake number */
+    char peer[64];            /* "127.0.0.1:40312" */
+    tl_live_io io;            /* how the handshake ended */
+    char why[320];            /* when io is not TL_LIVE_IO_OK */
+    int reused;
+    char version[16];         /* "TLSv1.3" */
+    char cipher[64];
+    char sni[256];            /* "" if none */
+    char alpn[256];           /* "" if none */
+    int http;                 /* an HTTP request came and was answered */
+    size_t ev_begin, ev_end;  /* its events in tl_world_events(w) */
+} tl_serve_conn;
+
+typedef void (*tl_serve_fn)(tl_world *w, const tl_serve_conn *c, void *arg);
+
+/*
+ * tl_live_serve - accept connections on listen_fd with the server of w
+ * (its SSL_CTX, issuer, key ring, policy and event log) until
+ * `connections` have been handled (0: no limit) or *stop becomes non-zero
+ * (a signal handler sets it; checked at least every 0.2 s). Each connection
+ * gets a handshake; then, if the client sends an HTTP request, a small
+ * "200 ok" answer; then a close_notify. Each is bounded by `timeout`
+ * seconds and reported to fn when done. Returns 0, or -1 with err when
+ * accepting fails or the harness does.
+ */
+int tl_live_serve(tl_world *w, int listen_fd, unsigned connections, double timeout,
+                  volatile sig_atomic_t *stop, tl_serve_fn fn, void *arg, tl_error *err);
 
 #endif
