@@ -300,9 +300,10 @@ static int check_cross_vhost(tl_lp_state *s, tl_lp_version *pv, const tl_lp_tick
     tl_lp_check(s, name,
                 c.io != TL_LIVE_IO_OK ? TL_VERDICT_WARN : c.reused ? TL_VERDICT_FAIL : TL_VERDICT_PASS,
                 "a ticket issued under one server name does not resume under another",
-                "virtual hosts that share a ticket key accept each other's sessions: a session "
-                "authenticated for one host (a client certificate, a stricter configuration) "
-                "carries over to the other",
+                "virtual hosts whose tickets open on each other (a shared key, or a server that "
+                "decrypts every ticket with its default host's key) accept each other's sessions: "
+                "a session authenticated for one host (a client certificate, a stricter "
+                "configuration) carries over to the other",
                 "a ticket issued for %s, offered with SNI %s: %s", from, s->o->sni_other,
                 c.io == TL_LIVE_IO_OK && c.reused ? "resumed" : outcome(&c));
     conn_free(&c);
