@@ -43,7 +43,7 @@ typedef struct tl_lp_version {
     const char *label;               /* "TLS 1.2" */
     SSL_CTX *ctx;
     int usable;                      /* the first handshake completed */
-    char unusable[320];              /* why not, when not */
+    char unusable[400];              /* why not, when not */
     tl_lp_conn *full;                /* the o->connections full handshakes */
     size_t n_full;
 } tl_lp_version;
