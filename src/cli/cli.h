@@ -1,0 +1,127 @@
+/*
+ * cli.h - the ticketlab command's sub-commands.
+ *
+ * Each sub-command is `int tl_cmd_NAME(int argc, char **argv)` in its own
+ * file cmd_NAME.c, with argv[0] the sub-command's name. Exit codes, for
+ * every sub-command: 0 success, 1 the thing checked was rejected or failed
+ * (a ticket that does not open, a failing conformance row), 2 usage or I/O
+ * errors. Errors are one line on stderr: "ticketlab NAME: what went wrong".
+ */
+#ifndef TICKETLAB_CLI_H
+#define TICKETLAB_CLI_H
+
+#include <stdio.h>
+
+#include "ticketlab/error.h"
+#include "validate.h"
+#include "ticketlab/world.h"
+
+#define TL_EXIT_OK 0
+#define TL_EXIT_REJECTED 1
+#define TL_EXIT_USAGE 2
+
+int tl_cmd_keygen(int argc, char **argv);
+int tl_cmd_ticket(int argc, char **argv);
+int tl_cmd_handshake(int argc, char **argv);
+int tl_cmd_cache(int argc, char **argv);
+int tl_cmd_corpus(int argc, char **argv);
+int tl_cmd_conformance(int argc, char **argv);
+int tl_cmd_validate(int argc, char **argv);
+int tl_cmd_probe(int argc, char **argv);
+int tl_cmd_serve(int argc, char **argv);
+
+/* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
+int tl_cli_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * tl_cli_opt - getopt-free option matching: if argv[*i] is `name`, store
+ * the next argument in *value, advance *i and return 1; if `name` has no
+ * value left, print an error and return -1; otherwise return 0.
+ */
+int tl_cli_opt(int argc, char **argv, int *i, const char *name,
+               const char **value, const char *cmd);
+
+/*
+ * tl_cli_uint - parse a decimal whole number no larger than max.
+ * Returns 0, or -1 for anything else (sign, spaces, junk, overflow).
+ */
+int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/*
+ * A report made in memory and then written whole, so that a full disk, a
+ * symlink or a failing stdout never leaves a cut or clobbered file.
+ *
+ *     tl_cli_report r;
+ *     if (tl_cli_report_open(&r) != 0) ...out of memory...
+ *     fprintf(r.f, ...);
+ *     if (tl_cli_report_save(&r, out_path, &err) != 0) ...err.msg...
+ */
+typedef struct tl_cli_report {
+    FILE *f;        /* write the report here */
+    char *text;
+    size_t len;
+} tl_cli_report;
+
+/* tl_cli_report_open - start a report in memory. Returns 0, or -1 (out of memory). */
+int tl_cli_report_open(tl_cli_report *r);
+
+/*
+ * tl_cli_report_save - finish r and write it to path (NULL or "-": stdout),
+ * atomically to a file (fileio.h), then free it. Returns 0, or -1 with err
+ * naming the path and the reason.
+ */
+int tl_cli_report_save(tl_cli_report *r, const char *path, tl_error *err);
+
+/* tl_cli_report_discard - free r without writing it. */
+void tl_cli_report_discard(tl_cli_report *r);
+
+/*
+ * tl_cli_world_opt - the scenario options of `handshake` and `serve`:
+ * if argv[*i] is --tls, --seed, --num-tickets, --key-source, --alpn or
+ * --appdata, store it in cfg (or *appdata, hex, checked later), advance
+ * *i and return 1; return 0 for any other argument; -1 after printing the
+ * error for a missing or bad value.
+ */
+int tl_cli_world_opt(int argc, char **argv, int *i, tl_world_config *cfg, const char **appdata,
+                     const char *cmd);
+
+/*
+ * tl_cli_seconds - parse a timeout: a decimal number of seconds from 0.1 to
+ * 600. Returns 0, or -1 for anything else.
+ */
+int tl_cli_seconds(const char *s, double *out);
+
+/*
+ * tl_cli_world_new - tl_world_new(cfg), then attach the --appdata hex (may
+ * be NULL) to its policy. Returns the world, or NULL after printing the error.
+ */
+tl_world *tl_cli_world_new(const tl_world_config *cfg, const char *appdata, const char *cmd);
+
+/*
+ * A report of pass/warn/fail/skip checks (validate.h's tl_check), shared
+ * by `validate` and `probe`: a table, JSON or JUnit XML.
+ */
+typedef struct tl_cli_checks {
+    const char *command;          /* "validate": the JUnit suite and class names */
+    const char *title;            /* the table's first line, before " on OpenSSL ..." */
+    const char *suite;            /* the JUnit testsuite name */
+    const char *const *head;      /* JSON members before the checks: key, value, ..., NULL */
+    const char *summary_json;     /* extra summary members: "\"handshakes\":3" */
+    const char *summary_text;     /* the table summary's parenthesis: "3 handshakes" */
+    double seconds;
+    const tl_validation *v;
+} tl_cli_checks;
+
+/* tl_cli_check_format - 1 if name is table, json or junit, else 0. */
+int tl_cli_check_format(const char *name);
+
+/*
+ * tl_cli_checks_save - write the report of r in `format` (table, json,
+ * junit) to out_path (NULL or "-": stdout) as tl_cli_report_save() does.
+ * Returns 0, or -1 with err.
+ */
+int tl_cli_checks_save(const tl_cli_checks *r, const char *format, const char *out_path,
+                       tl_error *err);
+
+#endif
