@@ -16,9 +16,10 @@ ensure_packages() {
 
 # The packages every build needs.
 TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates)
-# What the tests need beyond the build: a real nginx to mint tickets, and
+# What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
+# to mint and probe tickets, curl as a client of `ticketlab serve`, and
 # pkg-config for a plug-in built against an installed ticketlab.
-TL_TEST_PACKAGES=(nginx-light pkg-config)
+TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config)
 
 # build_ticketlab DIR [cmake args...] - configure and build into DIR.
 build_ticketlab() {

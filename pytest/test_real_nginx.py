@@ -15,14 +15,9 @@ import time
 import pytest
 
 from conftest import REPO, assert_clean
+from realservers import free_port, nginx_conf
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,19 +30,7 @@ def nginx(tmp_path, run):
     port = free_port()
     testdata = REPO / "src" / "world" / "testdata"
     conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""
-daemon off;
-master_process off;
-error_log {tmp_path}/error.log;
-pid {tmp_path}/nginx.pid;
-events {{ worker_connections 16; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp_path};
-    proxy_temp_path {tmp_path};
-    fastcgi_temp_path {tmp_path};
-    uwsgi_temp_path {tmp_path};
-    scgi_temp_path {tmp_path};
+    conf.write_text(nginx_conf(tmp_path, f"""
     server {{
         listen 127.0.0.1:{port} ssl;
         server_name server.ticketlab.test;
@@ -57,9 +40,7 @@ http {{
         ssl_session_tickets on;
         ssl_session_ticket_key {key};
         location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-""")
+    }}"""))
     proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 10

@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "ticketlab/error.h"
+#include "validate.h"
+#include "ticketlab/world.h"
 
 #define TL_EXIT_OK 0
 #define TL_EXIT_REJECTED 1
@@ -26,6 +28,8 @@ int tl_cmd_cache(int argc, char **argv);
 int tl_cmd_corpus(int argc, char **argv);
 int tl_cmd_conformance(int argc, char **argv);
 int tl_cmd_validate(int argc, char **argv);
+int tl_cmd_probe(int argc, char **argv);
+int tl_cmd_serve(int argc, char **argv);
 
 /* tl_cli_fail - print "ticketlab CMD: message" on stderr; returns TL_EXIT_USAGE. */
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
@@ -99,5 +103,53 @@ int tl_cli_report_save(tl_cli_report *r, const char *path, tl_error *err);
 
 /* tl_cli_report_discard - free r without writing it. */
 void tl_cli_report_discard(tl_cli_report *r);
+
+/*
+ * tl_cli_world_opt - the scenario options of `handshake` and `serve`:
+ * if argv[*i] is --tls, --seed, --num-tickets, --key-source, --alpn or
+ * --appdata, store it in cfg (or *appdata, hex, checked later), advance
+ * *i and return 1; return 0 for any other argument; -1 after printing the
+ * error for a missing or bad value.
+ */
+int tl_cli_world_opt(int argc, char **argv, int *i, tl_world_config *cfg, const char **appdata,
+                     const char *cmd);
+
+/*
+ * tl_cli_seconds - parse a timeout: a decimal number of seconds from 0.1 to
+ * 600. Returns 0, or -1 for anything else.
+ */
+int tl_cli_seconds(const char *s, double *out);
+
+/*
+ * tl_cli_world_new - tl_world_new(cfg), then attach the --appdata hex (may
+ * be NULL) to its policy. Returns the world, or NULL after printing the error.
+ */
+tl_world *tl_cli_world_new(const tl_world_config *cfg, const char *appdata, const char *cmd);
+
+/*
+ * A report of pass/warn/fail/skip checks (validate.h's tl_check), shared
+ * by `validate` and `probe`: a table, JSON or JUnit XML.
+ */
+typedef struct tl_cli_checks {
+    const char *command;          /* "validate": the JUnit suite and class names */
+    const char *title;            /* the table's first line, before " on OpenSSL ..." */
+    const char *suite;            /* the JUnit testsuite name */
+    const char *const *head;      /* JSON members before the checks: key, value, ..., NULL */
+    const char *summary_json;     /* extra summary members: "\"handshakes\":3" */
+    const char *summary_text;     /* the table summary's parenthesis: "3 handshakes" */
+    double seconds;
+    const tl_validation *v;
+} tl_cli_checks;
+
+/* tl_cli_check_format - 1 if name is table, json or junit, else 0. */
+int tl_cli_check_format(const char *name);
+
+/*
+ * tl_cli_checks_save - write the report of r in `format` (table, json,
+ * junit) to out_path (NULL or "-": stdout) as tl_cli_report_save() does.
+ * Returns 0, or -1 with err.
+ */
+int tl_cli_checks_save(const tl_cli_checks *r, const char *format, const char *out_path,
+                       tl_error *err);
 
 #endif

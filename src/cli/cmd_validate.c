@@ -3,10 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
 #include "validate.h"
-#include "ticketlab/version.h"
-#include "xml.h"
 
 #define CMD "validate"
 
@@ -42,125 +39,14 @@ static void validate_help(FILE *f)
         "    2 usage error, or the plug-in could not be loaded or initialised.\n");
 }
 
-/* ---- table -------------------------------------------------------------------- */
-
-static void write_table(FILE *f, const tl_validation *v)
-{
-    fprintf(f, "ticketlab validate %s (%s) on %s\n", v->plugin, v->provides, tl_openssl_running());
-    fprintf(f, "ticketlab %s, built with %s\n\n", tl_version(), tl_openssl_built());
-    for (size_t i = 0; i < v->n; i++) {
-        const tl_check *c = &v->checks[i];
-
-        fprintf(f, "%-4s  %s\n", tl_verdict_name(c->verdict), c->name);
-        fprintf(f, "      seen:     %s\n", c->seen);
-        if (c->expected[0])
-            fprintf(f, "      expected: %s\n", c->expected);
-        if (c->why[0] && c->verdict != TL_VERDICT_SKIP)
-            fprintf(f, "      why:      %s\n", c->why);
-    }
-    fprintf(f, "\n%zu checks: %zu pass, %zu warn, %zu fail, %zu not checked "
-               "(%zu handshakes, %zu callback calls logged, %.2f s)\n",
-            v->n, tl_validation_count(v, TL_VERDICT_PASS), tl_validation_count(v, TL_VERDICT_WARN),
-            tl_validation_count(v, TL_VERDICT_FAIL), tl_validation_count(v, TL_VERDICT_SKIP),
-            v->handshakes, v->callback_calls, v->seconds);
-    if (tl_validation_failed(v)) {
-        fputs("FAILED:", f);
-        for (size_t i = 0; i < v->n; i++)
-            if (v->checks[i].verdict == TL_VERDICT_FAIL)
-                fprintf(f, " %s", v->checks[i].name);
-        fputc('\n', f);
-    }
-}
-
-/* ---- JSON --------------------------------------------------------------------- */
-
-static void json_member(FILE *f, const char *key, const char *value, int last)
-{
-    tl_json_string(f, key);
-    fputc(':', f);
-    tl_json_string(f, value);
-    if (!last)
-        fputc(',', f);
-}
-
-static void write_json(FILE *f, const tl_validation *v)
-{
-    fputc('{', f);
-    json_member(f, "plugin", v->plugin, 0);
-    json_member(f, "provides", v->provides, 0);
-    tl_version_json(f);
-    fputc(',', f);
-    fputs("\"checks\":[", f);
-    for (size_t i = 0; i < v->n; i++) {
-        const tl_check *c = &v->checks[i];
-
-        fputs(i ? ",\n{" : "\n{", f);
-        json_member(f, "name", c->name, 0);
-        json_member(f, "verdict", tl_verdict_name(c->verdict), 0);
-        json_member(f, "seen", c->seen, 0);
-        json_member(f, "expected", c->expected, 0);
-        json_member(f, "why", c->why, 1);
-        fputc('}', f);
-    }
-    fprintf(f, "],\n\"summary\":{\"checks\":%zu,\"pass\":%zu,\"warn\":%zu,\"fail\":%zu,"
-               "\"skip\":%zu,\"handshakes\":%zu,\"callback_calls\":%zu,\"seconds\":%.3f,"
-               "\"ok\":%s}}\n",
-            v->n, tl_validation_count(v, TL_VERDICT_PASS), tl_validation_count(v, TL_VERDICT_WARN),
-            tl_validation_count(v, TL_VERDICT_FAIL), tl_validation_count(v, TL_VERDICT_SKIP),
-            v->handshakes, v->callback_calls, v->seconds,
-            tl_validation_failed(v) ? "false" : "true");
-}
-
-/* ---- JUnit XML ------------------------------------------------------------------ */
-
-static void write_junit(FILE *f, const tl_validation *v)
-{
-    size_t fails = tl_validation_count(v, TL_VERDICT_FAIL), skips = tl_validation_count(v, TL_VERDICT_SKIP);
-
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<testsuites name=\"ticketlab validate\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n"
-               "  <testsuite name=\"", v->n, fails, v->seconds);
-    tl_xml_text(f, v->plugin);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
-            v->n, fails, skips, v->seconds);
-    fputs("    <properties>", f);
-    tl_version_junit(f);
-    fputs("</properties>\n", f);
-    for (size_t i = 0; i < v->n; i++) {
-        const tl_check *c = &v->checks[i];
-        const char *dot = strchr(c->name, '.');
-        int group = dot ? (int)(dot - c->name) : (int)strlen(c->name);
-
-        fprintf(f, "    <testcase classname=\"validate.%.*s\" name=\"", group, c->name);
-        tl_xml_text(f, c->name);
-        fputs("\">\n", f);
-        if (c->verdict == TL_VERDICT_FAIL || c->verdict == TL_VERDICT_SKIP) {
-            fputs(c->verdict == TL_VERDICT_FAIL ? "      <failure message=\"" : "      <skipped message=\"", f);
-            tl_xml_text(f, c->seen);
-            fputs("\">", f);
-            if (c->verdict == TL_VERDICT_FAIL) {
-                fputs("expected: ", f);
-                tl_xml_text(f, c->expected);
-                fputs("\nwhy: ", f);
-                tl_xml_text(f, c->why);
-            }
-            fputs(c->verdict == TL_VERDICT_FAIL ? "</failure>\n" : "</skipped>\n", f);
-        } else {
-            fprintf(f, "      <system-out>%s: ", tl_verdict_name(c->verdict));
-            tl_xml_text(f, c->seen);
-            fputs("</system-out>\n", f);
-        }
-        fputs("    </testcase>\n", f);
-    }
-    fputs("  </testsuite>\n</testsuites>\n", f);
-}
-
 int tl_cmd_validate(int argc, char **argv)
 {
     const char *plugin = NULL, *arg = NULL, *format = "table", *out_path = NULL;
     tl_validation v;
     tl_error err = { "" };
-    tl_cli_report report;
+    const char *head[] = { "plugin", v.plugin, "provides", v.provides, NULL };
+    char title[600], summary_json[128], summary_text[128];
+    tl_cli_checks report;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -182,26 +68,22 @@ int tl_cmd_validate(int argc, char **argv)
     }
     if (plugin == NULL)
         return tl_cli_fail(CMD, "--plugin PATH is required (try --help)");
-    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "junit") != 0)
+    if (!tl_cli_check_format(format))
         return tl_cli_fail(CMD, "--format takes table, json or junit, not '%s'", format);
     if (tl_validate_plugin(plugin, arg, &v, &err) != 0) {
         tl_validation_free(&v);
         return tl_cli_fail(CMD, "%s", err.msg);
     }
-    /* Made in memory, then written whole: atomically to a file (never a
-     * cut or clobbered report), and a failed write to stdout is an error. */
-    if (tl_cli_report_open(&report) != 0) {
-        tl_validation_free(&v);
-        return tl_cli_fail(CMD, "out of memory");
-    }
-    if (strcmp(format, "json") == 0)
-        write_json(report.f, &v);
-    else if (strcmp(format, "junit") == 0)
-        write_junit(report.f, &v);
-    else
-        write_table(report.f, &v);
+    snprintf(title, sizeof(title), "ticketlab validate %s (%s)", v.plugin, v.provides);
+    snprintf(summary_json, sizeof(summary_json), "\"handshakes\":%zu,\"callback_calls\":%zu",
+             v.handshakes, v.callback_calls);
+    snprintf(summary_text, sizeof(summary_text), "%zu handshakes, %zu callback calls logged",
+             v.handshakes, v.callback_calls);
+    report = (tl_cli_checks){ .command = CMD, .title = title, .suite = v.plugin, .head = head,
+                              .summary_json = summary_json, .summary_text = summary_text,
+                              .seconds = v.seconds, .v = &v };
     rc = tl_validation_failed(&v) ? TL_EXIT_REJECTED : TL_EXIT_OK;
-    if (tl_cli_report_save(&report, out_path, &err) != 0)
+    if (tl_cli_checks_save(&report, format, out_path, &err) != 0)
         rc = tl_cli_fail(CMD, "%s", err.msg);
     tl_validation_free(&v);
     return rc;

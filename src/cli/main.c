@@ -22,6 +22,8 @@ static const struct {
     { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
     { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table" },
     { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)" },
+    { "probe", tl_cmd_probe, "audit the session tickets of a running TLS server (live)" },
+    { "serve", tl_cmd_serve, "serve the in-process issuer's tickets to real clients (live)" },
 };
 
 static void usage(FILE *f)

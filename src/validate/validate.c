@@ -30,12 +30,10 @@ const char *tl_verdict_name(tl_verdict v)
     return "unknown";
 }
 
-void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
-               const char *why, const char *seen_fmt, ...)
+void tl_validation_addv(tl_validation *out, const char *name, tl_verdict verdict,
+                        const char *expected, const char *why, const char *seen_fmt, va_list ap)
 {
-    tl_validation *out = v->out;
     tl_check *c;
-    va_list ap;
 
     if (out->n == out->cap) {
         size_t cap = out->cap ? out->cap * 2 : 32;
@@ -52,8 +50,16 @@ void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *e
     c->verdict = verdict;
     snprintf(c->expected, sizeof(c->expected), "%s", expected);
     snprintf(c->why, sizeof(c->why), "%s", why);
-    va_start(ap, seen_fmt);
     vsnprintf(c->seen, sizeof(c->seen), seen_fmt, ap);
+}
+
+void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
+               const char *why, const char *seen_fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, seen_fmt);
+    tl_validation_addv(v->out, name, verdict, expected, why, seen_fmt, ap);
     va_end(ap);
 }
 

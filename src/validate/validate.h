@@ -30,6 +30,7 @@
 #ifndef TICKETLAB_VALIDATE_H
 #define TICKETLAB_VALIDATE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "ticketlab/error.h"
@@ -76,6 +77,14 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
 
 /* tl_validation_free - free the checks. */
 void tl_validation_free(tl_validation *v);
+
+/*
+ * tl_validation_addv - append a check to v (seen is printf-style, from ap).
+ * Out of memory drops the check silently.
+ */
+void tl_validation_addv(tl_validation *v, const char *name, tl_verdict verdict,
+                        const char *expected, const char *why, const char *seen_fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
 /* tl_validation_count - how many checks ended with verdict `which`. */
 size_t tl_validation_count(const tl_validation *v, tl_verdict which);

@@ -1,0 +1,174 @@
+/* cmd_probe.c - `ticketlab probe HOST:PORT`: audit a running server's session tickets. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "live.h"
+
+#define CMD "probe"
+
+static void probe_help(FILE *f)
+{
+    fprintf(f,
+        "NAME\n"
+        "    ticketlab probe - audit the session tickets of a running TLS server\n\n"
+        "SYNOPSIS\n"
+        "    ticketlab probe HOST:PORT [--sni NAME] [--sni-other NAME]\n"
+        "                    [--tls 1.2|1.3|both] [--alpn LIST] [--connections N]\n"
+        "                    [--timeout SECONDS] [--format table|json|junit] [-o FILE]\n\n"
+        "DESCRIPTION\n"
+        "    Connects to the server with OpenSSL as the client, captures the tickets\n"
+        "    it issues and offers them back, unchanged and tampered. Works against\n"
+        "    any TLS server. For each TLS version (tls12.*, tls13.*):\n"
+        "      tickets       tickets per full handshake, sizes, lifetime hints\n"
+        "      resume        the first ticket resumes\n"
+        "      replay        (1.3) the same ticket resumes a second time (warn)\n"
+        "      0rtt-replay   (1.3) not checked yet: no early data is sent\n"
+        "      tamper.*      a flipped MAC byte, a truncated ticket, a flipped key-name\n"
+        "                    byte and random bytes never resume\n"
+        "      alive         the server still completes a handshake afterwards\n"
+        "      key-name      the key name (bytes 0-15) is the same over N connections\n"
+        "      ivs           the IVs (bytes 16-31) never repeat over N connections\n"
+        "      zero-key      no ticket opens with all-zero keys in the nginx 48/80,\n"
+        "                    haproxy 48/80, libtls or OpenSSL built-in layout\n"
+        "      cross-vhost   with --sni-other: a ticket made for --sni does not\n"
+        "                    resume under the other name\n"
+        "    and, with both versions, version.*: a TLS 1.2 ticket offered in TLS 1.3\n"
+        "    and the reverse never resume. Each check says pass, warn, fail or skip\n"
+        "    (not checked, and why), with what was seen, what was expected and why\n"
+        "    it matters.\n\n"
+        "OPTIONS\n"
+        "    --sni NAME         server name to send (default: HOST if it is a name;\n"
+        "                       \"\" sends none)\n"
+        "    --sni-other NAME   a name another virtual host of the server answers\n"
+        "                       for (another certificate or configuration)\n"
+        "    --tls V            1.2, 1.3 or both (default both)\n"
+        "    --alpn LIST        ALPN protocols to offer, comma-separated\n"
+        "    --connections N    full handshakes per version, 2 to %d (default 8)\n"
+        "    --timeout SECONDS  bound on each connection, 0.1 to 600 (default 5)\n"
+        "    --format F         table (default), json or junit\n"
+        "    -o FILE            write the report to FILE instead of standard output\n"
+        "    --help             this text\n\n"
+        "EXIT STATUS\n"
+        "    0 nothing failed (warnings allowed), 1 a check failed, 2 usage error or\n"
+        "    the server cannot be audited (no such name, nothing listening, no\n"
+        "    answer, not TLS, the connection closed).\n", TL_LIVE_MAX_CONNECTIONS);
+}
+
+/* Split HOST:PORT ([V6]:PORT for IPv6) into host and port. Returns 0 or -1. */
+static int split_target(const char *target, char *host, size_t host_size, char *port,
+                        size_t port_size)
+{
+    const char *colon, *h = target;
+    size_t hlen;
+    unsigned long long n;
+
+    if (target[0] == '[') {
+        const char *end = strchr(target, ']');
+
+        if (end == NULL || end[1] != ':')
+            return -1;
+        h = target + 1;
+        hlen = (size_t)(end - h);
+        colon = end + 1;
+    } else {
+        colon = strrchr(target, ':');
+        if (colon == NULL)
+            return -1;
+        hlen = (size_t)(colon - target);
+    }
+    if (hlen == 0 || hlen >= host_size || strlen(colon + 1) >= port_size
+        || tl_cli_uint(colon + 1, 65535, &n) != 0 || n == 0)
+        return -1;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    snprintf(port, port_size, "%s", colon + 1);
+    return 0;
+}
+
+int tl_cmd_probe(int argc, char **argv)
+{
+    const char *target = NULL, *tls = "both", *conns = NULL, *timeout = NULL;
+    const char *format = "table", *out_path = NULL;
+    char host[256], port[8], title[700], summary_json[64], summary_text[64];
+    unsigned long long n;
+    tl_live_opts o;
+    tl_live_report rep;
+    tl_error err = { "" };
+    tl_cli_checks report;
+    int rc;
+
+    tl_live_opts_init(&o);
+    for (int i = 1; i < argc; i++) {
+        int m;
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            probe_help(stdout);
+            return TL_EXIT_OK;
+        }
+        if ((m = tl_cli_opt(argc, argv, &i, "--sni", &o.sni, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--sni-other", &o.sni_other, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--tls", &tls, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--alpn", &o.alpn, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--connections", &conns, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--timeout", &timeout, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--format", &format, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) != 0) {
+            if (m < 0)
+                return TL_EXIT_USAGE;
+            continue;
+        }
+        if (argv[i][0] == '-' || target != NULL)
+            return tl_cli_fail(CMD, "unknown argument '%s' (try --help)", argv[i]);
+        target = argv[i];
+    }
+    if (target == NULL)
+        return tl_cli_fail(CMD, "HOST:PORT is required (try --help)");
+    if (split_target(target, host, sizeof(host), port, sizeof(port)) != 0)
+        return tl_cli_fail(CMD, "'%s' is not HOST:PORT (a port from 1 to 65535; [ADDRESS]:PORT "
+                                "for IPv6)", target);
+    if (strcmp(tls, "1.2") == 0)
+        o.tls13 = 0;
+    else if (strcmp(tls, "1.3") == 0)
+        o.tls12 = 0;
+    else if (strcmp(tls, "both") != 0)
+        return tl_cli_fail(CMD, "--tls takes 1.2, 1.3 or both, not '%s'", tls);
+    if (conns != NULL) {
+        if (tl_cli_uint(conns, TL_LIVE_MAX_CONNECTIONS, &n) != 0 || n < 2)
+            return tl_cli_fail(CMD, "--connections takes 2 to %d, not '%s'",
+                               TL_LIVE_MAX_CONNECTIONS, conns);
+        o.connections = (unsigned)n;
+    }
+    if (timeout != NULL && tl_cli_seconds(timeout, &o.timeout) != 0)
+        return tl_cli_fail(CMD, "--timeout takes seconds from 0.1 to 600, not '%s'", timeout);
+    if (!tl_cli_check_format(format))
+        return tl_cli_fail(CMD, "--format takes table, json or junit, not '%s'", format);
+    o.host = host;
+    o.port = port;
+    signal(SIGPIPE, SIG_IGN);   /* a server that hangs up is an outcome, not a crash */
+    if (tl_live_probe(&o, &rep, &err) != 0) {
+        tl_live_report_free(&rep);
+        return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    {
+        const char *sni = rep.sni;
+        const char *head[] = { "target", rep.v.plugin, "address", rep.v.provides, "sni", sni,
+                               "sni_other", o.sni_other ? o.sni_other : "", "tls", tls, NULL };
+
+        snprintf(title, sizeof(title), "ticketlab probe %s (%s%s%s)", rep.v.plugin, rep.v.provides,
+                 sni[0] ? ", SNI " : "", sni);
+        snprintf(summary_json, sizeof(summary_json), "\"handshakes\":%zu", rep.handshakes);
+        snprintf(summary_text, sizeof(summary_text), "%zu handshakes", rep.handshakes);
+        report = (tl_cli_checks){ .command = CMD, .title = title, .suite = rep.v.plugin,
+                                  .head = head, .summary_json = summary_json,
+                                  .summary_text = summary_text, .seconds = rep.seconds,
+                                  .v = &rep.v };
+        rc = tl_validation_failed(&rep.v) ? TL_EXIT_REJECTED : TL_EXIT_OK;
+        if (tl_cli_checks_save(&report, format, out_path, &err) != 0)
+            rc = tl_cli_fail(CMD, "%s", err.msg);
+    }
+    tl_live_report_free(&rep);
+    return rc;
+}
