@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 
 #include "ticketlab/clock.h"
+#include "pcall.h"
 #include "vstate.h"
 
 /* ---- results ---------------------------------------------------------------- */
@@ -33,21 +34,11 @@ const char *tl_verdict_name(tl_verdict v)
 void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
                const char *why, const char *seen_fmt, ...)
 {
-    tl_validation *out = v->out;
-    tl_check *c;
+    tl_check *c = tl_validation_add(v->out);
     va_list ap;
 
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 32;
-        tl_check *grown = realloc(out->checks, cap * sizeof(*grown));
-
-        if (grown == NULL)
-            return;
-        out->checks = grown;
-        out->cap = cap;
-    }
-    c = &out->checks[out->n++];
-    memset(c, 0, sizeof(*c));
+    if (c == NULL)
+        return;
     snprintf(c->name, sizeof(c->name), "%s", name);
     c->verdict = verdict;
     snprintf(c->expected, sizeof(c->expected), "%s", expected);
@@ -55,6 +46,26 @@ void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *e
     va_start(ap, seen_fmt);
     vsnprintf(c->seen, sizeof(c->seen), seen_fmt, ap);
     va_end(ap);
+    if (v->sink != NULL && v->sink->check != NULL)
+        v->sink->check(c, v->sink->arg);
+}
+
+tl_check *tl_validation_add(tl_validation *out)
+{
+    tl_check *c;
+
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 32;
+        tl_check *grown = realloc(out->checks, cap * sizeof(*grown));
+
+        if (grown == NULL)
+            return NULL;
+        out->checks = grown;
+        out->cap = cap;
+    }
+    c = &out->checks[out->n++];
+    memset(c, 0, sizeof(*c));
+    return c;
 }
 
 void tl_validation_free(tl_validation *v)
@@ -133,7 +144,10 @@ static int shim_key_evp(SSL *s, unsigned char key_name[16], unsigned char *iv,
 
     if (v == NULL)
         return -1;
+    tl_pcall_begin("tl_plugin_ticket_key_evp_cb (enc=%d: %s)", enc, enc ? "issuing a ticket"
+                   : "opening a ticket a client offered");
     ret = v->cbs->key_evp(s, key_name, iv, cctx, hctx, enc);
+    tl_pcall_end();
     if (enc)
         saw_encrypt(v, ret, iv, cctx, hctx, NULL);
     return ret;
@@ -149,9 +163,41 @@ static int shim_key_legacy(SSL *s, unsigned char key_name[16], unsigned char *iv
     if (v == NULL)
         return -1;
     memcpy(&user, &v->cbs->key_legacy, sizeof(user));
+    tl_pcall_begin("tl_plugin_ticket_key_cb (enc=%d: %s)", enc, enc ? "issuing a ticket"
+                   : "opening a ticket a client offered");
     ret = user(s, key_name, iv, cctx, hctx, enc);
+    tl_pcall_end();
     if (enc)
         saw_encrypt(v, ret, iv, cctx, NULL, hctx);
+    return ret;
+}
+
+static SSL_TICKET_RETURN shim_decrypt(SSL *s, SSL_SESSION *ss, const unsigned char *keyname,
+                                      size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+    tl_vstate *v = vstate_of(s);
+    SSL_TICKET_RETURN ret;
+
+    (void)arg;
+    if (v == NULL)
+        return SSL_TICKET_RETURN_ABORT;
+    tl_pcall_begin("tl_plugin_decrypt_session_ticket_cb (status %s)", tl_ticket_status_name((int)status));
+    ret = v->cbs->decrypt(s, ss, keyname, keyname_len, status, NULL);
+    tl_pcall_end();
+    return ret;
+}
+
+static int shim_generate(SSL *s, void *arg)
+{
+    tl_vstate *v = vstate_of(s);
+    int ret;
+
+    (void)arg;
+    if (v == NULL)
+        return 0;
+    tl_pcall_begin("tl_plugin_generate_session_ticket_cb");
+    ret = v->cbs->generate(s, NULL);
+    tl_pcall_end();
     return ret;
 }
 
@@ -382,6 +428,12 @@ static double now_seconds(void)
 
 int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl_error *err)
 {
+    return tl_validate_run(path, arg, NULL, out, err);
+}
+
+int tl_validate_run(const char *path, const char *arg, const tl_vsink *sink,
+                    tl_validation *out, tl_error *err)
+{
     tl_vstate v;
     double start = now_seconds();
     int rc = -1;
@@ -390,6 +442,7 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
     memset(&v, 0, sizeof(v));
     snprintf(out->plugin, sizeof(out->plugin), "%s", path);
     v.out = out;
+    v.sink = sink;
     v.now = TL_CLOCK_EPOCH;
     /* The plug-in's init reads the harness clock, like every later call. */
     tl_clock_freeze(v.now);
@@ -398,6 +451,8 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
         return -1;
     v.cbs = tl_plugin_callbacks(v.plugin);
     describe(&v);
+    if (sink != NULL && sink->loaded != NULL)
+        sink->loaded(out, sink->arg);
     if (v.cbs->key_evp != NULL) {
         v.shim.key_evp = shim_key_evp;
     } else {
@@ -405,8 +460,8 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
 
         memcpy(&v.shim.key_legacy, &fn, sizeof(v.shim.key_legacy));
     }
-    v.shim.decrypt = v.cbs->decrypt;
-    v.shim.generate = v.cbs->generate;
+    v.shim.decrypt = v.cbs->decrypt ? shim_decrypt : NULL;
+    v.shim.generate = v.cbs->generate ? shim_generate : NULL;
     v.shim.arg = NULL;
 
     if (tl_vprobe_rows(&v, err) != 0)

@@ -18,7 +18,7 @@ static void validate_help(FILE *f)
         "    ticketlab validate - check your own ticket key and decrypt callbacks\n\n"
         "SYNOPSIS\n"
         "    ticketlab validate --plugin ./libmycb.so [--arg STRING]\n"
-        "                       [--format table|json|junit] [-o FILE]\n\n"
+        "                       [--format table|json|junit] [-o FILE] [--timeout SECONDS]\n\n"
         "DESCRIPTION\n"
         "    Loads a plug-in: a shared object exporting tl_plugin_ticket_key_evp_cb\n"
         "    or tl_plugin_ticket_key_cb, and optionally tl_plugin_init,\n"
@@ -32,15 +32,22 @@ static void validate_help(FILE *f)
         "    callback's returns. Each check says pass, warn, fail or skip (not\n"
         "    checked, and why), with what was seen, what was expected, and why it\n"
         "    matters.\n\n"
+        "    The plug-in runs in a child process. If it crashes, aborts, calls exit()\n"
+        "    or a call into it does not return within the timeout, the validation\n"
+        "    fails with a check run.complete naming the call and the signal or\n"
+        "    status, and the checks made until then are reported.\n\n"
         "OPTIONS\n"
         "    --plugin PATH   the shared object (a bare name means ./NAME)\n"
         "    --arg STRING    passed to tl_plugin_init (a key file, a configuration)\n"
         "    --format F      table (default), json or junit\n"
         "    -o FILE         write the report to FILE instead of standard output\n"
+        "    --timeout S     seconds one call into the plug-in may take (default %d)\n"
         "    --help          this text\n\n"
         "EXIT STATUS\n"
         "    0 nothing failed (warnings allowed), 1 a check failed,\n"
-        "    2 usage error, or the plug-in could not be loaded or initialised.\n");
+        "    2 usage error, or the plug-in could not be loaded (not a whole shared\n"
+        "    object for this machine, no key callback) or initialised.\n",
+        (int)TL_VALIDATE_TIMEOUT_DEFAULT);
 }
 
 /* ---- table -------------------------------------------------------------------- */
@@ -154,7 +161,8 @@ static void write_junit(FILE *f, const tl_validation *v)
 
 int tl_cmd_validate(int argc, char **argv)
 {
-    const char *plugin = NULL, *arg = NULL, *format = "table", *out_path = NULL;
+    const char *plugin = NULL, *arg = NULL, *format = "table", *out_path = NULL, *timeout_s = NULL;
+    unsigned long long timeout = (unsigned long long)TL_VALIDATE_TIMEOUT_DEFAULT;
     tl_validation v;
     tl_error err = { "" };
     tl_cli_report report;
@@ -170,7 +178,8 @@ int tl_cmd_validate(int argc, char **argv)
         if ((m = tl_cli_opt(argc, argv, &i, "--plugin", &plugin, CMD)) != 0
             || (m = tl_cli_opt(argc, argv, &i, "--arg", &arg, CMD)) != 0
             || (m = tl_cli_opt(argc, argv, &i, "--format", &format, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) != 0) {
+            || (m = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) != 0
+            || (m = tl_cli_opt(argc, argv, &i, "--timeout", &timeout_s, CMD)) != 0) {
             if (m < 0)
                 return TL_EXIT_USAGE;
             continue;
@@ -181,7 +190,9 @@ int tl_cmd_validate(int argc, char **argv)
         return tl_cli_fail(CMD, "--plugin PATH is required (try --help)");
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "junit") != 0)
         return tl_cli_fail(CMD, "--format takes table, json or junit, not '%s'", format);
-    if (tl_validate_plugin(plugin, arg, &v, &err) != 0) {
+    if (timeout_s != NULL && (tl_cli_uint(timeout_s, 3600, &timeout) != 0 || timeout == 0))
+        return tl_cli_fail(CMD, "--timeout takes whole seconds from 1 to 3600, not '%s'", timeout_s);
+    if (tl_validate_contained(plugin, arg, (double)timeout, &v, &err) != 0) {
         tl_validation_free(&v);
         return tl_cli_fail(CMD, "%s", err.msg);
     }
