@@ -3,8 +3,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static tl_pcall_board *board;
+static int saved_stderr = -1;
 
 void tl_pcall_use(tl_pcall_board *b)
 {
@@ -42,8 +44,20 @@ void tl_pcall_loading(int on)
     if (board == NULL)
         return;
     board->loading = on;
-    if (on)
+    if (on) {
+        fflush(stderr);
+        if (board->loader_fd >= 0 && (saved_stderr = dup(STDERR_FILENO)) >= 0
+            && dup2(board->loader_fd, STDERR_FILENO) < 0) {
+            close(saved_stderr);
+            saved_stderr = -1;
+        }
         tl_pcall_begin("dlopen (loading the shared object and running its constructors)");
-    else
+    } else {
         tl_pcall_end();
+        if (saved_stderr >= 0) {
+            dup2(saved_stderr, STDERR_FILENO);
+            close(saved_stderr);
+            saved_stderr = -1;
+        }
+    }
 }

@@ -22,6 +22,7 @@ typedef struct tl_pcall_board {
     volatile int exited;          /* the plug-in called exit() ... */
     volatile int exit_status;     /* ... with this status */
     volatile int finished;        /* the child's own end: exit() is ours */
+    int loader_fd;                /* >= 0: standard error goes here while dlopen runs */
     char call[TL_PCALL_NAME_MAX]; /* the call in progress, or the last one */
 } tl_pcall_board;
 
@@ -37,7 +38,9 @@ void tl_pcall_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* tl_pcall_end - the call started last returned. */
 void tl_pcall_end(void);
 
-/* tl_pcall_loading - dlopen starts (1) or returned (0). */
+/* tl_pcall_loading - dlopen starts (1) or returned (0). With a board whose
+ * loader_fd is set, what the loader prints (ld.so's "Inconsistency
+ * detected" before it exits) goes there instead of standard error. */
 void tl_pcall_loading(int on);
 
 #endif

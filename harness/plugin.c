@@ -66,7 +66,12 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
     if (p->handle == NULL) {
         const char *why = dlerror();
 
-        tl_error_set(err, "cannot load the plug-in: %s", why ? why : p->path);
+        /* The loader names the file it failed on, which may be one the
+         * plug-in needs rather than the plug-in: always say which. */
+        if (why != NULL && strstr(why, p->path) != NULL)
+            tl_error_set(err, "cannot load the plug-in: %s", why);
+        else
+            tl_error_set(err, "cannot load the plug-in: %s: %s", p->path, why ? why : "dlopen failed");
         tl_plugin_unload(p);
         return NULL;
     }

@@ -284,6 +284,20 @@ static void describe_end(const outcome *oc, const tl_pcall_board *b, double time
         snprintf(buf, size, "ended the process (wait status %#x)", (unsigned)oc->status);
 }
 
+/* The first line the loader printed while it loaded (and died), or "". */
+static void loader_said(int fd, char *buf, size_t size)
+{
+    ssize_t n = fd >= 0 ? pread(fd, buf, size - 1, 0) : -1;
+    char *start = buf, *nl;
+
+    buf[n > 0 ? n : 0] = '\0';
+    while (*start == '\n')
+        start++;
+    if ((nl = strchr(start, '\n')) != NULL)
+        *nl = '\0';
+    memmove(buf, start, strlen(start) + 1);
+}
+
 /* The failing check for a child that ended inside the plug-in (or after it). */
 static void add_fault(tl_validation *out, const outcome *oc, const tl_pcall_board *b,
                       double timeout)
@@ -338,8 +352,12 @@ int tl_validate_contained(const char *path, const char *arg, double timeout, tl_
     if (b == MAP_FAILED)
         return tl_error_set(err, "cannot map memory for the validation process: %s", strerror(errno));
     memset(b, 0, sizeof(*b));
+    /* What the loader prints before it dies, to quote in one line. */
+    b->loader_fd = memfd_create("ticketlab-loader-stderr", MFD_CLOEXEC);
     if (pipe2(fds, O_CLOEXEC) != 0) {
         rc = tl_error_set(err, "cannot make a pipe for the validation process: %s", strerror(errno));
+        if (b->loader_fd >= 0)
+            close(b->loader_fd);
         munmap(b, sizeof(*b));
         return rc;
     }
@@ -365,16 +383,21 @@ int tl_validate_contained(const char *path, const char *arg, double timeout, tl_
         if (oc.error) {
             rc = tl_error_set(err, "%s", oc.child_err.msg);
         } else if (b->loading) {
-            char how[192];
+            char how[192], said[256];
 
             describe_end(&oc, b, timeout, how, sizeof(how));
+            loader_said(b->loader_fd, said, sizeof(said));
             rc = tl_error_set(err, "cannot load the plug-in: %s: loading it %s (a corrupt shared "
-                                   "object, or a constructor that crashes, exits or hangs)", path, how);
+                                   "object, or a constructor that crashes, exits or hangs)%s%s%s",
+                              path, how, said[0] ? "; the loader said: \"" : "", said,
+                              said[0] ? "\"" : "");
         } else if (!oc.done || oc.timed_out || !WIFEXITED(oc.status) || WEXITSTATUS(oc.status) != 0) {
             add_fault(out, &oc, b, timeout);
         }
     }
     free(in.data);
+    if (b->loader_fd >= 0)
+        close(b->loader_fd);
     munmap(b, sizeof(*b));
     out->seconds = now_seconds() - start;
     return rc;

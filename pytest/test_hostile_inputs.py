@@ -67,6 +67,27 @@ def flip(b, pos, bit):
     return b[:pos] + bytes([b[pos] ^ (1 << bit)]) + b[pos + 1:]
 
 
+def elf_region(b, which):
+    """(offset, length) of an ELF64 file's program headers or its .dynamic."""
+    phoff = int.from_bytes(b[32:40], "little")
+    phentsize, phnum = int.from_bytes(b[54:56], "little"), int.from_bytes(b[56:58], "little")
+    if which == "phdrs":
+        return phoff, phentsize * phnum
+    for k in range(phnum):
+        ph = b[phoff + k * phentsize:phoff + (k + 1) * phentsize]
+        if int.from_bytes(ph[0:4], "little") == 2:               # PT_DYNAMIC
+            return int.from_bytes(ph[8:16], "little"), int.from_bytes(ph[32:40], "little")
+    return 0, len(b)
+
+
+def flip_in(b, which, i):
+    """A bit flip in a part the loader reads after our header checks pass:
+    what dlopen does with it (refuse, crash) happens in the child."""
+    off, length = elf_region(b, which)
+    rnd = random.Random(f"{which}{i}")
+    return flip(b, off + rnd.randrange(length), rnd.randrange(8))
+
+
 def text_variants(name, n=56):
     """Mutations of a one-line text (a scenario): argv strings, no NULs."""
     rnd = random.Random(name)
@@ -111,6 +132,8 @@ VARIANTS["plugin"] = (byte_variants("plugin", n_trunc=20, n_flip=0)
                       + [(f"hdrflip{i}", lambda b, i=i: flip(b, random.Random(i).randrange(64),
                                                              random.Random(-i).randrange(8)))
                          for i in range(6)]
+                      + [(f"phflip{i}", lambda b, i=i: flip_in(b, "phdrs", i)) for i in range(8)]
+                      + [(f"dynflip{i}", lambda b, i=i: flip_in(b, "dynamic", i)) for i in range(12)]
                       + [(f"fault-{f}", None) for f in PLUGIN_FAULTS]
                       + [("no-key-callback", None), ("a-directory", None), ("a-device", None)])
 VARIANTS["output"] = [(f"{c}-{t}", None) for c in OUTPUT_COMMANDS for t in OUTPUT_TARGETS]
