@@ -20,7 +20,9 @@ typedef struct tl_error {
 /*
  * tl_error_set - format a message into err (which may be NULL).
  * Returns -1 always, so a failing path can say `return tl_error_set(...)`.
- * A message longer than TL_ERROR_MAX - 1 is cut and ends in "...".
+ * A message longer than TL_ERROR_MAX - 1 loses its middle, shown as "...":
+ * its start (what failed) and its end (the reason) are kept whole, so a
+ * very long path is shortened, never the reason after it.
  */
 int tl_error_set(tl_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -32,6 +34,14 @@ int tl_error_set(tl_error *err, const char *fmt, ...)
  */
 int tl_error_set_ssl(tl_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * tl_text_elide - copy the string src into dst (`size` bytes), replacing
+ * its middle with "..." when it does not fit: the first third of the room
+ * keeps its start, the rest its end, never splitting a UTF-8 character.
+ * dst and src may be the same. Never fails.
+ */
+void tl_text_elide(char *dst, size_t size, const char *src);
 
 /* tl_error_clear - empty the message. */
 void tl_error_clear(tl_error *err);

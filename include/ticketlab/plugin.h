@@ -30,7 +30,10 @@
  *             return my_server_ticket_cb(s, key_name, iv, ctx, hctx, enc);
  *         }
  *
- *     `ticketlab validate` loads the plug-in with dlopen(RTLD_NOW|RTLD_LOCAL),
+ *     `ticketlab validate` runs in a child process of its own (a crash, an
+ *     exit() or a hang in the plug-in fails the validation instead of ending
+ *     it; see tl_validate_contained in validate.h). There it loads the
+ *     plug-in with dlopen(RTLD_NOW|RTLD_LOCAL),
  *     calls tl_plugin_init() once, installs the callbacks on the server of
  *     its in-process world (the key callback with
  *     SSL_CTX_set_tlsext_ticket_key_evp_cb or SSL_CTX_set_tlsext_ticket_key_cb,

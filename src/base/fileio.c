@@ -1,6 +1,8 @@
 /* fileio.c - whole-file reads and crash-safe writes; see fileio.h. */
 #include "fileio.h"
 
+#include "tmpfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -108,7 +110,8 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 int tl_file_write_atomic(const char *path, const void *data, size_t len,
                          mode_t mode, tl_error *err)
 {
-    char tmp[4096], dir[4096];
+    char dir[4096];
+    tl_tmp t;
     struct stat st;
     int fd, dfd, e;
 
@@ -130,28 +133,15 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
     }
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
         return tl_error_set(err, "%s: is not a regular file; refusing to replace it", path);
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
-        return tl_error_set(err, "%s: path too long", path);
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        return tl_error_set(err, "%s: cannot create a temporary file beside it: %s",
-                            path, strerror(errno));
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (tl_tmp_open(path, mode, &t, err) != 0)
+        return -1;
+    if (write_all(t.fd, data, len) != 0 || fsync(t.fd) != 0) {
         e = errno;
-        close(fd);
-        unlink(tmp);
+        tl_tmp_abort(&t);
         return tl_error_set(err, "%s: cannot write: %s", path, strerror(e));
     }
-    if (close(fd) != 0) {
-        e = errno;
-        unlink(tmp);
-        return tl_error_set(err, "%s: cannot write: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return tl_error_set(err, "%s: cannot replace: %s", path, strerror(e));
-    }
+    if (tl_tmp_commit(&t, path, err) != 0)
+        return -1;
     /* Make the rename itself durable. */
     snprintf(dir, sizeof(dir), "%s", path);
     dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

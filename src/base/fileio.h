@@ -36,7 +36,10 @@ int tl_file_read_fd(int fd, const char *path, size_t max, unsigned char **out,
  * tl_file_write_atomic - replace `path` with `len` bytes: write a temporary
  * file in the same directory, fsync it, rename it over path, fsync the
  * directory. A crash at any point leaves the old file or the new one,
- * whole. The new file gets `mode` (e.g. 0600). "-" writes to standard
+ * whole. The temporary file has no name until just before the rename
+ * where the file system supports O_TMPFILE; one a killed writer left
+ * behind (PATH.tmp.XXXXXX, no longer locked) is removed by the next
+ * write to path. The new file gets `mode` (e.g. 0600). "-" writes to standard
  * output instead. Returns 0, or -1 with "PATH: reason" (the temporary file
  * is removed).
  */

@@ -39,12 +39,21 @@ static void usage(FILE *f)
 
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
 {
-    char msg[2048];
+    char msg[2048], *full = NULL;
     va_list ap;
+    int n;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* Too long (a path near PATH_MAX): keep the start and the reason whole. */
+    if (n >= (int)sizeof(msg) && (full = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(full, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        tl_text_elide(msg, sizeof(msg), full);
+        free(full);
+    }
     /* One line, whatever a file name holds: control bytes (a newline, an
      * escape sequence) are shown as \xNN, never passed to the terminal. */
     fprintf(stderr, "ticketlab %s: ", cmd);

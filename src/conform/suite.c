@@ -342,19 +342,21 @@ static int write_row(FILE *f, const tl_row *r)
 
 int tl_suite_repin(const tl_suite *s, tl_error *err)
 {
-    char tmp[4096], line[LINE_MAX_LEN];
+    char line[LINE_MAX_LEN], *text = NULL;
+    size_t len = 0;
     FILE *in, *out;
     int lineno = 0, rc = 0;
     size_t next = 0;
 
-    snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
     in = fopen(s->path, "r");
     if (in == NULL)
         return tl_error_set(err, "%s: cannot open", s->path);
-    out = fopen(tmp, "w");
+    /* Made in memory, then written atomically (fileio.h): a kill or a
+     * full disk leaves the old table whole, and no temporary file. */
+    out = open_memstream(&text, &len);
     if (out == NULL) {
         fclose(in);
-        return tl_error_set(err, "%s: cannot write", tmp);
+        return tl_error_set(err, "%s: out of memory rewriting the table", s->path);
     }
     while (fgets(line, sizeof(line), in) != NULL) {
         lineno++;
@@ -369,9 +371,10 @@ int tl_suite_repin(const tl_suite *s, tl_error *err)
             rc |= fputs(line, out) == EOF ? -1 : 0;
     }
     fclose(in);
-    if (fclose(out) != 0 || rc != 0 || rename(tmp, s->path) != 0) {
-        remove(tmp);
-        return tl_error_set(err, "%s: cannot rewrite the table", s->path);
-    }
-    return 0;
+    if (fclose(out) != 0 || rc != 0)
+        rc = tl_error_set(err, "%s: out of memory rewriting the table", s->path);
+    else if (tl_file_write_atomic(s->path, text, len, 0644, err) != 0)
+        rc = -1;
+    free(text);
+    return rc;
 }

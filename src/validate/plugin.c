@@ -10,6 +10,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "ticketlab/plugin.h"
 
+#include "pcall.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -58,11 +60,18 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
         tl_plugin_unload(p);
         return NULL;
     }
+    tl_pcall_loading(1);
     p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+    tl_pcall_loading(0);
     if (p->handle == NULL) {
         const char *why = dlerror();
 
-        tl_error_set(err, "cannot load the plug-in: %s", why ? why : p->path);
+        /* The loader names the file it failed on, which may be one the
+         * plug-in needs rather than the plug-in: always say which. */
+        if (why != NULL && strstr(why, p->path) != NULL)
+            tl_error_set(err, "cannot load the plug-in: %s", why);
+        else
+            tl_error_set(err, "cannot load the plug-in: %s: %s", p->path, why ? why : "dlopen failed");
         tl_plugin_unload(p);
         return NULL;
     }
@@ -88,7 +97,11 @@ tl_plugin *tl_plugin_load(const char *path, const char *arg, tl_error *err)
         return NULL;
     }
     if (p->init != NULL) {
-        int rc = p->init(arg);
+        int rc;
+
+        tl_pcall_begin("tl_plugin_init(%s%.64s%s)", arg ? "\"" : "", arg ? arg : "NULL", arg ? "\"" : "");
+        rc = p->init(arg);
+        tl_pcall_end();
 
         if (rc != 0) {
             tl_error_set(err, "tl_plugin_init(%s%s%s) returned %d",
@@ -105,10 +118,16 @@ void tl_plugin_unload(tl_plugin *p)
 {
     if (p == NULL)
         return;
-    if (p->fini != NULL && p->initialised)
+    if (p->fini != NULL && p->initialised) {
+        tl_pcall_begin("tl_plugin_fini()");
         p->fini();
-    if (p->handle != NULL)
+        tl_pcall_end();
+    }
+    if (p->handle != NULL) {
+        tl_pcall_begin("dlclose (running the plug-in's destructors)");
         dlclose(p->handle);
+        tl_pcall_end();
+    }
     free(p->path);
     free(p);
 }
@@ -134,7 +153,9 @@ int tl_plugin_call_rotate(tl_plugin *p, tl_error *err)
 
     if (p->rotate == NULL)
         return tl_error_set(err, "the plug-in does not export tl_plugin_rotate");
+    tl_pcall_begin("tl_plugin_rotate()");
     rc = p->rotate();
+    tl_pcall_end();
     if (rc != 0)
         return tl_error_set(err, "tl_plugin_rotate() returned %d", rc);
     return 0;

@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 
 #include "ticketlab/clock.h"
+#include "pcall.h"
 #include "vstate.h"
 
 /* ---- results ---------------------------------------------------------------- */
@@ -30,8 +31,35 @@ const char *tl_verdict_name(tl_verdict v)
     return "unknown";
 }
 
-void tl_validation_addv(tl_validation *out, const char *name, tl_verdict verdict,
-                        const char *expected, const char *why, const char *seen_fmt, va_list ap)
+tl_check *tl_validation_addv(tl_validation *out, const char *name, tl_verdict verdict,
+                             const char *expected, const char *why, const char *seen_fmt, va_list ap)
+{
+    tl_check *c = tl_validation_add(out);
+
+    if (c == NULL)
+        return NULL;
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    c->verdict = verdict;
+    snprintf(c->expected, sizeof(c->expected), "%s", expected);
+    snprintf(c->why, sizeof(c->why), "%s", why);
+    vsnprintf(c->seen, sizeof(c->seen), seen_fmt, ap);
+    return c;
+}
+
+void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
+               const char *why, const char *seen_fmt, ...)
+{
+    va_list ap;
+    tl_check *c;
+
+    va_start(ap, seen_fmt);
+    c = tl_validation_addv(v->out, name, verdict, expected, why, seen_fmt, ap);
+    va_end(ap);
+    if (c != NULL && v->sink != NULL && v->sink->check != NULL)
+        v->sink->check(c, v->sink->arg);
+}
+
+tl_check *tl_validation_add(tl_validation *out)
 {
     tl_check *c;
 
@@ -40,27 +68,13 @@ void tl_validation_addv(tl_validation *out, const char *name, tl_verdict verdict
         tl_check *grown = realloc(out->checks, cap * sizeof(*grown));
 
         if (grown == NULL)
-            return;
+            return NULL;
         out->checks = grown;
         out->cap = cap;
     }
     c = &out->checks[out->n++];
     memset(c, 0, sizeof(*c));
-    snprintf(c->name, sizeof(c->name), "%s", name);
-    c->verdict = verdict;
-    snprintf(c->expected, sizeof(c->expected), "%s", expected);
-    snprintf(c->why, sizeof(c->why), "%s", why);
-    vsnprintf(c->seen, sizeof(c->seen), seen_fmt, ap);
-}
-
-void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
-               const char *why, const char *seen_fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, seen_fmt);
-    tl_validation_addv(v->out, name, verdict, expected, why, seen_fmt, ap);
-    va_end(ap);
+    return c;
 }
 
 void tl_validation_free(tl_validation *v)
@@ -139,7 +153,10 @@ static int shim_key_evp(SSL *s, unsigned char key_name[16], unsigned char *iv,
 
     if (v == NULL)
         return -1;
+    tl_pcall_begin("tl_plugin_ticket_key_evp_cb (enc=%d: %s)", enc, enc ? "issuing a ticket"
+                   : "opening a ticket a client offered");
     ret = v->cbs->key_evp(s, key_name, iv, cctx, hctx, enc);
+    tl_pcall_end();
     if (enc)
         saw_encrypt(v, ret, iv, cctx, hctx, NULL);
     return ret;
@@ -155,9 +172,41 @@ static int shim_key_legacy(SSL *s, unsigned char key_name[16], unsigned char *iv
     if (v == NULL)
         return -1;
     memcpy(&user, &v->cbs->key_legacy, sizeof(user));
+    tl_pcall_begin("tl_plugin_ticket_key_cb (enc=%d: %s)", enc, enc ? "issuing a ticket"
+                   : "opening a ticket a client offered");
     ret = user(s, key_name, iv, cctx, hctx, enc);
+    tl_pcall_end();
     if (enc)
         saw_encrypt(v, ret, iv, cctx, NULL, hctx);
+    return ret;
+}
+
+static SSL_TICKET_RETURN shim_decrypt(SSL *s, SSL_SESSION *ss, const unsigned char *keyname,
+                                      size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+    tl_vstate *v = vstate_of(s);
+    SSL_TICKET_RETURN ret;
+
+    (void)arg;
+    if (v == NULL)
+        return SSL_TICKET_RETURN_ABORT;
+    tl_pcall_begin("tl_plugin_decrypt_session_ticket_cb (status %s)", tl_ticket_status_name((int)status));
+    ret = v->cbs->decrypt(s, ss, keyname, keyname_len, status, NULL);
+    tl_pcall_end();
+    return ret;
+}
+
+static int shim_generate(SSL *s, void *arg)
+{
+    tl_vstate *v = vstate_of(s);
+    int ret;
+
+    (void)arg;
+    if (v == NULL)
+        return 0;
+    tl_pcall_begin("tl_plugin_generate_session_ticket_cb");
+    ret = v->cbs->generate(s, NULL);
+    tl_pcall_end();
     return ret;
 }
 
@@ -388,6 +437,12 @@ static double now_seconds(void)
 
 int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl_error *err)
 {
+    return tl_validate_run(path, arg, NULL, out, err);
+}
+
+int tl_validate_run(const char *path, const char *arg, const tl_vsink *sink,
+                    tl_validation *out, tl_error *err)
+{
     tl_vstate v;
     double start = now_seconds();
     int rc = -1;
@@ -396,6 +451,7 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
     memset(&v, 0, sizeof(v));
     snprintf(out->plugin, sizeof(out->plugin), "%s", path);
     v.out = out;
+    v.sink = sink;
     v.now = TL_CLOCK_EPOCH;
     /* The plug-in's init reads the harness clock, like every later call. */
     tl_clock_freeze(v.now);
@@ -404,6 +460,8 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
         return -1;
     v.cbs = tl_plugin_callbacks(v.plugin);
     describe(&v);
+    if (sink != NULL && sink->loaded != NULL)
+        sink->loaded(out, sink->arg);
     if (v.cbs->key_evp != NULL) {
         v.shim.key_evp = shim_key_evp;
     } else {
@@ -411,8 +469,8 @@ int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl
 
         memcpy(&v.shim.key_legacy, &fn, sizeof(v.shim.key_legacy));
     }
-    v.shim.decrypt = v.cbs->decrypt;
-    v.shim.generate = v.cbs->generate;
+    v.shim.decrypt = v.cbs->decrypt ? shim_decrypt : NULL;
+    v.shim.generate = v.cbs->generate ? shim_generate : NULL;
     v.shim.arg = NULL;
 
     if (tl_vprobe_rows(&v, err) != 0)

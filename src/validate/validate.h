@@ -75,14 +75,36 @@ typedef struct tl_validation {
  */
 int tl_validate_plugin(const char *path, const char *arg, tl_validation *out, tl_error *err);
 
+/* Seconds a single call into the plug-in may take before it counts as hung. */
+#define TL_VALIDATE_TIMEOUT_DEFAULT 5.0
+
+/*
+ * tl_validate_contained - tl_validate_plugin() run in a child process, so
+ * that the plug-in cannot take the caller down. The file is first checked
+ * to be a whole ELF shared object for this machine. The child streams each
+ * check back as it is made; if the plug-in crashes, aborts, calls exit()
+ * (with any status), overflows its stack, or a call into it takes longer
+ * than `timeout` seconds (<= 0: TL_VALIDATE_TIMEOUT_DEFAULT; the child is
+ * then killed), out gets the checks made so far and a failing check
+ * "run.complete" that names the call in progress and the signal or exit
+ * status.
+ * Returns 0 when out holds a verdict (a fault included: it fails), or -1
+ * with err when the plug-in could not be loaded (not an ELF shared object,
+ * truncated, missing symbols, the loader or a constructor crashed) or
+ * initialised, or the harness itself failed. Free out with
+ * tl_validation_free() whatever this returns.
+ */
+int tl_validate_contained(const char *path, const char *arg, double timeout, tl_validation *out,
+                          tl_error *err);
+
 /* tl_validation_free - free the checks. */
 void tl_validation_free(tl_validation *v);
 
 /*
  * tl_validation_addv - append a check to v (seen is printf-style, from ap).
- * Out of memory drops the check silently.
+ * Returns the check, or NULL when out of memory dropped it.
  */
-void tl_validation_addv(tl_validation *v, const char *name, tl_verdict verdict,
+tl_check *tl_validation_addv(tl_validation *v, const char *name, tl_verdict verdict,
                         const char *expected, const char *why, const char *seen_fmt, va_list ap)
     __attribute__((format(printf, 6, 0)));
 

@@ -23,11 +23,20 @@
 #define TL_V_IV_TARGET 1000      /* tickets the IV check looks at */
 #define TL_V_RET_MAX 8           /* distinct decrypt-callback returns kept per status */
 
+/* Where a validation sends its results as they come (vcontain.c streams
+ * them from the child process to the parent). */
+typedef struct tl_vsink {
+    void (*loaded)(const tl_validation *out, void *arg);  /* plugin and provides are set */
+    void (*check)(const tl_check *c, void *arg);           /* a check was added */
+    void *arg;
+} tl_vsink;
+
 typedef struct tl_vstate {
     tl_user_callbacks shim;      /* first: the issuer hands &shim back as iss->user */
     tl_plugin *plugin;
     const tl_user_callbacks *cbs;    /* the plug-in's own */
     tl_validation *out;
+    const tl_vsink *sink;        /* NULL: none */
     int64_t now;                 /* the harness clock, carried from world to world */
     uint64_t seed;
     /* encryption calls, as the shim saw them */
@@ -46,6 +55,14 @@ typedef struct tl_vstate {
     int gen_other_ret;
     char suite[64];              /* the TLS 1.3 suite negotiated */
 } tl_vstate;
+
+/* tl_validate_run - tl_validate_plugin(), telling `sink` (may be NULL) of
+ * each result as it comes. */
+int tl_validate_run(const char *path, const char *arg, const tl_vsink *sink,
+                    tl_validation *out, tl_error *err);
+
+/* tl_validation_add - a new zeroed check at the end of out, or NULL (out of memory). */
+tl_check *tl_validation_add(tl_validation *out);
 
 /* tl_vcheck - append a check (seen is printf-style). Out of memory drops it silently. */
 void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *expected,
