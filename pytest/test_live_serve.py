@@ -199,7 +199,7 @@ def test_port_in_use_is_one_line(run):
     (["--port", "0", "--timeout", "x"], "--timeout takes seconds"),
     (["--port", "0", "--tls", "1.1"], "--tls takes 1.2 or 1.3"),
     (["--port", "0", "--appdata", "abc"], "--appdata takes hex digits"),
-    (["--port", "0", "--bogus"], "unknown argument '--bogus'"),
+    (["--port", "0", "--bogus"], "unknown option '--bogus'"),
 ])
 def test_usage_errors(run, args, message):
     p = run("serve", *args, timeout=30)

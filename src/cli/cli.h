@@ -63,14 +63,6 @@ int tl_cli_count(const char *opt, const char *value, unsigned long long max, uns
                  const char *cmd);
 
 /*
- * tl_cli_opt - getopt-free option matching: if argv[*i] is `name`, store
- * the next argument in *value, advance *i and return 1; if `name` has no
- * value left, print an error and return -1; otherwise return 0.
- */
-int tl_cli_opt(int argc, char **argv, int *i, const char *name,
-               const char **value, const char *cmd);
-
-/*
  * tl_cli_uint - parse a decimal whole number no larger than max.
  * Returns 0, or -1 for anything else (sign, spaces, junk, overflow).
  */
@@ -105,14 +97,27 @@ int tl_cli_report_save(tl_cli_report *r, const char *path, tl_error *err);
 void tl_cli_report_discard(tl_cli_report *r);
 
 /*
- * tl_cli_world_opt - the scenario options of `handshake` and `serve`:
- * if argv[*i] is --tls, --seed, --num-tickets, --key-source, --alpn or
- * --appdata, store it in cfg (or *appdata, hex, checked later), advance
- * *i and return 1; return 0 for any other argument; -1 after printing the
- * error for a missing or bad value.
+ * The scenario options `handshake` and `serve` share (--tls, --seed,
+ * --num-tickets, --key-source, --alpn, --appdata), as getopt_long entries
+ * to put in a command's option table.
  */
-int tl_cli_world_opt(int argc, char **argv, int *i, tl_world_config *cfg, const char **appdata,
-                     const char *cmd);
+enum { TL_OPT_WORLD_TLS = 200, TL_OPT_WORLD_SEED, TL_OPT_WORLD_NUM_TICKETS, TL_OPT_WORLD_KEY_SOURCE,
+       TL_OPT_WORLD_ALPN, TL_OPT_WORLD_APPDATA };
+#define TL_CLI_WORLD_OPTIONS \
+    { "tls", required_argument, NULL, TL_OPT_WORLD_TLS }, \
+    { "seed", required_argument, NULL, TL_OPT_WORLD_SEED }, \
+    { "num-tickets", required_argument, NULL, TL_OPT_WORLD_NUM_TICKETS }, \
+    { "key-source", required_argument, NULL, TL_OPT_WORLD_KEY_SOURCE }, \
+    { "alpn", required_argument, NULL, TL_OPT_WORLD_ALPN }, \
+    { "appdata", required_argument, NULL, TL_OPT_WORLD_APPDATA }
+
+/*
+ * tl_cli_world_option - take one of those options (opt, as tl_cli_getopt
+ * returned it, with its value v) into cfg, or *appdata (hex, checked by
+ * tl_cli_world_new). Returns 1 when it was one, 0 when opt is another
+ * option, -1 after printing why the value is bad.
+ */
+int tl_cli_world_option(int opt, const char *v, tl_world_config *cfg, const char **appdata, const char *cmd);
 
 /*
  * tl_cli_seconds - parse a timeout: a decimal number of seconds from 0.1 to

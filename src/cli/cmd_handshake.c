@@ -131,29 +131,22 @@ typedef struct handshake_options {
     int json, help;
 } handshake_options;
 
-enum { OPT_JSON = 256, OPT_TLS, OPT_RESUME, OPT_SEED, OPT_NUM_TICKETS, OPT_KEY_SOURCE, OPT_ALPN,
-       OPT_SNI, OPT_APPDATA, OPT_HELP };
+enum { OPT_JSON = 256, OPT_RESUME, OPT_SNI, OPT_HELP };
 
 /* Read the options into cfg and o. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_options(int argc, char **argv, tl_world_config *cfg, handshake_options *o)
 {
     static const struct option longopts[] = {
+        TL_CLI_WORLD_OPTIONS,
         { "json", no_argument, NULL, OPT_JSON },
-        { "tls", required_argument, NULL, OPT_TLS },
         { "resume", required_argument, NULL, OPT_RESUME },
-        { "seed", required_argument, NULL, OPT_SEED },
-        { "num-tickets", required_argument, NULL, OPT_NUM_TICKETS },
-        { "key-source", required_argument, NULL, OPT_KEY_SOURCE },
-        { "alpn", required_argument, NULL, OPT_ALPN },
         { "sni", required_argument, NULL, OPT_SNI },
-        { "appdata", required_argument, NULL, OPT_APPDATA },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *v;
-    unsigned long long n;
-    int c;
+    int c, r;
 
     memset(o, 0, sizeof(*o));
     o->resume = 1;
@@ -165,32 +158,14 @@ static int parse_options(int argc, char **argv, tl_world_config *cfg, handshake_
             o->help = 1;
             return TL_EXIT_OK;
         case OPT_JSON: o->json = 1; break;
-        case OPT_TLS:
-            if (tl_cli_tls_version("--tls", v, &cfg->tls_version, CMD) != 0)
-                return TL_EXIT_USAGE;
-            break;
         case OPT_RESUME:
             if (tl_cli_count("--resume", v, 1000, &o->resume, CMD) != 0)
                 return TL_EXIT_USAGE;
             break;
-        case OPT_SEED:
-            if (tl_cli_count("--seed", v, UINT64_MAX, &n, CMD) != 0)
-                return TL_EXIT_USAGE;
-            cfg->seed = n;
-            break;
-        case OPT_NUM_TICKETS:
-            if (tl_cli_count("--num-tickets", v, 64, &n, CMD) != 0)
-                return TL_EXIT_USAGE;
-            cfg->num_tickets = (int)n;
-            break;
-        case OPT_KEY_SOURCE:
-            if (tl_key_source_parse(v, &cfg->key_source) != 0)
-                return tl_cli_fail(CMD, "--key-source takes builtin, set-keys, evp-cb or legacy-cb, not '%s'", v);
-            break;
-        case OPT_ALPN: cfg->alpn = v; break;
         case OPT_SNI: o->sni = v; break;
-        case OPT_APPDATA: o->appdata = v; break;
-        default: return TL_EXIT_USAGE;
+        default:
+            if ((r = tl_cli_world_option(c, v, cfg, &o->appdata, CMD)) <= 0)
+                return TL_EXIT_USAGE;
         }
     }
     if (optind < argc)
@@ -210,24 +185,9 @@ int tl_cmd_handshake(int argc, char **argv)
     tl_world_config_init(&cfg);
     if ((rc = parse_options(argc, argv, &cfg, &opts)) != TL_EXIT_OK || opts.help)
         return rc;
-    w = tl_world_new(&cfg, &err);
+    w = tl_cli_world_new(&cfg, opts.appdata, CMD);
     if (w == NULL)
-        return tl_cli_fail(CMD, "%s", err.msg);
-    if (opts.appdata != NULL) {
-        unsigned char *bytes;
-        size_t len;
-
-        if (tl_hex_decode(opts.appdata, &bytes, &len) != 0) {
-            tl_world_free(w);
-            return tl_cli_fail(CMD, "--appdata takes hex digits, an even number of them");
-        }
-        if (tl_policy_set_appdata(tl_world_policy(w), bytes, len) != 0) {
-            free(bytes);
-            tl_world_free(w);
-            return tl_cli_fail(CMD, "out of memory");
-        }
-        free(bytes);
-    }
+        return TL_EXIT_USAGE;
     if (opts.json)
         printf("{\"tls\":\"%s\",\"seed\":%llu,\"key_source\":\"%s\",\"handshakes\":[",
                version_name(cfg.tls_version), (unsigned long long)cfg.seed,

@@ -88,10 +88,62 @@ static int split_target(const char *target, char *host, size_t host_size, char *
     return 0;
 }
 
+/* What the command line asks for, beside the probe's own options. */
+typedef struct probe_args {
+    const char *target, *tls, *conns, *timeout, *format, *out;
+} probe_args;
+
+enum { OPT_SNI = 256, OPT_SNI_OTHER, OPT_TLS, OPT_ALPN, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_FORMAT, OPT_HELP };
+
+/* Read the options into a and o. Returns 0, 1 after --help, or -1 after printing why. */
+static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
+{
+    static const struct option longopts[] = {
+        { "sni", required_argument, NULL, OPT_SNI },
+        { "sni-other", required_argument, NULL, OPT_SNI_OTHER },
+        { "tls", required_argument, NULL, OPT_TLS },
+        { "alpn", required_argument, NULL, OPT_ALPN },
+        { "connections", required_argument, NULL, OPT_CONNECTIONS },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "o", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "h", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    a->tls = "both";
+    a->format = "table";
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        switch (c) {
+        case OPT_HELP: case 'h': probe_help(stdout); return 1;
+        case OPT_SNI: o->sni = v; break;
+        case OPT_SNI_OTHER: o->sni_other = v; break;
+        case OPT_TLS: a->tls = v; break;
+        case OPT_ALPN: o->alpn = v; break;
+        case OPT_CONNECTIONS: a->conns = v; break;
+        case OPT_TIMEOUT: a->timeout = v; break;
+        case OPT_FORMAT: a->format = v; break;
+        case 'o': a->out = v; break;
+        default: return -1;
+        }
+    }
+    if (optind + 1 < argc) {
+        tl_cli_fail(CMD, "unexpected argument '%s' (try --help)", argv[optind + 1]);
+        return -1;
+    }
+    a->target = optind < argc ? argv[optind] : NULL;
+    return 0;
+}
+
 int tl_cmd_probe(int argc, char **argv)
 {
-    const char *target = NULL, *tls = "both", *conns = NULL, *timeout = NULL;
-    const char *format = "table", *out_path = NULL;
+    probe_args a;
+    const char *target, *tls, *conns, *timeout, *format, *out_path;
     char host[256], port[8], title[700], summary_json[64], summary_text[64];
     unsigned long long n;
     tl_live_opts o;
@@ -101,29 +153,14 @@ int tl_cmd_probe(int argc, char **argv)
     int rc;
 
     tl_live_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        int m;
-
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            probe_help(stdout);
-            return TL_EXIT_OK;
-        }
-        if ((m = tl_cli_opt(argc, argv, &i, "--sni", &o.sni, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--sni-other", &o.sni_other, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--tls", &tls, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--alpn", &o.alpn, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--connections", &conns, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--timeout", &timeout, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "--format", &format, CMD)) != 0
-            || (m = tl_cli_opt(argc, argv, &i, "-o", &out_path, CMD)) != 0) {
-            if (m < 0)
-                return TL_EXIT_USAGE;
-            continue;
-        }
-        if (argv[i][0] == '-' || target != NULL)
-            return tl_cli_fail(CMD, "unknown argument '%s' (try --help)", argv[i]);
-        target = argv[i];
-    }
+    if ((rc = parse_args(argc, argv, &a, &o)) != 0)
+        return rc > 0 ? TL_EXIT_OK : TL_EXIT_USAGE;
+    target = a.target;
+    tls = a.tls;
+    conns = a.conns;
+    timeout = a.timeout;
+    format = a.format;
+    out_path = a.out;
     if (target == NULL)
         return tl_cli_fail(CMD, "HOST:PORT is required (try --help)");
     if (split_target(target, host, sizeof(host), port, sizeof(port)) != 0)

@@ -83,36 +83,58 @@ static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
     fflush(stdout);
 }
 
+enum { OPT_PORT = 256, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_HELP };
+
+/* Read the options. Returns 0, 1 after --help, or -1 after printing why. */
 static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, const char **appdata,
                             unsigned long long *port, unsigned long long *conns, double *timeout)
 {
-    int have_port = 0;
+    static const struct option longopts[] = {
+        TL_CLI_WORLD_OPTIONS,
+        { "port", required_argument, NULL, OPT_PORT },
+        { "connections", required_argument, NULL, OPT_CONNECTIONS },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "h", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v;
+    int c, have_port = 0;
 
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
-
-        if ((r = tl_cli_world_opt(argc, argv, &i, cfg, appdata, CMD)) != 0) {
-            if (r < 0)
+    tl_cli_getopt_reset();
+    while ((c = tl_cli_getopt(argc, argv, longopts, &v, CMD)) != -1) {
+        switch (c) {
+        case OPT_HELP: case 'h':
+            fputs(help, stdout);
+            return 1;
+        case OPT_PORT:
+            if (tl_cli_count("--port", v, 65535, port, CMD) != 0)
                 return -1;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--port", &v, CMD)) != 0) {
-            if (r < 0 || tl_cli_uint(v, 65535, port) != 0)
-                return r < 0 ? -1 : (tl_cli_fail(CMD, "--port takes 0 to 65535, not '%s'", v), -1);
             have_port = 1;
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--connections", &v, CMD)) != 0) {
-            if (r < 0 || tl_cli_uint(v, 1000000, conns) != 0)
-                return r < 0 ? -1 : (tl_cli_fail(CMD, "--connections takes 0 to 1000000, "
-                                                      "not '%s'", v), -1);
-        } else if ((r = tl_cli_opt(argc, argv, &i, "--timeout", &v, CMD)) != 0) {
-            if (r < 0 || tl_cli_seconds(v, timeout) != 0)
-                return r < 0 ? -1 : (tl_cli_fail(CMD, "--timeout takes seconds from 0.1 to 600, "
-                                                      "not '%s'", v), -1);
-        } else {
-            return tl_cli_fail(CMD, "unknown argument '%s' (try --help)", argv[i]), -1;
+            break;
+        case OPT_CONNECTIONS:
+            if (tl_cli_count("--connections", v, 1000000, conns, CMD) != 0)
+                return -1;
+            break;
+        case OPT_TIMEOUT:
+            if (tl_cli_seconds(v, timeout) != 0) {
+                tl_cli_fail(CMD, "--timeout takes seconds from 0.1 to 600, not '%s'", v);
+                return -1;
+            }
+            break;
+        default:
+            if (tl_cli_world_option(c, v, cfg, appdata, CMD) <= 0)
+                return -1;
         }
     }
-    if (!have_port)
-        return tl_cli_fail(CMD, "--port N is required (0 for any free port; try --help)"), -1;
+    if (optind < argc) {
+        tl_cli_fail(CMD, "unexpected argument '%s' (try --help)", argv[optind]);
+        return -1;
+    }
+    if (!have_port) {
+        tl_cli_fail(CMD, "--port N is required (0 for any free port; try --help)");
+        return -1;
+    }
     return 0;
 }
 
@@ -129,14 +151,9 @@ int tl_cmd_serve(int argc, char **argv)
     tl_world *w;
     int fd, rc;
 
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            return TL_EXIT_OK;
-        }
     tl_world_config_init(&cfg);
-    if (parse_serve_opts(argc, argv, &cfg, &appdata, &port, &conns, &timeout) != 0)
-        return TL_EXIT_USAGE;
+    if ((rc = parse_serve_opts(argc, argv, &cfg, &appdata, &port, &conns, &timeout)) != 0)
+        return rc > 0 ? TL_EXIT_OK : TL_EXIT_USAGE;
     fd = tl_live_listen("127.0.0.1", (unsigned)port, &bound, &err);
     if (fd < 0)
         return tl_cli_fail(CMD, "%s", err.msg);

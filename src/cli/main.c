@@ -67,19 +67,6 @@ int tl_cli_fail(const char *cmd, const char *fmt, ...)
     return TL_EXIT_USAGE;
 }
 
-int tl_cli_opt(int argc, char **argv, int *i, const char *name,
-               const char **value, const char *cmd)
-{
-    if (strcmp(argv[*i], name) != 0)
-        return 0;
-    if (*i + 1 >= argc) {
-        tl_cli_fail(cmd, "%s needs a value", name);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
