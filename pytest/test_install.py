@@ -22,7 +22,7 @@ from conftest import REPO, assert_clean
 # The public ones are exactly include/ticketlab/ of the source tree.
 PUBLIC = sorted(p.name for p in (REPO / "include" / "ticketlab").glob("*.h"))
 PRIVATE = ["fileio.h", "json.h", "jsonread.h", "xml.h", "leaks.h", "seeds.h", "scenario_bytes.h",
-           "keyhunt.h", "vstate.h", "testcerts.h", "ossl_compat.h", "validate.h", "report.h",
+           "keyhunt.h", "state.h", "testcerts.h", "ossl_compat.h", "validate.h", "report.h",
            "scenario.h", "expect.h", "suite.h", "outcome.h", "release.h", "probe.h"]
 
 

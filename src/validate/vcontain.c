@@ -29,7 +29,7 @@
 
 #include "elfcheck.h"
 #include "pcall.h"
-#include "vstate.h"
+#include "state.h"
 
 enum { MSG_LOADED = 'L', MSG_CHECK = 'C', MSG_ERROR = 'E', MSG_DONE = 'D' };
 

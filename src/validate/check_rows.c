@@ -1,5 +1,5 @@
 /*
- * vrows.c - conformance rows for a plug-in, and the decrypt callback's
+ * check_rows.c - conformance rows for a plug-in, and the decrypt callback's
  * returns by status; see validate.h.
  *
  * A row runs one conformance scenario with the plug-in's callbacks on the
@@ -21,7 +21,7 @@
 #include "expect.h"
 #include "outcome.h"
 #include "scenario.h"
-#include "vstate.h"
+#include "state.h"
 
 #define DIFF_MAX (2 * TL_OUTCOME_LINE_MAX)
 

@@ -1,5 +1,5 @@
 /*
- * vrotate.c - the rotation checks, for plug-ins that export
+ * check_rotation.c - the rotation checks, for plug-ins that export
  * tl_plugin_rotate; see validate.h.
  *
  * The harness clock moves ROTATE_STEP seconds before every rotation, so a
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ticketlab/clock.h"
-#include "vstate.h"
+#include "state.h"
 
 #define ROTATE_STEP 3600
 #define ROTATIONS_MAX 16

@@ -1,5 +1,5 @@
 /*
- * vkeys.c - the key checks on a plug-in; see validate.h and keyhunt.h.
+ * check_keys.c - the key checks on a plug-in; see validate.h and keyhunt.h.
  *
  *   keys.constant  a ticket of the plug-in's is opened with the offline
  *                  codec (ticket.h) under every one-byte-repeated key, all
@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 
 #include "ticketlab/ticket.h"
-#include "vstate.h"
+#include "state.h"
 
 typedef struct constant_keys {
     int hmac_byte, aes_byte;       /* -1: not constant */

@@ -1,7 +1,7 @@
 /*
- * vstate.h - the state of one plug-in validation, shared by the files
- * that implement validate.h (validate.c, vrows.c, vprobes.c, vkeys.c,
- * vrotate.c). Internal.
+ * state.h - the state of one plug-in validation, shared by the files
+ * that implement validate.h (validate.c, check_rows.c, check_tamper.c, check_keys.c,
+ * check_rotation.c). Internal.
  *
  * The plug-in's key callback is wrapped twice: the issuer (issuer.c) logs
  * every call and return; inside it, the validator's shim watches the
@@ -69,6 +69,9 @@ void tl_vcheck(tl_vstate *v, const char *name, tl_verdict verdict, const char *e
                const char *why, const char *seen_fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* tl_vshim_install - point v->shim at the shims for the callbacks the plug-in has. */
+void tl_vshim_install(tl_vstate *v);
+
 /* tl_vworld - a world of `version` whose server runs the plug-in's callbacks,
  * on the validator's clock. timeout 0: OpenSSL's default. NULL with err. */
 tl_world *tl_vworld(tl_vstate *v, int version, int num_tickets, long timeout, tl_error *err);
@@ -104,11 +107,11 @@ int tl_vmint(tl_vstate *v, tl_world *w, tl_vticket *t, char *why, size_t why_siz
 void tl_vhandshake_text(const tl_handshake_result *r, char *buf, size_t size);
 
 /* The probes, each in its own file; each adds its checks. Return -1 only on harness errors. */
-int tl_vprobe_rows(tl_vstate *v, tl_error *err);           /* vrows.c */
-void tl_vcheck_decrypt_cb(tl_vstate *v);                    /* vrows.c */
-int tl_vprobe_tamper(tl_vstate *v, tl_error *err);         /* vprobes.c */
-int tl_vprobe_ivs(tl_vstate *v, tl_error *err);            /* vprobes.c */
-int tl_vprobe_keys(tl_vstate *v, tl_error *err);           /* vkeys.c */
-int tl_vprobe_rotation(tl_vstate *v, tl_error *err);       /* vrotate.c */
+int tl_vprobe_rows(tl_vstate *v, tl_error *err);           /* check_rows.c */
+void tl_vcheck_decrypt_cb(tl_vstate *v);                    /* check_rows.c */
+int tl_vprobe_tamper(tl_vstate *v, tl_error *err);         /* check_tamper.c */
+int tl_vprobe_ivs(tl_vstate *v, tl_error *err);            /* check_tamper.c */
+int tl_vprobe_keys(tl_vstate *v, tl_error *err);           /* check_keys.c */
+int tl_vprobe_rotation(tl_vstate *v, tl_error *err);       /* check_rotation.c */
 
 #endif

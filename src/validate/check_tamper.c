@@ -1,12 +1,12 @@
 /*
- * vprobes.c - the probes on a plug-in's tickets: tampering, unknown key
+ * check_tamper.c - the probes on a plug-in's tickets: tampering, unknown key
  * names, and IVs; see validate.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vstate.h"
+#include "state.h"
 
 #define IV_HANDSHAKES_MAX 200
 #define IV_TICKETS_PER_HS 8     /* num_tickets, and as many SSL_new_session_ticket() */
