@@ -15,6 +15,7 @@
  */
 #include "live_state.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,24 @@
 #include "ticketlab/codec.h"
 #include "ticketlab/keyfile.h"
 #include "ticketlab/ticket.h"
+
+void tl_lp_check(tl_lp_state *s, const char *name, tl_verdict verdict, const char *expected,
+                 const char *why, const char *seen_fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, seen_fmt);
+    tl_validation_addv(&s->out->v, name, verdict, expected, why, seen_fmt, ap);
+    va_end(ap);
+}
+
+const tl_lp_ticket *tl_lp_first_ticket(const tl_lp_version *pv)
+{
+    for (size_t i = 0; i < pv->n_full; i++)
+        if (pv->full[i].n > 0)
+            return &pv->full[i].t[0];
+    return NULL;
+}
 
 #define HINT_MAX_TLS13 604800u   /* RFC 8446 4.6.1: at most seven days */
 #define LAYOUT_MIN (TL_KEY_NAME_LEN + TL_TICKET_IV_LEN + 16)

@@ -14,7 +14,6 @@
  */
 #include "live_state.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,24 +38,6 @@ void tl_live_report_free(tl_live_report *out)
 {
     tl_validation_free(&out->v);
     memset(out, 0, sizeof(*out));
-}
-
-void tl_lp_check(tl_lp_state *s, const char *name, tl_verdict verdict, const char *expected,
-                 const char *why, const char *seen_fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, seen_fmt);
-    tl_validation_addv(&s->out->v, name, verdict, expected, why, seen_fmt, ap);
-    va_end(ap);
-}
-
-const tl_lp_ticket *tl_lp_first_ticket(const tl_lp_version *pv)
-{
-    for (size_t i = 0; i < pv->n_full; i++)
-        if (pv->full[i].n > 0)
-            return &pv->full[i].t[0];
-    return NULL;
 }
 
 /* ---- one connection ---------------------------------------------------------- */
