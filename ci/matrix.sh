@@ -51,7 +51,8 @@ for spec in "${specs[@]}"; do
       b=ok
       if (cd "$build" && ctest -j2 --output-on-failure >>"$log" 2>&1); then c=ok; else c=FAIL; fi
       c="$c ($(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\)/\1 failed of \2/p' "$log" | tail -1))"
-      "$build/bin/ticketlab" conformance --expectations conformance/expectations.tl --format json -o "$REPORTS/$name.json" >>"$log" 2>&1 || true
+      # ctest ran the suite once and wrote its four reports; keep the JSON.
+      cp "$build/conformance.json" "$REPORTS/$name.json" 2>>"$log" || true
       r=$(/usr/bin/python3 -c 'import json,sys
 d = json.load(open(sys.argv[1])); s = d["summary"]
 print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))

@@ -342,9 +342,8 @@ def test_directory_refused(tl, tmp_path):
     refused(tl, d, "directory")
 
 
+@pytest.mark.root
 def test_other_owner_refused(tl, tmp_path, world_file):
-    if os.geteuid() != 0:
-        pytest.fail("this test chowns a file to uid 12345 and must run as root")
     f = tmp_path / "theirs"
     shutil.copy(world_file, f)
     os.chmod(f, 0o600)

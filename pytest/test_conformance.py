@@ -36,11 +36,18 @@ def conformance(ticketlab, table, *args):
 
 
 @pytest.fixture(scope="module")
-def full_json(ticketlab, table, tmp_path_factory):
-    out = tmp_path_factory.mktemp("conf") / "report.json"
-    proc = conformance(ticketlab, table, "--format", "json", "-o", out)
+def reports(ticketlab, table, tmp_path_factory):
+    """The whole suite, run once, written in all four formats (BASE.txt/.json/.xml/.svg)."""
+    base = tmp_path_factory.mktemp("conf") / "report"
+    proc = conformance(ticketlab, table, "--format", "table,json,junit,svg", "-o", base)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(out.read_text())
+    assert proc.stdout == ""
+    return {ext: base.with_suffix("." + ext) for ext in ("txt", "json", "xml", "svg")}
+
+
+@pytest.fixture(scope="module")
+def full_json(reports):
+    return json.loads(reports["json"].read_text())
 
 
 def test_table_has_at_least_400_rows(table):
@@ -90,24 +97,36 @@ def test_gaps_are_listed(full_json):
     assert len(gaps) >= 5
 
 
-def test_junit_parses_and_reports_no_failures(ticketlab, table, tmp_path):
-    out = tmp_path / "junit.xml"
-    proc = conformance(ticketlab, table, "--filter", "matrix.tls12.*", "--format", "junit", "-o", out)
-    assert proc.returncode == 0
-    root = ET.parse(out).getroot()
+def test_junit_parses_and_reports_no_failures(reports, full_json):
+    root = ET.parse(reports["xml"]).getroot()
     assert root.tag == "testsuites" and root.get("failures") == "0"
     cases = root.findall(".//testcase")
-    assert len(cases) == int(root.get("tests")) > 0
+    assert len(cases) == int(root.get("tests")) == len(full_json["rows"])
 
 
-def test_svg_is_well_formed(ticketlab, table, tmp_path):
-    out = tmp_path / "grid.svg"
-    proc = conformance(ticketlab, table, "--filter", "matrix.*", "--format", "svg", "-o", out)
-    assert proc.returncode == 0
-    root = ET.parse(out).getroot()
+def test_svg_is_well_formed(reports):
+    root = ET.parse(reports["svg"]).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert int(root.get("width")) > 0
     assert len(root.findall(".//{http://www.w3.org/2000/svg}rect")) > 100
+
+
+def test_table_report_counts_every_row(reports, full_json):
+    """The four reports come from one run: the table's summary counts what the JSON lists."""
+    text = reports["txt"].read_text()
+    s = full_json["summary"]
+    assert f"{s['rows']} rows: {s['passed']} passed, {s['failed']} failed" in text
+
+
+def test_several_formats_need_a_base_name(ticketlab, table, tmp_path):
+    for args, message in ((["--format", "json,svg"], "-o BASE names them"),
+                          (["--format", "json,json", "-o", tmp_path / "r"], "json is given twice"),
+                          (["--format", "json,xml", "-o", tmp_path / "r"], "--format xml: use table")):
+        proc = conformance(ticketlab, table, *args)
+        assert_clean(proc)
+        assert proc.returncode == 2
+        assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_table_format_and_tls_filter(ticketlab, table):

@@ -9,7 +9,6 @@ TICKETLAB_SOURCE_DIR, so nothing can come from the source tree by accident.
 """
 import json
 import os
-import pathlib
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -17,6 +16,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import REPO, assert_clean
+
+pytestmark = pytest.mark.tools("cmake", "cc", "pkg-config")
 
 # Headers a library user or plug-in author needs, and ones that stay private.
 # The public ones are exactly include/ticketlab/ of the source tree.
@@ -43,9 +44,6 @@ def check_run(cmd, cwd, env=None, timeout=900):
 
 @pytest.fixture(scope="module")
 def prefix(tmp_path_factory):
-    for tool in ("cmake", "cc", "pkg-config"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is missing: ci/test.sh installs it")
     root = tmp_path_factory.mktemp("install")
     build, prefix = root / "build", root / "prefix"
     check_run(["cmake", "-S", REPO, "-B", build, "-DCMAKE_BUILD_TYPE=Release"], root)

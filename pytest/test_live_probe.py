@@ -12,7 +12,6 @@ accepts and never answers, an HTTP server, a server that closes in the
 middle of the handshake) each give one line on stderr and exit 2.
 """
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -33,11 +32,6 @@ GNUTLS_SERV = shutil.which("gnutls-serv") or "/usr/bin/gnutls-serv"
 # Every check the probe makes for one TLS version when the server issues tickets.
 PER_VERSION = ["tickets", "resume", "tamper.mac", "tamper.truncated", "tamper.key-name",
                "tamper.random", "alive", "key-name", "ivs", "zero-key", "cross-vhost"]
-
-
-def need(path, package):
-    if not os.path.exists(path):
-        pytest.fail(f"{path} is missing: ci/lib.sh installs {package} (TL_TEST_PACKAGES)")
 
 
 def probe(run, *args, timeout=120):
@@ -117,7 +111,6 @@ def write_nginx_conf(tmp_path, port, servers):
 @pytest.fixture
 def nginx(tmp_path):
     """nginx(servers) -> port; servers: [(server_name, cert, key, ticket_key_file)]."""
-    need(NGINX, "nginx-light")
     procs = []
 
     def _start(servers):
@@ -131,6 +124,7 @@ def nginx(tmp_path):
         stop(p)
 
 
+@pytest.mark.tools("nginx")
 def test_nginx_random_key_passes(nginx, run, tmp_path):
     key = tmp_path / "ticket.key"
     assert run("keygen", "--format", "nginx", "--size", "80", "-o", key).returncode == 0
@@ -150,6 +144,7 @@ def test_nginx_random_key_passes(nginx, run, tmp_path):
     assert checks["version.tls13-ticket-in-tls12"]["verdict"] == "pass"
 
 
+@pytest.mark.tools("nginx")
 def test_nginx_zero_key_fails(nginx, run, tmp_path):
     key = tmp_path / "zero.key"
     key.write_bytes(bytes(80))
@@ -175,6 +170,7 @@ def test_nginx_zero_key_fails(nginx, run, tmp_path):
     assert p.stdout.splitlines()[-1] == "FAILED: tls12.zero-key"
 
 
+@pytest.mark.tools("nginx")
 def test_nginx_shared_key_between_vhosts_fails_cross_vhost(nginx, run, tmp_path):
     key = tmp_path / "shared.key"
     assert run("keygen", "--format", "nginx", "--size", "80", "-o", key).returncode == 0
@@ -194,6 +190,7 @@ def test_nginx_shared_key_between_vhosts_fails_cross_vhost(nginx, run, tmp_path)
     assert fails == ["tls12.cross-vhost", "tls13.cross-vhost"]
 
 
+@pytest.mark.tools("nginx")
 def test_nginx_encrypts_every_vhost_with_the_default_servers_key(nginx, run, tmp_path):
     """What the probe found: with several server blocks on one listener, nginx
     (OpenSSL's ticket key callback runs on the first SSL_CTX, before the SNI
@@ -220,8 +217,8 @@ def test_nginx_encrypts_every_vhost_with_the_default_servers_key(nginx, run, tmp
 
 # ---- haproxy, openssl s_server, gnutls-serv ------------------------------------------
 
+@pytest.mark.tools("haproxy")
 def test_haproxy_three_key_rotation_passes(run, tmp_path):
-    need(HAPROXY, "haproxy")
     keys = tmp_path / "tickets.keys"
     assert run("keygen", "--format", "haproxy", "-o", keys).returncode == 0
     lines = keys.read_text().split()
@@ -258,6 +255,7 @@ frontend tls
     assert checks["tls12.ivs"]["seen"].startswith("4 tickets, 4 distinct IVs")
 
 
+@pytest.mark.tools("openssl")
 def test_openssl_s_server_passes(run, tmp_path):
     port = free_port()
     proc = start(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
@@ -275,8 +273,8 @@ def test_openssl_s_server_passes(run, tmp_path):
     assert checks["tls13.0rtt-replay"]["verdict"] == "skip"
 
 
+@pytest.mark.tools("gnutls-serv")
 def test_gnutls_serv_passes(run, tmp_path):
-    need(GNUTLS_SERV, "gnutls-bin")
     port = free_port()
     proc = start([GNUTLS_SERV, "--port", str(port), "--x509certfile", TESTDATA / "server.pem",
                   "--x509keyfile", TESTDATA / "server.key", "--http"],
@@ -307,6 +305,7 @@ def s_server(tmp_path):
     stop(proc)
 
 
+@pytest.mark.tools("openssl")
 def test_junit_report_to_file(s_server, run, tmp_path):
     out = tmp_path / "probe.xml"
     p = probe(run, f"127.0.0.1:{s_server}", "--tls", "1.2", "--connections", "2",

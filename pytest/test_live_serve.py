@@ -75,6 +75,7 @@ def assert_full_then_resumed(stdout, n=2):
     return conns
 
 
+@pytest.mark.tools("openssl")
 def test_openssl_s_client_stores_and_reuses(ticketlab, tmp_path):
     srv = Serve(ticketlab, "--connections", "2")
     sess = tmp_path / "sess.pem"
@@ -126,6 +127,7 @@ def test_python_ssl_stores_and_reuses(ticketlab, tls):
     assert f"TLSv{tls}" in conns[1][2]
 
 
+@pytest.mark.tools("curl")
 def test_curl_reuses_the_session_across_two_urls(ticketlab):
     if not os.path.exists(CURL):
         pytest.fail(f"{CURL} is missing: ci/lib.sh installs curl (TL_TEST_PACKAGES)")

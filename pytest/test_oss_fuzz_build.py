@@ -56,7 +56,7 @@ def oss_fuzz_out(request, tmp_path_factory):
         pytest.fail("clang is missing: ci/test.sh installs it")
     version = request.param
     if version != "system" and not SLOW:
-        pytest.skip("builds OpenSSL with the fuzzing flags: set TICKETLAB_SLOW=1 (.ci/run does)")
+        pytest.skip("slow: builds OpenSSL with the fuzzing flags: set TICKETLAB_SLOW=1 (.ci/run does)")
     root = tmp_path_factory.mktemp("ossfuzz")
     src, out, work = root / "src", root / "out", root / "work"
     src.mkdir()

@@ -6,7 +6,6 @@ ticket extract` pulls the ticket out of the session, and `ticket open`
 must open it with the same key file and show the protocol, cipher and SNI.
 """
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -17,13 +16,13 @@ import pytest
 from conftest import REPO, assert_clean
 from realservers import free_port, nginx_conf
 
+pytestmark = pytest.mark.tools("nginx")
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @pytest.fixture
 def nginx(tmp_path, run):
-    if not os.path.exists(NGINX):
-        pytest.fail("nginx is missing: ci/test.sh installs nginx-light")
     key = tmp_path / "ticket.key"
     p = run("keygen", "--format", "nginx", "--size", "80", "--seed", "11", "-o", key)
     assert p.returncode == 0, p.stderr

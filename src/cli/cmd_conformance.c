@@ -46,7 +46,9 @@ static void conformance_help(FILE *f)
         "    --filter GLOB        run only rows whose name matches (fnmatch)\n"
         "    --exclude GLOB       skip rows whose name matches (repeatable, up to 8)\n"
         "    --tls 1.2|1.3        run only rows whose checked handshake is that version\n"
-        "    --format F           table (default), json, junit or svg\n"
+        "    --format F[,F...]    table (default), json, junit or svg; several, comma-\n"
+        "                         separated, write each from the one run to -o BASE\n"
+        "                         plus .txt, .json, .xml or .svg\n"
         "    -o FILE              write the report to FILE instead of standard output\n"
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
@@ -252,20 +254,91 @@ static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls)
     return failed;
 }
 
-/* Run the suite and write its report. */
+#define MAX_FORMATS 4
+
+/*
+ * The --format list: one format, or several comma-separated ones (each
+ * once). Returns how many, or -1 after printing why not.
+ */
+static int parse_formats(const char *list, tl_report_format *fmts)
+{
+    char buf[64];
+    char *save = NULL, *tok;
+    int n = 0;
+
+    if (strlen(list) >= sizeof(buf) || strspn(list, ",") == strlen(list)) {
+        tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", list);
+        return -1;
+    }
+    strcpy(buf, list);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tl_report_format f;
+        int twice = 0;
+
+        if (tl_report_format_parse(tok, &f) != 0) {
+            tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", tok);
+            return -1;
+        }
+        for (int i = 0; i < n; i++)
+            twice |= fmts[i] == f;
+        if (twice) {
+            tl_cli_fail(CMD, "--format %s: %s is given twice", list, tok);
+            return -1;
+        }
+        fmts[n++] = f;
+    }
+    return n;
+}
+
+/* Where one format's report goes: out itself, or with several, out plus the format's extension. */
+static const char *report_path(const char *out, int n_formats, tl_report_format fmt, char *buf, size_t size)
+{
+    static const char *const ext[] = { ".txt", ".json", ".xml", ".svg" };
+
+    if (n_formats == 1)
+        return out;
+    snprintf(buf, size, "%s%s", out, ext[fmt]);
+    return buf;
+}
+
+/* Write the reports; returns 0 or -1 with err naming the file and the reason. */
+static int write_reports(const tl_suite *suite, const tl_report_format *fmts, int n, const char *out,
+                         double seconds, tl_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        tl_cli_report report;
+
+        /* Made in memory, then written whole (atomically to a file): a full
+         * disk or a symlink never leaves a cut or clobbered report. */
+        if (tl_cli_report_open(&report) != 0)
+            return tl_error_set(err, "out of memory");
+        if (tl_report_write(report.f, suite, fmts[i], seconds, err) != 0) {
+            tl_cli_report_discard(&report);
+            return -1;
+        }
+        if (tl_cli_report_save(&report, report_path(out, n, fmts[i], path, sizeof(path)), err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Run the suite and write its reports. */
 static int run_suite(const conformance_args *a)
 {
     const char *table = a->table;
     char found[4096], tried[TL_DATA_TRIED_MAX];
-    int want_tls = 0, failed, rc;
-    tl_report_format fmt;
+    int want_tls = 0, failed, rc, n_fmts;
+    tl_report_format fmts[MAX_FORMATS];
     tl_suite suite;
     tl_error err = { "" };
     double t0;
-    tl_cli_report report;
 
-    if (tl_report_format_parse(a->format, &fmt) != 0)
-        return tl_cli_fail(CMD, "--format %s: use table, json, junit or svg", a->format);
+    if ((n_fmts = parse_formats(a->format, fmts)) < 0)
+        return TL_EXIT_USAGE;
+    if (n_fmts > 1 && (a->out == NULL || strcmp(a->out, "-") == 0))
+        return tl_cli_fail(CMD, "--format %s writes several reports: -o BASE names them (BASE.txt, BASE.json, ...)",
+                           a->format);
     if (a->tls != NULL && tl_cli_tls_version("--tls", a->tls, &want_tls, CMD) != 0)
         return TL_EXIT_USAGE;
     if (table == NULL) {
@@ -279,22 +352,13 @@ static int run_suite(const conformance_args *a)
     t0 = now_seconds();
     failed = run_rows(&suite, a, want_tls);
     t0 = now_seconds() - t0;
-    /* The report is made in memory, then written whole (atomically to a
-     * file): a full disk or a symlink never leaves a cut or clobbered one. */
-    if (tl_cli_report_open(&report) != 0) {
-        tl_suite_free(&suite);
-        return tl_cli_fail(CMD, "out of memory");
-    }
-    if ((rc = tl_report_write(report.f, &suite, fmt, t0, &err)) != 0)
-        tl_cli_report_discard(&report);
-    else
-        rc = tl_cli_report_save(&report, a->out, &err);
+    rc = write_reports(&suite, fmts, n_fmts, a->out, t0, &err);
     if (rc == 0 && a->repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;
     tl_suite_free(&suite);
     if (rc != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
-    if (failed && fmt != TL_REPORT_TABLE)
+    if (failed && (n_fmts > 1 || fmts[0] != TL_REPORT_TABLE))
         fprintf(stderr, "ticketlab conformance: %d row%s failed\n", failed, failed == 1 ? "" : "s");
     return failed && !a->repin ? TL_EXIT_REJECTED : TL_EXIT_OK;
 }
