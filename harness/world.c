@@ -539,6 +539,18 @@ int tl_world_reset(tl_world *w, uint64_t seed, tl_error *err)
     return 0;
 }
 
+void tl_world_get_mark(const tl_world *w, tl_world_mark *m)
+{
+    m->events = w->log.n;
+    m->handshakes = w->handshakes;
+}
+
+void tl_world_rewind(tl_world *w, const tl_world_mark *m)
+{
+    tl_event_log_truncate(&w->log, m->events);
+    w->handshakes = m->handshakes;
+}
+
 /* ---- the handshake ------------------------------------------------------------ */
 
 enum phase { PH_EARLY, PH_HANDSHAKE, PH_DONE, PH_FAILED };

@@ -1,0 +1,165 @@
+/*
+ * test_scenario_memo.c - a run with the set-up memo shows exactly what a run
+ * in a fresh world shows: for every input of corpus/fuzz_decrypt_status and
+ * every conformance row, the return code, the error text, the outcome line
+ * with its event log, and the RNG stream's state afterwards (so every random
+ * byte drawn: the same handshakes, the same messages), with the memo off,
+ * then on over the whole set twice (the first pass keeps the worlds, the
+ * second only rewinds them).
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ticketlab/fileio.h"
+#include "ticketlab/rng.h"
+#include "ticketlab/scenario_bytes.h"
+#include "ticketlab/scenario_memo.h"
+#include "ticketlab/suite.h"
+#include "tl_test.h"
+
+#define MAX_SCENARIOS 4096
+
+typedef struct seen {
+    int rc;
+    char text[TL_ERROR_MAX + TL_OUTCOME_LINE_MAX];
+    tl_rng_state rng;
+} seen;
+
+static tl_scenario scenarios[MAX_SCENARIOS];
+static char names[MAX_SCENARIOS][96];
+static size_t n_scenarios;
+
+static void add(const tl_scenario *sc, const char *name)
+{
+    if (n_scenarios == MAX_SCENARIOS)
+        return;
+    scenarios[n_scenarios] = *sc;
+    snprintf(names[n_scenarios], sizeof(names[0]), "%s", name);
+    n_scenarios++;
+}
+
+static size_t load_corpus(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t before = n_scenarios;
+
+    if (d == NULL) {
+        fprintf(stderr, "cannot open %s\n", dir);
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL) {
+        char path[4096];
+        unsigned char *data = NULL;
+        size_t len = 0;
+        tl_error err = { "" };
+        tl_scenario sc;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (tl_file_read(path, TL_SCENARIO_BYTES_MAX + 1, &data, &len, &err) != 0)
+            continue;
+        if (len <= TL_SCENARIO_BYTES_MAX) {
+            tl_scenario_from_bytes(data, len, &sc);
+            add(&sc, de->d_name);
+        }
+        free(data);
+    }
+    closedir(d);
+    return n_scenarios - before;
+}
+
+static size_t load_rows(const char *path)
+{
+    tl_suite suite;
+    tl_error err = { "" };
+    size_t before = n_scenarios;
+
+    if (tl_suite_load(&suite, path, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 0;
+    }
+    for (size_t i = 0; i < suite.n; i++)
+        add(&suite.rows[i].scenario, suite.rows[i].name);
+    tl_suite_free(&suite);
+    return n_scenarios - before;
+}
+
+static void run_one(const tl_scenario *sc, seen *out)
+{
+    tl_outcome obs;
+    tl_error err = { "" };
+    char line[TL_OUTCOME_LINE_MAX];
+
+    memset(&obs, 0, sizeof(obs));
+    out->rc = tl_scenario_run(sc, &obs, &err);
+    if (out->rc == 0)
+        tl_outcome_format(&obs, line, sizeof(line));
+    else
+        line[0] = '\0';
+    snprintf(out->text, sizeof(out->text), "%s | %s", err.msg, line);
+    tl_rng_save(&out->rng);
+}
+
+static int same(const seen *a, const seen *b)
+{
+    return a->rc == b->rc && strcmp(a->text, b->text) == 0
+           && memcmp(a->rng.words, b->rng.words, sizeof(a->rng.words)) == 0
+           && a->rng.drawn == b->rng.drawn;
+}
+
+static void test_memo_changes_nothing(void)
+{
+    static seen fresh[MAX_SCENARIOS], memo;
+    char path[4096];
+    const char *src = getenv("TICKETLAB_SOURCE_DIR");
+    size_t corpus, rows, differ = 0, ran = 0;
+
+    snprintf(path, sizeof(path), "%s/corpus/fuzz_decrypt_status", src ? src : ".");
+    corpus = load_corpus(path);
+    snprintf(path, sizeof(path), "%s/conformance/expectations.tl", src ? src : ".");
+    rows = load_rows(path);
+    printf("%zu corpus inputs, %zu conformance rows\n", corpus, rows);
+    TL_CHECK(corpus > 100);
+    TL_CHECK(rows > 100);
+
+    tl_scenario_memo_set(0);
+    for (size_t i = 0; i < n_scenarios; i++) {
+        run_one(&scenarios[i], &fresh[i]);
+        ran += fresh[i].rc == 0;
+    }
+    TL_CHECK(ran > n_scenarios / 2);
+    tl_scenario_memo_set(1);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n_scenarios; i++) {
+            run_one(&scenarios[i], &memo);
+            if (!same(&fresh[i], &memo)) {
+                if (differ++ < 10)
+                    fprintf(stderr, "pass %d, %s:\n  fresh: rc %d drawn %llu %s\n  memo:  rc %d drawn %llu %s\n",
+                            pass, names[i], fresh[i].rc, (unsigned long long)fresh[i].rng.drawn,
+                            fresh[i].text, memo.rc, (unsigned long long)memo.rng.drawn, memo.text);
+            }
+        }
+    TL_CHECK_INT(differ, 0);
+    tl_scenario_memo_clear();
+}
+
+/* Turning the memo off frees the worlds; on again, it fills up again. */
+static void test_memo_switch(void)
+{
+    TL_CHECK_INT(tl_scenario_memo_set(0), 1);
+    TL_CHECK_INT(tl_scenario_memo_enabled(), 0);
+    TL_CHECK_INT(tl_scenario_memo_set(1), 0);
+    TL_CHECK_INT(tl_scenario_memo_enabled(), 1);
+}
+
+int main(void)
+{
+    TL_RUN(test_memo_changes_nothing);
+    TL_RUN(test_memo_switch);
+    return TL_DONE();
+}
