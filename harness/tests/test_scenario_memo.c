@@ -37,7 +37,8 @@ static void add(const tl_scenario *sc, const char *name)
     if (n_scenarios == MAX_SCENARIOS)
         return;
     scenarios[n_scenarios] = *sc;
-    snprintf(names[n_scenarios], sizeof(names[0]), "%s", name);
+    if (snprintf(names[n_scenarios], sizeof(names[0]), "%s", name) < 0)
+        names[n_scenarios][0] = '\0';
     n_scenarios++;
 }
 
@@ -60,7 +61,8 @@ static size_t load_corpus(const char *dir)
 
         if (de->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+            continue;
         if (tl_file_read(path, TL_SCENARIO_BYTES_MAX + 1, &data, &len, &err) != 0)
             continue;
         if (len <= TL_SCENARIO_BYTES_MAX) {
