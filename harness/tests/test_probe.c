@@ -314,6 +314,94 @@ static void test_tls13_binder_resized(void)
     done(p);
 }
 
+/* Does the ClientHello record h (n bytes) carry extension `type`? */
+static int has_extension(const unsigned char *h, size_t n, unsigned type)
+{
+    size_t off = 9 + 2 + 32, end;
+
+    if (n < off + 1)
+        return 0;
+    off += 1 + h[off];                                  /* session id */
+    if (off + 2 > n)
+        return 0;
+    off += 2 + ((size_t)h[off] << 8 | h[off + 1]);      /* cipher suites */
+    if (off + 1 > n)
+        return 0;
+    off += 1 + h[off];                                  /* compression */
+    if (off + 2 > n)
+        return 0;
+    end = off + 2 + ((size_t)h[off] << 8 | h[off + 1]);
+    for (off += 2; off + 4 <= end && end <= n; off += 4 + ((size_t)h[off + 2] << 8 | h[off + 3]))
+        if (((unsigned)h[off] << 8 | h[off + 1]) == type)
+            return 1;
+    return 0;
+}
+
+/* A session that allows early data: the probe offers it, and a resumption
+ * reaches the server's 0-RTT decision. With anti-replay (OpenSSL's default)
+ * the server's TLS 1.3 tickets are stateful and single-use: the first use
+ * resumes with early data, a replay gets a full handshake. Without it every
+ * use resumes with early data, run after run (no state left in the server).
+ * A ticket that does not decrypt gets neither. */
+static void test_tls13_early_data(void)
+{
+    for (int no_replay = 0; no_replay < 2; no_replay++) {
+        tl_world_config cfg;
+        tl_error err = { "" };
+        tl_probe *p = NULL;
+        tl_probe_result r;
+        const unsigned char *t, *hello;
+        size_t tlen, hello_len;
+        unsigned char junk[64];
+
+        tl_world_config_init(&cfg);
+        cfg.tls_version = TLS1_3_VERSION;
+        cfg.max_early_data = 16384;
+        cfg.no_anti_replay = no_replay;
+        w = tl_world_new(&cfg, &err);
+        if (w != NULL && tl_world_handshake(w, NULL, &full, &err) == 0 && full.n_sessions > 0)
+            p = tl_probe_new(w, full.sessions[0], &err);
+        TL_CHECK(p != NULL);
+        if (p == NULL) {
+            fprintf(stderr, "early data probe: %s\n", err.msg);
+            done(p);
+            continue;
+        }
+        hello = tl_probe_client_hello(p, &hello_len);
+        TL_CHECK(has_extension(hello, hello_len, 42));   /* early_data */
+        t = tl_probe_ticket(p, &tlen);
+        TL_CHECK_INT(tl_probe_run_psk(p, t, tlen, tl_probe_session(p), &r, &err), 0);
+        TL_CHECK_INT(r.failed, 0);
+        TL_CHECK_INT(r.resumed, 1);
+        TL_CHECK_INT(r.early_accepted, 1);
+        for (int run = 0; run < 2; run++) {
+            TL_CHECK_INT(tl_probe_run_psk(p, t, tlen, tl_probe_session(p), &r, &err), 0);
+            TL_CHECK_INT(r.failed, 0);
+            TL_CHECK_INT(r.resumed, no_replay);
+            TL_CHECK_INT(r.early_accepted, no_replay);
+        }
+        memset(junk, 0x41, sizeof(junk));
+        TL_CHECK_INT(tl_probe_run_psk(p, junk, sizeof(junk), tl_probe_session(p), &r, &err), 0);
+        TL_CHECK_INT(r.resumed, 0);
+        TL_CHECK_INT(r.early_accepted, 0);
+        done(p);
+    }
+}
+
+/* Without early data in the session the ClientHello offers none. */
+static void test_tls13_no_early_data(void)
+{
+    tl_probe *p = probe_for(TLS1_3_VERSION);
+    const unsigned char *hello;
+    size_t hello_len;
+
+    if (p == NULL)
+        return;
+    hello = tl_probe_client_hello(p, &hello_len);
+    TL_CHECK(!has_extension(hello, hello_len, 42));
+    done(p);
+}
+
 int main(void)
 {
     TL_RUN(test_tls12);
@@ -321,5 +409,7 @@ int main(void)
     TL_RUN(test_empty_ticket);
     TL_RUN(test_tls13_binder);
     TL_RUN(test_tls13_binder_resized);
+    TL_RUN(test_tls13_early_data);
+    TL_RUN(test_tls13_no_early_data);
     return TL_DONE();
 }

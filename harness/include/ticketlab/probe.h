@@ -25,6 +25,17 @@
  * resumes for real:
  *
  *     tl_probe_run_psk(p, forged, n, tl_probe_session(p), &r, &err);
+ *
+ * Early data: when the TLS 1.3 session allows it (max_early_data > 0), the
+ * client offers 0-RTT as a client with early data does (its ClientHello
+ * carries the early_data extension; the 0-RTT records are not kept) and
+ * the server reads it as a server that takes early data does
+ * (SSL_read_early_data), so a resumption reaches the server's decision on
+ * early data (tl_probe_result.early_accepted) and its early traffic keys.
+ * The server still runs alone: it stops where it waits for the client's
+ * next flight, before any ticket after the resumption. Such a probe makes
+ * its server afresh for every run (SSL_clear() keeps the early data state),
+ * so settings made on tl_probe_server() last one run.
  */
 #ifndef TICKETLAB_PROBE_H
 #define TICKETLAB_PROBE_H
@@ -50,6 +61,7 @@ typedef struct tl_probe_result {
     int resumed;                /* SSL_session_reused() on the server */
     int alert_sent;             /* alert the server sent, -1 if none */
     int nst_sent;               /* NewSessionTickets the server wrote */
+    int early_accepted;         /* TLS 1.3: the server accepted the offered early data */
     unsigned long err;          /* first OpenSSL error on failure, 0 if none */
     char err_reason[128];       /* its reason string */
     size_t ev_begin, ev_end;    /* this run's events in the world's log */
@@ -99,7 +111,8 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
                      const SSL_SESSION *psk, tl_probe_result *res, tl_error *err);
 
 /* tl_probe_server - the probe's server SSL, as the last run left it (its
- * protocol version negotiated). The probe keeps ownership. */
+ * protocol version negotiated); a probe offering early data makes a new one
+ * for each run. The probe keeps ownership. */
 SSL *tl_probe_server(tl_probe *p);
 
 /* tl_probe_ticket - the captured ticket bytes (*len set). */
