@@ -25,6 +25,7 @@
  */
 #include "ticketlab/scenario_memo.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 
 typedef struct entry {
     char key[TL_SCENARIO_MEMO_KEY_MAX];
+    uint64_t hash;              /* of key, compared first */
     tl_world *world;            /* NULL: a free slot */
     tl_handshake_result setup;  /* the set-up handshake, owned */
     tl_rng_state rng;
@@ -84,6 +86,15 @@ void tl_scenario_memo_clear(void)
             entry_free(&table[i]);
 }
 
+size_t tl_scenario_memo_count(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < TL_SCENARIO_MEMO_MAX; i++)
+        n += table[i].world != NULL;
+    return n;
+}
+
 int tl_scenario_memo_set(int on)
 {
     int was = tl_scenario_memo_enabled();
@@ -120,10 +131,22 @@ int tl_scenario_memo_key(const tl_world_config *cfg, int setup_max_version, long
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* FNV-1a: keys share long prefixes, so compare hashes before strings. */
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * UINT64_C(1099511628211);
+    return h;
+}
+
 static entry *find(const char *key)
 {
+    uint64_t h = key_hash(key);
+
     for (size_t i = 0; i < TL_SCENARIO_MEMO_MAX; i++)
-        if (table[i].world != NULL && strcmp(table[i].key, key) == 0)
+        if (table[i].world != NULL && table[i].hash == h && strcmp(table[i].key, key) == 0)
             return &table[i];
     return NULL;
 }
@@ -217,6 +240,7 @@ int tl_scenario_memo_keep(const char *key, tl_world *w, tl_handshake_result *set
         || strlen(key) >= sizeof(e->key) || (e = slot()) == NULL)
         return -1;
     snprintf(e->key, sizeof(e->key), "%s", key);
+    e->hash = key_hash(key);
     tl_rng_save(&e->rng);
     e->clock = tl_clock_now();
     e->ring = tl_keyring_new(0);

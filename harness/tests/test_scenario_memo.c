@@ -150,18 +150,83 @@ static void test_memo_changes_nothing(void)
     tl_scenario_memo_clear();
 }
 
+/* More configurations than the memo keeps: the least recently used worlds
+ * go. All of them once (the first 16 go), the last 64 again (kept: rewound),
+ * the first 16 again (built again, evicting others): each run matches a
+ * fresh world. */
+#define EVICT_N (TL_SCENARIO_MEMO_MAX + 16)
+
+static void evict_scenario(int i, tl_scenario *sc)
+{
+    char text[128];
+    tl_error err = { "" };
+
+    snprintf(text, sizeof(text), "tls=1.%d present=%s timeout=%d", 2 + (i & 1),
+             i % 3 ? "newest" : "bad-hmac", 100 + i);
+    if (tl_scenario_parse(text, sc, &err) != 0)
+        fprintf(stderr, "%s: %s\n", text, err.msg);
+}
+
+static void test_memo_eviction(void)
+{
+    static seen fresh[EVICT_N];
+    seen memo;
+    int order[EVICT_N + 64 + 16], n = 0;
+    size_t differ = 0;
+    tl_scenario sc;
+
+    for (int i = 0; i < EVICT_N; i++)
+        order[n++] = i;
+    for (int i = EVICT_N - 64; i < EVICT_N; i++)
+        order[n++] = i;
+    for (int i = 0; i < 16; i++)
+        order[n++] = i;
+    tl_scenario_memo_set(0);
+    for (int i = 0; i < EVICT_N; i++) {
+        evict_scenario(i, &sc);
+        run_one(&sc, &fresh[i]);
+    }
+    tl_scenario_memo_set(1);
+    for (int k = 0; k < n; k++) {
+        evict_scenario(order[k], &sc);
+        run_one(&sc, &memo);
+        if (!same(&fresh[order[k]], &memo) && differ++ < 5)
+            fprintf(stderr, "run %d (configuration %d):\n  fresh: %s\n  memo:  %s\n", k,
+                    order[k], fresh[order[k]].text, memo.text);
+    }
+    TL_CHECK_INT(differ, 0);
+    TL_CHECK_INT(tl_scenario_memo_count(), TL_SCENARIO_MEMO_MAX);
+    tl_scenario_memo_clear();
+    TL_CHECK_INT(tl_scenario_memo_count(), 0);
+}
+
 /* Turning the memo off frees the worlds; on again, it fills up again. */
 static void test_memo_switch(void)
 {
+    tl_scenario sc;
+    tl_error err = { "" };
+    seen out;
+
+    TL_CHECK_INT(tl_scenario_parse("tls=1.3 present=newest", &sc, &err), 0);
+    run_one(&sc, &out);
+    TL_CHECK_INT(out.rc, 0);
+    TL_CHECK_INT(tl_scenario_memo_count(), 1);
     TL_CHECK_INT(tl_scenario_memo_set(0), 1);
     TL_CHECK_INT(tl_scenario_memo_enabled(), 0);
+    TL_CHECK_INT(tl_scenario_memo_count(), 0);
+    run_one(&sc, &out);
+    TL_CHECK_INT(tl_scenario_memo_count(), 0);
     TL_CHECK_INT(tl_scenario_memo_set(1), 0);
     TL_CHECK_INT(tl_scenario_memo_enabled(), 1);
+    run_one(&sc, &out);
+    TL_CHECK_INT(tl_scenario_memo_count(), 1);
+    tl_scenario_memo_clear();
 }
 
 int main(void)
 {
     TL_RUN(test_memo_changes_nothing);
+    TL_RUN(test_memo_eviction);
     TL_RUN(test_memo_switch);
     return TL_DONE();
 }

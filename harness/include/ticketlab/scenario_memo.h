@@ -25,7 +25,7 @@
 #include "ticketlab/world.h"
 
 /* The most worlds kept at once; the least recently used one goes first. */
-#define TL_SCENARIO_MEMO_MAX 64
+#define TL_SCENARIO_MEMO_MAX 256
 #define TL_SCENARIO_MEMO_KEY_MAX 512
 
 /* tl_scenario_memo_enabled - 1 when runs may use the memo, else 0. */
@@ -40,6 +40,9 @@ int tl_scenario_memo_set(int on);
 
 /* tl_scenario_memo_clear - free every kept world. Never fails. */
 void tl_scenario_memo_clear(void);
+
+/* tl_scenario_memo_count - how many worlds are kept now. */
+size_t tl_scenario_memo_count(void);
 
 /*
  * tl_scenario_memo_key - the key of a world and its set-up: every field of
