@@ -33,6 +33,7 @@ struct tl_probe {
     size_t binder_off;        /* the first binder's bytes (its u8 length just before) */
     size_t binder_len;
     int early;                /* TLS 1.3: the ClientHello offers early data */
+    uint32_t server_early;    /* > 0: the probe's server takes this much, no anti-replay */
     SSL_SESSION *session;     /* the session the probe was built from (a reference) */
     unsigned char *buf;       /* the edited record */
     size_t buf_len;           /* its length after the last run, 0 before */
@@ -242,12 +243,25 @@ static int new_server(tl_probe *p, tl_error *err)
     SSL_set_msg_callback_arg(p->server, p);
     SSL_set_info_callback(p->server, server_info_cb);
     SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
+    if (p->server_early > 0) {
+        /* Without anti-replay the server still decrypts its tickets
+         * (tls_parse_ctos_psk would look them up as stateful ones). */
+        SSL_set_options(p->server, SSL_OP_NO_ANTI_REPLAY);
+        if (!SSL_set_max_early_data(p->server, p->server_early))
+            return tl_error_set_ssl(err, "the probe's server refuses early data");
+    }
     return 0;
 }
 
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
 {
+    return tl_probe_new_early(w, session, 0, err);
+}
+
+tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, tl_error *err)
+{
     tl_probe *p;
+    SSL_SESSION *offer = NULL;
 
     if (session == NULL)
         return tl_error_set(err, "a probe needs a session with a ticket"), NULL;
@@ -256,8 +270,20 @@ tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
         return tl_error_set(err, "out of memory"), NULL;
     p->world = w;
     p->tls13 = tl_world_get_config(w)->tls_version == TLS1_3_VERSION;
-    if (capture(p, session, err) != 0)
+    if (p->tls13 && early > 0) {
+        /* The client offers early data only for a session that allows it;
+         * a copy that does carries the very same ticket. */
+        offer = SSL_SESSION_dup(session);
+        if (offer == NULL || !SSL_SESSION_set_max_early_data(offer, early)) {
+            tl_error_set_ssl(err, "cannot copy the session to offer early data");
+            goto fail;
+        }
+        p->server_early = early;
+    }
+    if (capture(p, offer != NULL ? offer : session, err) != 0)
         goto fail;
+    SSL_SESSION_free(offer);
+    offer = NULL;
     if (SSL_SESSION_up_ref(session) != 1) {
         tl_error_set_ssl(err, "cannot keep a reference to the session");
         goto fail;
@@ -267,6 +293,7 @@ tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
         goto fail;
     return p;
 fail:
+    SSL_SESSION_free(offer);
     tl_probe_free(p);
     return NULL;
 }

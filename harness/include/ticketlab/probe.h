@@ -79,6 +79,19 @@ typedef struct tl_probe_result {
  */
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err);
 
+/*
+ * tl_probe_new_early - tl_probe_new(), with early data forced on in TLS 1.3
+ * (early > 0): the client offers it whatever the session says (it writes
+ * its ClientHello from a copy of the session whose max_early_data is
+ * early; the ticket is the same), and the probe's server takes up to early
+ * bytes of it without anti-replay (SSL_set_max_early_data and
+ * SSL_OP_NO_ANTI_REPLAY on the probe's own SSL: the world's SSL_CTX, and
+ * so the tickets it issues, are untouched). A ticket whose session allows
+ * early data then reaches the server's 0-RTT decision. early 0, or a TLS
+ * 1.2 world: exactly tl_probe_new(). Fails as tl_probe_new() does.
+ */
+tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, tl_error *err);
+
 /* tl_probe_free - free the probe. NULL is allowed. */
 void tl_probe_free(tl_probe *p);
 
