@@ -131,7 +131,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$seeds"
   before=$(count_files "$seeds")
   dict=(); [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
-  # OpenSSL's own known leaks are excused inside the binaries (harness/leaks.c),
+  # OpenSSL's own known leaks are excused inside the binaries (src/det/leaks.c),
   # only on the releases that have them. (afl-fuzz insists on symbolize=0
   # in any LSAN_OPTIONS it is given.)
   unset LSAN_OPTIONS

@@ -45,7 +45,7 @@ total=0 failures=0
 for src in fuzz/fuzz_*.c; do
   t=$(basename "$src" .c); [ "$t" = fuzz_common ] && continue
   drv="$BUILD/bin/fuzz_replay_$t"
-  # OpenSSL's own known leaks are excused inside the binaries (harness/leaks.c).
+  # OpenSSL's own known leaks are excused inside the binaries (src/det/leaks.c).
   [ -x "$drv" ] || { echo "ci/regress.sh: $drv missing" >&2; exit 2; }
   for dir in "corpus/$t" "corpus/regressions/$t"; do
     [ -d "$dir" ] || continue

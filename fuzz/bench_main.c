@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ticketlab/fileio.h"
+#include "fileio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ticketlab/probe.h"
-#include "ticketlab/seeds.h"
+#include "probe.h"
+#include "seeds.h"
 #include "ticketlab/world.h"
 
 /* Feedback channels: one family of edges each. */

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "ticketlab/expect.h"
-#include "ticketlab/scenario_bytes.h"
+#include "expect.h"
+#include "scenario_bytes.h"
 
 /*
  * With TICKETLAB_FUZZ_TRACK=1, print a line each time a new (TLS version,

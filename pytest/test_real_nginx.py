@@ -33,7 +33,7 @@ def nginx(tmp_path, run):
     p = run("keygen", "--format", "nginx", "--size", "80", "--seed", "11", "-o", key)
     assert p.returncode == 0, p.stderr
     port = free_port()
-    testdata = REPO / "harness" / "testdata"
+    testdata = REPO / "src" / "world" / "testdata"
     conf = tmp_path / "nginx.conf"
     conf.write_text(f"""
 daemon off;

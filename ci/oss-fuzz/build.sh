@@ -61,7 +61,7 @@ z.close()' "$OUT/${t}_seed_corpus.zip")
     echo "max_len = 16384"
     echo "timeout = 25"
     # No detect_leaks=0: OpenSSL's own known leaks are excused inside the
-    # binaries (harness/leaks.c), so every other leak is still reported.
+    # binaries (src/det/leaks.c), so every other leak is still reported.
   } > "$OUT/$t.options"
 done
 echo "ticketlab: built $(ls "$OUT"/fuzz_* | grep -cvE '\.(zip|dict|options)$') targets into $OUT"

@@ -1,0 +1,836 @@
+/*
+ * scenario.c - conformance scenarios: text form and runner; see scenario.h.
+ *
+ * A run is: a fresh world seeded with 1; for every presented ticket a
+ * set-up handshake with natural callbacks that mints it; the edits the
+ * scenario asks for (clock, key ring, server context, ticket bytes); the
+ * scenario's policy; the checked handshake, observed into a tl_outcome.
+ */
+#include "scenario.h"
+#include "ossl_compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "ticketlab/clock.h"
+#include "ticketlab/events.h"
+#include "probe.h"
+#include "ticketlab/rng.h"
+#include "scenario_memo.h"
+#include "ticketlab/ticket.h"
+#include "ticketlab/world.h"
+
+#define SNI_SWITCH "other.ticketlab.test"
+#define RETIRED_LIFETIME 3600
+
+static const char *const present_names[TL_PRESENT_COUNT] = {
+    "none", "empty", "newest", "older", "retired", "unknown-key", "bad-hmac",
+    "bad-padding", "truncated", "short", "trailing", "bad-session"
+};
+
+const char *tl_present_name(tl_present p)
+{
+    return (unsigned)p < TL_PRESENT_COUNT ? present_names[p] : "unknown";
+}
+
+int tl_present_parse(const char *name, tl_present *out)
+{
+    for (int i = 0; i < TL_PRESENT_COUNT; i++)
+        if (strcmp(name, present_names[i]) == 0) {
+            *out = (tl_present)i;
+            return 0;
+        }
+    return -1;
+}
+
+int tl_ticket_return_parse(const char *name, int *ret)
+{
+    static const int all[] = { SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
+                               SSL_TICKET_RETURN_IGNORE_RENEW, SSL_TICKET_RETURN_USE,
+                               SSL_TICKET_RETURN_USE_RENEW };
+    char *end;
+    long v;
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(name, tl_ticket_return_name(all[i])) == 0) {
+            *ret = all[i];
+            return 0;
+        }
+    v = strtol(name, &end, 10);
+    if (*name == '\0' || *end != '\0' || v < -1000000 || v > 1000000)
+        return -1;
+    *ret = (int)v;
+    return 0;
+}
+
+void tl_scenario_init(tl_scenario *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->tls = TLS1_3_VERSION;
+    sc->from = 0;
+    sc->keys = TL_KEYS_EVP_CB;
+    sc->ticket_cb = 1;
+    sc->present = TL_PRESENT_NONE;
+    sc->dret = TL_NATURAL;
+    sc->gen = TL_NATURAL;
+    sc->app = -1;
+    sc->app2 = -1;
+    sc->num_tickets = -1;
+}
+
+long tl_scenario_key_lifetime(const tl_scenario *sc)
+{
+    if (sc->key_lifetime)
+        return sc->key_lifetime;
+    return sc->present == TL_PRESENT_RETIRED ? RETIRED_LIFETIME : TL_DEFAULT_LIFETIME;
+}
+
+long tl_scenario_clock_advance(const tl_scenario *sc)
+{
+    return sc->advance + (sc->present == TL_PRESENT_RETIRED ? tl_scenario_key_lifetime(sc) + 1 : 0);
+}
+
+/* ---- text form ------------------------------------------------------------ */
+
+static int parse_version(const char *v, int *out)
+{
+    if (strcmp(v, "1.2") == 0)
+        *out = TLS1_2_VERSION;
+    else if (strcmp(v, "1.3") == 0)
+        *out = TLS1_3_VERSION;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_long(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+
+    if (*v == '\0' || *end != '\0' || n < lo || n > hi)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int parse_int(const char *v, long lo, long hi, int *out)
+{
+    long n;
+
+    if (parse_long(v, lo, hi, &n) != 0)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_script(const char *v, int *script, size_t *n)
+{
+    char buf[64];
+    char *save = NULL, *tok;
+
+    if (strlen(v) >= sizeof(buf))
+        return -1;
+    strcpy(buf, v);
+    *n = 0;
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n >= TL_SCENARIO_SCRIPT_MAX)
+            return -1;
+        if (strcmp(tok, "n") == 0)
+            script[*n] = TL_NATURAL;   /* this call decides naturally */
+        else if (parse_int(tok, -1000, 1000, &script[*n]) != 0)
+            return -1;
+        (*n)++;
+    }
+    return *n ? 0 : -1;
+}
+
+static int copy_str(char *dst, size_t size, const char *v)
+{
+    if (strlen(v) >= size)
+        return -1;
+    strcpy(dst, v);
+    return 0;
+}
+
+static int parse_one(tl_scenario *sc, const char *k, const char *v)
+{
+    if (!strcmp(k, "tls")) return parse_version(v, &sc->tls);
+    if (!strcmp(k, "from")) return parse_version(v, &sc->from);
+    if (!strcmp(k, "keys")) return tl_key_source_parse(v, &sc->keys);
+    if (!strcmp(k, "cb")) return parse_int(v, 0, 1, &sc->ticket_cb);
+    if (!strcmp(k, "present")) return tl_present_parse(v, &sc->present);
+    if (!strcmp(k, "kdec")) return parse_script(v, sc->kdec, &sc->n_kdec);
+    if (!strcmp(k, "kenc")) return parse_script(v, sc->kenc, &sc->n_kenc);
+    if (!strcmp(k, "dret")) return tl_ticket_return_parse(v, &sc->dret);
+    if (!strcmp(k, "gen")) return parse_int(v, 0, 1, &sc->gen);
+    if (!strcmp(k, "app")) return parse_long(v, 0, 65535, &sc->app);
+    if (!strcmp(k, "app2")) return parse_long(v, 0, 65535, &sc->app2);
+    if (!strcmp(k, "nt")) return parse_int(v, 0, 8, &sc->num_tickets);
+    if (!strcmp(k, "newt")) return parse_int(v, 0, 8, &sc->new_tickets);
+    if (!strcmp(k, "noticket")) return parse_int(v, 0, 1, &sc->no_ticket);
+    if (!strcmp(k, "early")) {
+        long n;
+
+        if (parse_long(v, 0, 1L << 20, &n) != 0)
+            return -1;
+        sc->early = (uint32_t)n;
+        return 0;
+    }
+    if (!strcmp(k, "send0rtt")) return parse_int(v, 0, 1, &sc->send_early);
+    if (!strcmp(k, "noreplay")) return parse_int(v, 0, 1, &sc->no_anti_replay);
+    if (!strcmp(k, "replay")) return parse_int(v, 0, 1, &sc->replay);
+    if (!strcmp(k, "hrr")) return parse_int(v, 0, 1, &sc->hrr);
+    if (!strcmp(k, "sni")) return strcmp(v, "switch") == 0 ? (sc->sni_switch = 1, 0) : -1;
+    if (!strcmp(k, "sidctx")) return strcmp(v, "other") == 0 ? (sc->sid_other = 1, 0) : -1;
+    if (!strcmp(k, "cipher")) return v[0] ? copy_str(sc->cipher, sizeof(sc->cipher), v) : -1;
+    if (!strcmp(k, "advance")) return parse_long(v, 0, 100000000, &sc->advance);
+    if (!strcmp(k, "timeout")) return parse_long(v, 1, 100000000, &sc->timeout);
+    if (!strcmp(k, "klife")) return parse_long(v, 1, 100000000, &sc->key_lifetime);
+    if (!strcmp(k, "skew")) return parse_long(v, -100000, 100000, &sc->skew);
+    if (!strcmp(k, "walpn")) return parse_int(v, 0, 1, &sc->world_alpn);
+    if (!strcmp(k, "alpn")) return v[0] ? copy_str(sc->alpn, sizeof(sc->alpn), v) : -1;
+    if (!strcmp(k, "groups")) return v[0] ? copy_str(sc->groups, sizeof(sc->groups), v) : -1;
+    return -2;
+}
+
+int tl_scenario_parse(const char *text, tl_scenario *sc, tl_error *err)
+{
+    char buf[TL_SCENARIO_LINE_MAX];
+    char *save = NULL, *tok;
+    const char *seen[TL_SCENARIO_LINE_MAX / 4];
+    size_t n_seen = 0;
+
+    tl_scenario_init(sc);
+    if (strlen(text) >= sizeof(buf))
+        return tl_error_set(err, "scenario is longer than %d characters", TL_SCENARIO_LINE_MAX - 1);
+    strcpy(buf, text);
+    for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(tok, '=');
+        int rc;
+
+        if (eq == NULL)
+            return tl_error_set(err, "scenario field '%s' has no '=' (fields are key=value)", tok);
+        *eq = '\0';
+        /* A field given twice is a mistake, not "the last one wins". */
+        for (size_t i = 0; i < n_seen; i++)
+            if (strcmp(seen[i], tok) == 0)
+                return tl_error_set(err, "scenario field %s is given twice", tok);
+        if (n_seen < sizeof(seen) / sizeof(seen[0]))
+            seen[n_seen++] = tok;
+        rc = parse_one(sc, tok, eq + 1);
+        if (rc == -2)
+            return tl_error_set(err, "unknown scenario field '%s' (see scenario.h)", tok);
+        if (rc != 0)
+            return tl_error_set(err, "scenario field %s: bad value '%s'", tok, eq + 1);
+    }
+    if (sc->from == 0)
+        sc->from = sc->tls;
+    if (sc->present == TL_PRESENT_NONE && sc->from != sc->tls)
+        return tl_error_set(err, "from= needs a presented ticket");
+    if (sc->replay && (sc->present == TL_PRESENT_NONE || sc->present == TL_PRESENT_EMPTY))
+        return tl_error_set(err, "replay=1 needs a presented ticket (present=newest, say)");
+    if (sc->keys == TL_KEYS_LEGACY_CB && !tl_legacy_cb_available())
+        return tl_error_set(err, "keys=legacy-cb: this OpenSSL has no legacy ticket key callback");
+    return 0;
+}
+
+/* Append " key=value" (or just the word when value is NULL). */
+static void put(char *buf, size_t size, const char *key, const char *v)
+{
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, size - used, "%s%s%s%s", used ? " " : "", key, v ? "=" : "", v ? v : "");
+}
+
+static void put_long(char *buf, size_t size, const char *key, long v)
+{
+    char tmp[48];
+
+    snprintf(tmp, sizeof(tmp), "%s=%ld", key, v);
+    put(buf, size, tmp, NULL);
+}
+
+static void put_script(char *buf, size_t size, const char *key, const int *s, size_t n)
+{
+    char tmp[96];
+    size_t o = (size_t)snprintf(tmp, sizeof(tmp), "%s=", key);
+
+    for (size_t i = 0; i < n && o < sizeof(tmp); i++) {
+        if (s[i] == TL_NATURAL)
+            o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%sn", i ? "," : "");
+        else
+            o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s%d", i ? "," : "", s[i]);
+    }
+    put(buf, size, tmp, NULL);
+}
+
+void tl_scenario_format(const tl_scenario *sc, char *buf, size_t size)
+{
+    char tmp[96];
+
+    buf[0] = '\0';
+    put(buf, size, "tls", sc->tls == TLS1_2_VERSION ? "1.2" : "1.3");
+    if (sc->from && sc->from != sc->tls)
+        put(buf, size, "from", sc->from == TLS1_2_VERSION ? "1.2" : "1.3");
+    put(buf, size, "keys", tl_key_source_name(sc->keys));
+    if (!sc->ticket_cb)
+        put(buf, size, "cb=0", NULL);
+    put(buf, size, "present", tl_present_name(sc->present));
+    if (sc->n_kdec)
+        put_script(buf, size, "kdec", sc->kdec, sc->n_kdec);
+    if (sc->n_kenc)
+        put_script(buf, size, "kenc", sc->kenc, sc->n_kenc);
+    if (sc->dret != TL_NATURAL) {
+        snprintf(tmp, sizeof(tmp), "dret=%s", tl_ticket_return_name(sc->dret));
+        if (strncmp(tmp + 5, "RETURN_", 7) == 0)
+            snprintf(tmp, sizeof(tmp), "dret=%d", sc->dret);
+        put(buf, size, tmp, NULL);
+    }
+    if (sc->gen != TL_NATURAL) put_long(buf, size, "gen", sc->gen);
+    if (sc->app >= 0) put_long(buf, size, "app", sc->app);
+    if (sc->app2 >= 0) put_long(buf, size, "app2", sc->app2);
+    if (sc->num_tickets >= 0) put_long(buf, size, "nt", sc->num_tickets);
+    if (sc->new_tickets) put_long(buf, size, "newt", sc->new_tickets);
+    if (sc->no_ticket) put(buf, size, "noticket=1", NULL);
+    if (sc->early) put_long(buf, size, "early", (long)sc->early);
+    if (sc->send_early) put(buf, size, "send0rtt=1", NULL);
+    if (sc->no_anti_replay) put(buf, size, "noreplay=1", NULL);
+    if (sc->replay) put(buf, size, "replay=1", NULL);
+    if (sc->hrr) put(buf, size, "hrr=1", NULL);
+    if (sc->sni_switch) put(buf, size, "sni=switch", NULL);
+    if (sc->sid_other) put(buf, size, "sidctx=other", NULL);
+    if (sc->cipher[0]) put(buf, size, "cipher", sc->cipher);
+    if (sc->advance) put_long(buf, size, "advance", sc->advance);
+    if (sc->timeout) put_long(buf, size, "timeout", sc->timeout);
+    if (sc->key_lifetime) put_long(buf, size, "klife", sc->key_lifetime);
+    if (sc->skew) put_long(buf, size, "skew", sc->skew);
+    if (sc->world_alpn) put(buf, size, "walpn=1", NULL);
+    if (sc->alpn[0]) put(buf, size, "alpn", sc->alpn);
+    if (sc->groups[0]) put(buf, size, "groups", sc->groups);
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+/* The app data bytes: a pattern per attachment, so a swap is visible. */
+static void app_pattern(unsigned char *p, size_t len, int which)
+{
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(i * 7 + 1 + which * 101);
+}
+
+static int app_matches(const unsigned char *p, size_t len, int which)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != (unsigned char)(i * 7 + 1 + which * 101))
+            return 0;
+    return 1;
+}
+
+static int attach_app(tl_policy *pol, long len, int which)
+{
+    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+    int rc;
+
+    if (buf == NULL)
+        return -1;
+    app_pattern(buf, (size_t)len, which);
+    rc = tl_policy_set_appdata(pol, buf, (size_t)len);
+    free(buf);
+    return rc;
+}
+
+/* The policy of the checked handshake: scripts start over. */
+static int apply_policy(tl_world *w, const tl_scenario *sc, tl_error *err)
+{
+    tl_policy *pol = tl_world_policy(w);
+    tl_issuer *iss = tl_world_issuer(w);
+
+    pol->n_key_dec = pol->n_key_enc = 0;
+    for (size_t i = 0; i < sc->n_kdec; i++)
+        tl_policy_script_key(pol, 0, sc->kdec[i]);
+    for (size_t i = 0; i < sc->n_kenc; i++)
+        tl_policy_script_key(pol, 1, sc->kenc[i]);
+    for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
+        tl_policy_set_decrypt(pol, st, sc->dret);
+    pol->generate_ret = sc->gen;
+    if (sc->app2 >= 0 && attach_app(pol, sc->app2, 1) != 0)
+        return tl_error_set(err, "out of memory");
+    iss->key_enc_calls = iss->key_dec_calls = 0;
+    return 0;
+}
+
+/* The key the server encrypts with now, as a tl_key (built-in keys too). */
+static int server_key(tl_world *w, const tl_scenario *sc, tl_key *key, tl_error *err)
+{
+    unsigned char keys[80];
+    const tl_key *cur;
+
+    memset(key, 0, sizeof(*key));
+    if (sc->keys != TL_KEYS_BUILTIN) {
+        cur = tl_keyring_current(tl_world_keyring(w));
+        if (cur == NULL)
+            return tl_error_set(err, "the key ring has no live key to reseal with");
+        *key = *cur;
+        return 0;
+    }
+    /* SSL_CTX_get_tlsext_ticket_keys: name (16) | HMAC key (32) | AES key (32). */
+    if (SSL_CTX_get_tlsext_ticket_keys(tl_world_server_ctx(w), keys, sizeof(keys)) != 1)
+        return tl_error_set_ssl(err, "cannot read OpenSSL's built-in ticket keys");
+    memcpy(key->name, keys, 16);
+    memcpy(key->hmac, keys + 16, 32);
+    key->hmac_len = 32;
+    memcpy(key->aes, keys + 48, 32);
+    key->aes_len = 32;
+    OPENSSL_cleanse(keys, sizeof(keys));
+    return 0;
+}
+
+static int mac_ticket(const tl_key *key, unsigned char *t, size_t body_len, tl_error *err)
+{
+    size_t outlen = 0;
+
+    if (EVP_Q_mac(tl_libctx(NULL), "HMAC", NULL, "SHA256", NULL, key->hmac, key->hmac_len,
+                  t, body_len, t + body_len, TL_TICKET_MAC_LEN, &outlen) == NULL
+        || outlen != TL_TICKET_MAC_LEN)
+        return tl_error_set_ssl(err, "HMAC-SHA256 failed");
+    return 0;
+}
+
+/* Seal plaintext the way the present= value asks; *out is malloc'd. */
+static int reseal(tl_world *w, const tl_scenario *sc, SSL_SESSION *sess,
+                  unsigned char **out, size_t *outlen, tl_error *err)
+{
+    static const char not_der[] = "this is not a DER SSL_SESSION, honestly!";
+    unsigned char iv[TL_TICKET_IV_LEN], block[16];
+    unsigned char *plain = NULL;
+    size_t plain_len = 0;
+    tl_key key;
+    int rc = -1;
+
+    memset(iv, 0x5c, sizeof(iv));
+    if (server_key(w, sc, &key, err) != 0)
+        return -1;
+    if (sc->present == TL_PRESENT_TRAILING) {
+        int n = i2d_SSL_SESSION(sess, NULL);
+        unsigned char *p;
+
+        if (n <= 0 || (plain = malloc((size_t)n + 2)) == NULL)
+            return tl_error_set_ssl(err, "cannot encode the session");
+        p = plain;
+        i2d_SSL_SESSION(sess, &p);
+        plain[n] = 0x00;
+        plain[n + 1] = 0x42;
+        plain_len = (size_t)n + 2;
+    } else if (sc->present == TL_PRESENT_BAD_SESSION) {
+        plain_len = sizeof(not_der) - 1;
+        plain = malloc(plain_len);
+        if (plain == NULL)
+            return tl_error_set(err, "out of memory");
+        memcpy(plain, not_der, plain_len);
+    } else {
+        /* bad-padding: one block whose last byte (0) is no PKCS#7 pad.
+         * Seal it (which adds a pad block), drop the pad block, MAC again. */
+        memset(block, 0x33, sizeof(block));
+        block[15] = 0;
+        if (tl_ticket_seal(&key, iv, block, sizeof(block), out, outlen, err) != 0)
+            return -1;
+        *outlen = TL_KEY_NAME_LEN + TL_TICKET_IV_LEN + 16 + TL_TICKET_MAC_LEN;
+        return mac_ticket(&key, *out, *outlen - TL_TICKET_MAC_LEN, err);
+    }
+    rc = tl_ticket_seal(&key, iv, plain, plain_len, out, outlen, err);
+    free(plain);
+    OPENSSL_cleanse(&key, sizeof(key));
+    return rc;
+}
+
+/* The ticket bytes the client offers in the checked handshake, edited as
+ * the scenario says. Returns 1 when *out (malloc'd) replaces the ticket,
+ * 0 when the session is offered as it is, -1 on error. */
+static int edit_ticket(tl_world *w, const tl_scenario *sc, const tl_nst *nst,
+                       SSL_SESSION *sess, unsigned char **out, size_t *outlen, tl_error *err)
+{
+    size_t len = nst->ticket_len;
+
+    switch (sc->present) {
+    case TL_PRESENT_UNKNOWN_KEY:
+    case TL_PRESENT_BAD_HMAC:
+    case TL_PRESENT_TRUNCATED:
+    case TL_PRESENT_SHORT:
+        if (len < 64)
+            return tl_error_set(err, "the minted ticket is only %zu bytes", len);
+        *out = malloc(len);
+        if (*out == NULL)
+            return tl_error_set(err, "out of memory");
+        memcpy(*out, nst->ticket, len);
+        *outlen = len;
+        if (sc->present == TL_PRESENT_UNKNOWN_KEY)
+            (*out)[0] ^= 0x80;
+        else if (sc->present == TL_PRESENT_BAD_HMAC)
+            (*out)[len - 1] ^= 0x01;
+        else if (sc->present == TL_PRESENT_TRUNCATED)
+            *outlen = TL_KEY_NAME_LEN + TL_TICKET_IV_LEN + TL_TICKET_MAC_LEN;
+        else
+            *outlen = TL_KEY_NAME_LEN + TL_TICKET_IV_LEN - 1;
+        return 1;
+    case TL_PRESENT_BAD_PADDING:
+    case TL_PRESENT_TRAILING:
+    case TL_PRESENT_BAD_SESSION:
+        return reseal(w, sc, sess, out, outlen, err) == 0 ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- SNI: a second server context --------------------------------------- */
+
+static int switch_ctx_cb(SSL *s, int *alert, void *arg)
+{
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+
+    if (name != NULL && strcmp(name, SNI_SWITCH) == 0 && SSL_set_SSL_CTX(s, arg) == NULL)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* A second server SSL_CTX: the same certificate, its own built-in ticket
+ * keys, its own session id context. */
+static SSL_CTX *second_ctx(tl_world *w, tl_error *err)
+{
+    SSL_CTX *first = tl_world_server_ctx(w);
+    SSL_CTX *ctx = SSL_CTX_new_ex(tl_libctx(err), NULL, TLS_server_method());
+    int v = tl_world_get_config(w)->tls_version;
+
+    if (ctx == NULL)
+        return tl_error_set_ssl(err, "cannot make the second server SSL_CTX"), NULL;
+    if (SSL_CTX_use_certificate(ctx, SSL_CTX_get0_certificate(first)) != 1
+        || SSL_CTX_use_PrivateKey(ctx, SSL_CTX_get0_privatekey(first)) != 1
+        || !SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ticketlab-sni", 13)
+        || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
+        || !SSL_CTX_set_max_proto_version(ctx, v)) {
+        SSL_CTX_free(ctx);
+        return tl_error_set_ssl(err, "the second server SSL_CTX refuses the test chain"), NULL;
+    }
+    if (tl_world_pin_defaults(ctx, tl_world_get_config(w)->groups, 1, err) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_tlsext_servername_callback(first, switch_ctx_cb);
+    SSL_CTX_set_tlsext_servername_arg(first, ctx);
+    return ctx;
+}
+
+/* ---- observing ---------------------------------------------------------------- */
+
+static void name_token(const unsigned char *name, size_t len, const unsigned char builtin[16],
+                       char *out, size_t size)
+{
+    static const unsigned char zero[16];
+
+    if (len == 0 || (len == 16 && memcmp(name, zero, 16) == 0)) {
+        snprintf(out, size, "-");
+    } else if (len < 16) {
+        snprintf(out, size, "?");
+    } else if (memcmp(name, zero, 3) == 0 && memcmp(name + 4, zero, 12) == 0) {
+        snprintf(out, size, "r%u", name[3]);
+    } else if (builtin != NULL && memcmp(name, builtin, 16) == 0) {
+        snprintf(out, size, "b");
+    } else {
+        snprintf(out, size, "?");
+    }
+}
+
+static void app_token(const tl_event *e, char *out, size_t size)
+{
+    if (!e->has_appdata)
+        snprintf(out, size, "a-");
+    else
+        snprintf(out, size, "a%zu%s", e->appdata_len,
+                 app_matches(e->appdata, e->appdata_len, 0)
+                     || app_matches(e->appdata, e->appdata_len, 1) ? "" : "!");
+}
+
+/* One event as an outcome log token (outcome.h). */
+static void event_token(const tl_event *e, const unsigned char builtin[16], char *tok, size_t size)
+{
+    char name[16], app[24];
+
+    switch (e->kind) {
+    case TL_EV_KEY_CB:
+        name_token(e->key_name, 16, builtin, name, sizeof(name));
+        snprintf(tok, size, "%s:%s=%d", e->enc ? "kenc" : "kdec", name, e->ret);
+        break;
+    case TL_EV_DECRYPT_CB:
+        name_token(e->key_name, e->key_name_len, builtin, name, sizeof(name));
+        app_token(e, app, sizeof(app));
+        snprintf(tok, size, "dcb:%s:%s:%s=%s", tl_ticket_status_name(e->status), name, app,
+                 tl_ticket_return_name(e->ret));
+        break;
+    case TL_EV_GENERATE_CB:
+        app_token(e, app, sizeof(app));
+        snprintf(tok, size, "gen:%s=%d", app, e->ret);
+        break;
+    }
+}
+
+static void observe_events(tl_world *w, const tl_scenario *sc, size_t from, size_t to,
+                           tl_outcome *obs)
+{
+    const tl_event_log *log = tl_world_events(w);
+    unsigned char keys[80], *builtin = NULL;
+    char tok[128];
+
+    if (sc->keys == TL_KEYS_BUILTIN
+        && SSL_CTX_get_tlsext_ticket_keys(tl_world_server_ctx(w), keys, sizeof(keys)) == 1)
+        builtin = keys;
+    for (size_t i = from; i < to && i < log->n; i++) {
+        event_token(&log->ev[i], builtin, tok, sizeof(tok));
+        tl_outcome_log_add(obs, tok);
+    }
+    OPENSSL_cleanse(keys, sizeof(keys));
+}
+
+static void observe(tl_world *w, const tl_scenario *sc, const tl_handshake_result *r, tl_outcome *obs)
+{
+    tl_outcome_observe(obs, r);
+    observe_events(w, sc, r->ev_begin, r->ev_end, obs);
+}
+
+/* TLS 1.3 empty identity: no client sends one, so the probe does. */
+static int run_probe(tl_world *w, const tl_scenario *sc, SSL_SESSION *sess, tl_outcome *obs,
+                     tl_error *err)
+{
+    tl_probe *p = tl_probe_new(w, sess, err);
+    tl_probe_result r;
+    int rc = -1;
+
+    if (p == NULL)
+        return -1;
+    if (apply_policy(w, sc, err) != 0 || tl_probe_run(p, NULL, 0, &r, err) != 0)
+        goto done;
+    tl_outcome_init(obs);
+    obs->client_ok = obs->client_reused = -1;
+    obs->server_ok = !r.failed;
+    obs->server_reused = r.resumed;
+    obs->server_alert = r.alert_sent;
+    obs->n_tickets = r.nst_sent;
+    observe_events(w, sc, r.ev_begin, r.ev_end, obs);
+    rc = 0;
+done:
+    tl_probe_free(p);
+    return rc;
+}
+
+static void world_config(const tl_scenario *sc, tl_world_config *cfg)
+{
+    tl_world_config_init(cfg);
+    cfg->tls_version = sc->tls > sc->from ? sc->tls : sc->from;
+    cfg->seed = 1;
+    cfg->key_source = sc->keys;
+    cfg->ticket_cb = sc->ticket_cb;
+    /* The set-up handshake mints OpenSSL's default number of tickets, or
+     * the scenario's when that is more than 0 (then both handshakes use it). */
+    cfg->num_tickets = sc->num_tickets > 0 ? sc->num_tickets : -1;
+    cfg->no_ticket = sc->no_ticket;
+    cfg->max_early_data = sc->early;
+    cfg->no_anti_replay = sc->no_anti_replay;
+    cfg->alpn = sc->world_alpn ? "h2,http/1.1" : NULL;
+    cfg->session_timeout = sc->timeout;
+    cfg->key_lifetime = tl_scenario_key_lifetime(sc);
+    cfg->groups = sc->groups[0] ? sc->groups : NULL;
+    cfg->server_groups = sc->hrr ? "P-256" : NULL;
+}
+
+/* Everything between the set-up handshake and the checked one. */
+static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, tl_error *err)
+{
+    SSL_CTX *sctx = tl_world_server_ctx(w);
+    long adv = tl_scenario_clock_advance(sc);
+
+    if (adv)
+        tl_clock_advance(adv);
+    if (sc->present == TL_PRESENT_OLDER || sc->present == TL_PRESENT_RETIRED) {
+        unsigned char key[TL_LIBTLS_KEY_LEN];
+
+        tl_rng_bytes(key, sizeof(key));
+        if (tl_keyring_add_libtls(tl_world_keyring(w), 2, key, sizeof(key)) != 0)
+            return tl_error_set(err, "key ring: %s", tl_keyring_error(tl_world_keyring(w)));
+    }
+    if (sc->num_tickets >= 0 && !SSL_CTX_set_num_tickets(sctx, (size_t)sc->num_tickets))
+        return tl_error_set_ssl(err, "SSL_CTX_set_num_tickets(%d) failed", sc->num_tickets);
+    if (sc->sid_other && !SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"other", 5))
+        return tl_error_set_ssl(err, "cannot change the session id context");
+    if (sc->cipher[0]) {
+        int ok = sc->tls == TLS1_3_VERSION ? SSL_CTX_set_ciphersuites(sctx, sc->cipher)
+                                           : SSL_CTX_set_cipher_list(sctx, sc->cipher);
+        if (!ok)
+            return tl_error_set_ssl(err, "server ciphers '%s' refused", sc->cipher);
+    }
+    if (sc->sni_switch && (*ctx2 = second_ctx(w, err)) == NULL)
+        return -1;
+    return apply_policy(w, sc, err);
+}
+
+/* The memo (scenario_memo.h) rewinds everything a run changes except the
+ * SSL_CTX settings these scenarios change: they always get a fresh world. */
+static int memo_fits(const tl_scenario *sc)
+{
+    return tl_scenario_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
+}
+
+/* A fresh world with the scenario's set-up app data, after the set-up
+ * handshake (so) when has_setup. Returns 0, or -1 with err (*w freed). */
+static int build_world(const tl_scenario *sc, const tl_world_config *cfg, int has_setup,
+                       const tl_handshake_opts *so, tl_world **w, tl_handshake_result *setup,
+                       tl_error *err)
+{
+    *w = tl_world_new(cfg, err);
+    if (*w == NULL)
+        return -1;
+    if (sc->app >= 0 && attach_app(tl_world_policy(*w), sc->app, 0) != 0) {
+        tl_error_set(err, "out of memory");
+        goto fail;
+    }
+    if (!has_setup)
+        return 0;
+    if (tl_world_handshake(*w, so, setup, err) != 0)
+        goto fail;
+    if (setup->n_sessions == 0 || !setup->client.ok) {
+        tl_error_set(err, "the set-up handshake gave the client no session (%s)",
+                     setup->client.err_reason[0] ? setup->client.err_reason : "no error");
+        goto fail;
+    }
+    return 0;
+fail:
+    tl_handshake_result_free(setup);
+    tl_world_free(*w);
+    *w = NULL;
+    return -1;
+}
+
+int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
+{
+    static const unsigned char zero_rtt[] = "early bytes";
+    tl_world_config cfg;
+    tl_world *w = NULL;
+    tl_handshake_result setup, res;
+    const tl_handshake_result *su = &setup;
+    tl_handshake_opts o = { 0 }, so = { 0 };
+    SSL_SESSION *skewed = NULL, *replay_copy = NULL, *offered = NULL;
+    SSL_CTX *ctx2 = NULL;
+    unsigned char *edited = NULL;
+    char key[TL_SCENARIO_MEMO_KEY_MAX];
+    int rc = -1, world_v, has_setup, memo, memo_world = 0;
+
+    memset(&setup, 0, sizeof(setup));
+    memset(&res, 0, sizeof(res));
+    world_config(sc, &cfg);
+    world_v = cfg.tls_version;
+    has_setup = !(sc->present == TL_PRESENT_NONE
+                  || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
+    if (has_setup && sc->from < world_v)
+        so.client_max_version = so.server_max_version = sc->from;
+    memo = memo_fits(sc)
+           && tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup,
+                                   key, sizeof(key)) == 0;
+    if (memo && (w = tl_scenario_memo_take(key, &su)) != NULL) {
+        memo_world = 1;
+    } else {
+        if (build_world(sc, &cfg, has_setup, &so, &w, &setup, err) != 0)
+            goto done;
+        memo_world = memo && tl_scenario_memo_keep(key, w, &setup, &su) == 0;
+    }
+    if (!has_setup) {
+        if (prepare_checked(w, sc, &ctx2, err) != 0)
+            goto done;
+    } else {
+        /* A kept set-up session stays as it was: the run offers a copy. */
+        if (memo_world && (offered = SSL_SESSION_dup(su->sessions[0])) == NULL) {
+            tl_error_set_ssl(err, "cannot copy the set-up session");
+            goto done;
+        }
+        o.session = memo_world ? offered : su->sessions[0];
+        if (sc->present == TL_PRESENT_EMPTY) {
+            rc = run_probe(w, sc, o.session, obs, err);
+            goto done;
+        }
+        if (su->n_tickets > 0) {
+            int e = edit_ticket(w, sc, &su->tickets[0], o.session, &edited, &o.ticket_len, err);
+
+            if (e < 0)
+                goto done;
+            o.replace_ticket = e;
+            o.ticket = edited;
+        } else if (sc->present != TL_PRESENT_NEWEST && sc->present != TL_PRESENT_OLDER
+                   && sc->present != TL_PRESENT_RETIRED) {
+            tl_error_set(err, "present=%s needs a ticket, and the set-up handshake sent none",
+                         tl_present_name(sc->present));
+            goto done;
+        }
+        if (sc->skew) {
+            skewed = SSL_SESSION_dup(o.session);
+            if (skewed == NULL || !tl_session_set_time(skewed, tl_session_get_time(o.session) - sc->skew)) {
+                tl_error_set_ssl(err, "cannot skew the session's time");
+                goto done;
+            }
+            o.session = skewed;
+        }
+        if (prepare_checked(w, sc, &ctx2, err) != 0)
+            goto done;
+    }
+    if (sc->tls < world_v)
+        o.server_max_version = sc->tls;
+    o.new_tickets = sc->new_tickets;
+    /* send0rtt=1 is a client that sends 0-RTT data when it can: like any
+     * real client (s_client, curl) it asks SSL_SESSION_get_max_early_data()
+     * first, because SSL_write_early_data() (ssl/ssl_lib.c) on a session
+     * whose max_early_data is 0, without a psk_use_session_cb, refuses with
+     * ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED before the ClientHello is written.
+     * The engine models that client (expect.c predict13: early_sent). */
+    if (sc->send_early && o.session != NULL && SSL_SESSION_get_max_early_data(o.session) > 0) {
+        o.early_data = zero_rtt;
+        o.early_data_len = sizeof(zero_rtt) - 1;
+    }
+    if (sc->sni_switch)
+        o.sni = SNI_SWITCH;
+    if (sc->alpn[0])
+        o.alpn = sc->alpn;
+    if (sc->replay) {
+        /* The first use gets a copy, so the client's own state cannot
+         * differ between the two uses: only the server sees a replay. */
+        tl_handshake_opts first = o;
+
+        first.session = replay_copy = SSL_SESSION_dup(o.session);
+        if (replay_copy == NULL) {
+            tl_error_set_ssl(err, "cannot copy the session");
+            goto done;
+        }
+        if (tl_world_handshake(w, &first, &res, err) != 0)
+            goto done;
+        tl_handshake_result_free(&res);
+        if (apply_policy(w, sc, err) != 0)
+            goto done;
+    }
+    if (tl_world_handshake(w, &o, &res, err) != 0)
+        goto done;
+    observe(w, sc, &res, obs);
+    rc = 0;
+done:
+    tl_handshake_result_free(&setup);
+    tl_handshake_result_free(&res);
+    SSL_SESSION_free(skewed);
+    SSL_SESSION_free(replay_copy);
+    SSL_SESSION_free(offered);
+    free(edited);
+    if (memo_world)
+        tl_scenario_memo_release(w);
+    else
+        tl_world_free(w);
+    SSL_CTX_free(ctx2);
+    return rc;
+}
