@@ -40,8 +40,9 @@ for t in $(tl_fuzz_targets); do
   printf '%-22s %14s %14s %8s %16s\n' "$t" "$pe" "$ae" "$(awk -v a="$ae" -v p="$pe" 'BEGIN{printf "%.2f", a/p}')" "$rss"
 done
 echo
-echo "== what the memos buy (plain build, 5 s each, side by side): TICKETLAB_NO_MEMO=1 parses"
-echo "   the test chain for every world and every session DER on every import, as before"
+echo "== what the memos buy (plain build, 5 s each, side by side): TICKETLAB_NO_MEMO=1 builds"
+echo "   every scenario's world and mints its ticket again, parses the test chain for every world"
+echo "   and every session DER on every import and every edited ticket, as before"
 printf '%-22s %14s %14s %8s\n' target "before execs/s" "now execs/s" ratio
 for t in fuzz_decrypt_status fuzz_cache_import; do
   before=$(TICKETLAB_NO_MEMO=1 "$BUILD/bin/bench_$t" --seconds 5 "corpus/$t" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')

@@ -114,13 +114,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "fuzz_common.h"
+#include "tls_wire.h"
 #include "ticketlab/cache.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
@@ -149,86 +147,6 @@ static const long paddings[8] = { 0, 1, 15, 255, 4096, -1 /* to 2^14 + 1 */,
                                   -2 /* one byte over */, 40000 };
 static const int64_t clock_steps[16] = { 0, 1, 2, 60, 61, 62, 3600, 7199, 7200, 7201,
                                          86399, 86400, 86401, 604800, 604801, 1000000 };
-
-/* ---- bytes ---------------------------------------------------------------- */
-
-typedef struct {
-    unsigned char *p;
-    size_t n, cap;
-} bytes;
-
-static unsigned char *grow(bytes *b, size_t n)
-{
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        unsigned char *q;
-
-        while (cap < b->n + n)
-            cap *= 2;
-        q = realloc(b->p, cap);
-        if (q == NULL)
-            tl_fuzz_die("out of memory");
-        b->p = q;
-        b->cap = cap;
-    }
-    b->n += n;
-    return b->p + b->n - n;
-}
-
-static void put(bytes *b, const void *d, size_t n)
-{
-    unsigned char *q = grow(b, n);
-
-    if (n)
-        memcpy(q, d, n);
-}
-
-static void put_zeros(bytes *b, size_t n)
-{
-    unsigned char *q = grow(b, n);
-
-    if (n)
-        memset(q, 0, n);
-}
-
-static void put8(bytes *b, unsigned v)
-{
-    *grow(b, 1) = (unsigned char)v;
-}
-
-static void put16(bytes *b, unsigned v)
-{
-    put8(b, v >> 8);
-    put8(b, v);
-}
-
-static void put24(bytes *b, unsigned long v)
-{
-    put8(b, (unsigned)(v >> 16));
-    put16(b, (unsigned)(v & 0xffff));
-}
-
-static void put32(bytes *b, uint32_t v)
-{
-    put16(b, v >> 16);
-    put16(b, v & 0xffff);
-}
-
-static void bytes_free(bytes *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static size_t be16(const unsigned char *p)
-{
-    return (size_t)p[0] << 8 | p[1];
-}
 
 /* ---- the input ------------------------------------------------------------ */
 
@@ -281,8 +199,6 @@ typedef struct {
 static struct {
     tl_world *w[2];           /* [0] TLS 1.2, [1] TLS 1.3 */
     char *peer_key[2];
-    EVP_CIPHER *gcm;
-    EVP_KDF *hkdf, *prf;
     EVP_MD *sha256;
     int strict;
     int verbose;              /* TICKETLAB_CT_VERBOSE=1: one line per input */
@@ -312,7 +228,7 @@ static struct {
     SSL *client, *server;
     int collect;              /* 1.2: append handshake messages to transcript */
     int watch;                /* record the messages the client reads */
-    bytes transcript;
+    tw_bytes transcript;
     unsigned char secret[EVP_MAX_MD_SIZE];   /* SERVER_TRAFFIC_SECRET_0 */
     size_t secret_len;
     rx_msg rx[MAX_RX];
@@ -326,7 +242,7 @@ static struct {
     tl_cache *cache;
     const char *peer_key;
     uint32_t base_early;      /* the connection's max_early_data before any NST */
-    bytes genuine[MAX_ITEMS]; /* the server's own NewSessionTickets */
+    tw_bytes genuine[MAX_ITEMS]; /* the server's own NewSessionTickets */
     size_t n_genuine;
     size_t cached, taken, offered, withheld;   /* for the verbose line */
 } R;
@@ -346,8 +262,8 @@ static void run_free(void)
         OPENSSL_free(R.st[i].der);
     }
     for (size_t i = 0; i < R.n_genuine; i++)
-        bytes_free(&R.genuine[i]);
-    bytes_free(&R.transcript);
+        tw_bytes_free(&R.genuine[i]);
+    tw_bytes_free(&R.transcript);
     tl_cache_free(R.cache);
     memset(&R, 0, sizeof(R));
 }
@@ -382,7 +298,7 @@ static void client_msg_cb(int write_p, int version, int content_type,
     if (s != R.client || content_type != SSL3_RT_HANDSHAKE || len < 4)
         return;
     if (R.collect)
-        put(&R.transcript, p, len);
+        tw_put(&R.transcript, p, len);
     if (!R.watch || write_p)
         return;
     if (R.n_rx < MAX_RX) {
@@ -439,170 +355,6 @@ static int new_session_cb(SSL *s, SSL_SESSION *sess)
     return 1;
 }
 
-/* ---- crypto ----------------------------------------------------------------- */
-
-/* HKDF-Expand-Label(secret, label, "", out_len) with SHA-256 (RFC 8446 7.1). */
-static void expand_label(const unsigned char *secret, size_t slen, const char *label,
-                         unsigned char *out, size_t out_len)
-{
-    unsigned char info[2 + 1 + 255 + 1];
-    size_t ll = strlen(label), n = 0;
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(G.hkdf);
-    OSSL_PARAM params[5];
-
-    info[n++] = (unsigned char)(out_len >> 8);
-    info[n++] = (unsigned char)out_len;
-    info[n++] = (unsigned char)(6 + ll);
-    memcpy(info + n, "tls13 ", 6);
-    memcpy(info + n + 6, label, ll);
-    n += 6 + ll;
-    info[n++] = 0;   /* empty context */
-    params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen);
-    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n);
-    params[4] = OSSL_PARAM_construct_end();
-    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
-        tl_fuzz_die("harness: HKDF-Expand-Label failed");
-    EVP_KDF_CTX_free(k);
-}
-
-/* The TLS 1.2 PRF with SHA-256 (RFC 5246 5). */
-static void prf12(const unsigned char *secret, size_t slen, const char *label,
-                  const unsigned char *seed, size_t seed_len, unsigned char *out, size_t out_len)
-{
-    unsigned char s[128];
-    size_t ll = strlen(label);
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(G.prf);
-    OSSL_PARAM params[4];
-
-    memcpy(s, label, ll);
-    memcpy(s + ll, seed, seed_len);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, s, ll + seed_len);
-    params[3] = OSSL_PARAM_construct_end();
-    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
-        tl_fuzz_die("harness: the TLS 1.2 PRF failed");
-    EVP_KDF_CTX_free(k);
-}
-
-/* AES-128-GCM of n bytes, in to out; the tag is written (enc) or checked.
- * Returns 1, or 0 when a tag does not match. */
-static int gcm(int enc, const unsigned char key[16], const unsigned char nonce[12],
-               const unsigned char *aad, size_t aad_len, const unsigned char *in, size_t n,
-               unsigned char *out, unsigned char tag[16])
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    unsigned char scratch[16];
-    int l, ok;
-
-    if (c == NULL || EVP_CipherInit_ex2(c, G.gcm, key, nonce, enc, NULL) != 1
-        || EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len) != 1
-        || (n > 0 && EVP_CipherUpdate(c, out, &l, in, (int)n) != 1))
-        tl_fuzz_die("harness: AES-GCM refused");
-    if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1)
-        tl_fuzz_die("harness: AES-GCM refused the tag");
-    ok = EVP_CipherFinal_ex(c, scratch, &l) == 1;
-    if (ok && enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1)
-        tl_fuzz_die("harness: AES-GCM gave no tag");
-    EVP_CIPHER_CTX_free(c);
-    ERR_clear_error();
-    return ok;
-}
-
-/* The server's TLS 1.3 application write keys. */
-typedef struct {
-    unsigned char secret[EVP_MAX_MD_SIZE];
-    size_t secret_len;
-    unsigned char key[16], iv[12];
-    uint64_t seq;
-} keys13;
-
-static void keys13_init(keys13 *k, const unsigned char *secret, size_t len)
-{
-    memcpy(k->secret, secret, len);
-    k->secret_len = len;
-    expand_label(k->secret, len, "key", k->key, sizeof(k->key));
-    expand_label(k->secret, len, "iv", k->iv, sizeof(k->iv));
-    k->seq = 0;
-}
-
-static void keys13_update(keys13 *k)
-{
-    unsigned char next[EVP_MAX_MD_SIZE];
-
-    expand_label(k->secret, k->secret_len, "traffic upd", next, k->secret_len);
-    keys13_init(k, next, k->secret_len);
-}
-
-static void nonce13(const keys13 *k, unsigned char nonce[12])
-{
-    memcpy(nonce, k->iv, 12);
-    for (int i = 0; i < 8; i++)
-        nonce[11 - i] ^= (unsigned char)(k->seq >> (8 * i));
-}
-
-/* One TLS 1.3 record: fragment || content type 22 || pad zeros, sealed. */
-static void seal13(keys13 *k, bytes *out, const unsigned char *frag, size_t n, size_t pad)
-{
-    size_t inner = n + 1 + pad;
-    unsigned char hdr[5], nonce[12], tag[16], *ct;
-    bytes plain = { 0 };
-
-    if (inner + 16 > 0xffff) {   /* the length field's limit */
-        inner = 0xffff - 16;
-        pad = inner - n - 1;
-    }
-    hdr[0] = SSL3_RT_APPLICATION_DATA;
-    hdr[1] = 3;
-    hdr[2] = 3;
-    hdr[3] = (unsigned char)((inner + 16) >> 8);
-    hdr[4] = (unsigned char)(inner + 16);
-    put(&plain, frag, n);
-    put8(&plain, SSL3_RT_HANDSHAKE);
-    put_zeros(&plain, pad);
-    nonce13(k, nonce);
-    put(out, hdr, 5);
-    ct = grow(out, inner + 16);
-    gcm(1, k->key, nonce, hdr, 5, plain.p, inner, ct, tag);
-    memcpy(ct + inner, tag, 16);
-    k->seq++;
-    bytes_free(&plain);
-}
-
-/* Open one TLS 1.3 record; *type is the inner content type. Returns 0 or -1. */
-static int open13(keys13 *k, const unsigned char *rec, size_t len, bytes *out, int *type)
-{
-    unsigned char nonce[12], tag[16], *pt;
-    size_t n;
-
-    if (len < 5 + 17 || rec[0] != SSL3_RT_APPLICATION_DATA)
-        return -1;
-    n = len - 5 - 16;
-    pt = malloc(n);
-    if (pt == NULL)
-        tl_fuzz_die("out of memory");
-    memcpy(tag, rec + len - 16, 16);
-    nonce13(k, nonce);
-    k->seq++;
-    if (!gcm(0, k->key, nonce, rec, 5, rec + 5, n, pt, tag)) {
-        free(pt);
-        return -1;
-    }
-    while (n > 0 && pt[n - 1] == 0)
-        n--;
-    if (n == 0) {
-        free(pt);
-        return -1;
-    }
-    *type = pt[n - 1];
-    put(out, pt, n - 1);
-    free(pt);
-    return 0;
-}
-
 /* ---- the connection ----------------------------------------------------------- */
 
 static BIO *to_client(void)
@@ -611,14 +363,14 @@ static BIO *to_client(void)
 }
 
 /* Everything the server wrote that the client has not read. */
-static void drain_wire(bytes *out)
+static void drain_wire(tw_bytes *out)
 {
     unsigned char buf[4096];
     BIO *b = SSL_get_rbio(R.client);
     int n;
 
     while ((n = BIO_read(b, buf, sizeof(buf))) > 0)
-        put(out, buf, (size_t)n);
+        tw_put(out, buf, (size_t)n);
 }
 
 static void note_failure(void)
@@ -725,23 +477,6 @@ static int connect_pair(tl_world *w)
     return -1;
 }
 
-/* Split the handshake messages of a stream into out[] (whole messages). */
-static void split_messages(const bytes *hs, bytes *out, size_t *n, size_t max)
-{
-    size_t off = 0;
-
-    while (off + 4 <= hs->n && *n < max) {
-        size_t len = (size_t)hs->p[off + 1] << 16 | be16(hs->p + off + 2);
-
-        if (off + 4 + len > hs->n)
-            break;
-        memset(&out[*n], 0, sizeof(out[*n]));
-        put(&out[*n], hs->p + off, 4 + len);
-        (*n)++;
-        off += 4 + len;
-    }
-}
-
 /* ---- the stream the client gets ------------------------------------------------- */
 
 /* A NewSessionTicket body, as our own reading of the RFCs sees it. */
@@ -760,7 +495,7 @@ typedef struct nst_view {
 static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v);
 
 typedef struct {
-    bytes data;                    /* the messages back to back */
+    tw_bytes data;                    /* the messages back to back */
     size_t end[MAX_ITEMS];         /* where each ends */
     int key_update[MAX_ITEMS];
     size_t n;
@@ -768,7 +503,7 @@ typedef struct {
 } stream;
 
 /* A structured NewSessionTicket body from the item's bytes. */
-static void build_structured(bytes *out, const item *it, int tls13)
+static void build_structured(tw_bytes *out, const item *it, int tls13)
 {
     reader r = { it->data, it->len };
     uint32_t lifetime = get32(&r), age_add = get32(&r), early = 0;
@@ -777,7 +512,7 @@ static void build_structured(bytes *out, const item *it, int tls13)
     unsigned ticket_len = get16(&r), flags, utype = 0;
     const uint8_t *pattern = take(&r, get8(&r), &plen), *udata = NULL;
     unsigned char *t;
-    bytes ext = { 0 };
+    tw_bytes ext = { 0 };
     int n_unknown;
 
     flags = get8(&r);
@@ -787,49 +522,49 @@ static void build_structured(bytes *out, const item *it, int tls13)
         utype = get16(&r);
         udata = take(&r, get8(&r), &ulen);
     }
-    put32(out, lifetime);
+    tw_put32(out, lifetime);
     if (tls13) {
-        put32(out, age_add);
-        put8(out, (unsigned)nonce_len);
-        put(out, nonce, nonce_len);
+        tw_put32(out, age_add);
+        tw_put8(out, (unsigned)nonce_len);
+        tw_put(out, nonce, nonce_len);
     }
-    put16(out, ticket_len);
-    t = grow(out, ticket_len);
+    tw_put16(out, ticket_len);
+    t = tw_grow(out, ticket_len);
     for (size_t i = 0; i < ticket_len; i++)
         t[i] = plen ? pattern[i % plen] : (unsigned char)i;
     if (tls13) {
         n_unknown = !!(flags & 0x02) + !!(flags & 0x10);
         for (int i = 0; !(flags & 0x20) && i < n_unknown; i++) {
-            put16(&ext, utype);
-            put16(&ext, (unsigned)ulen);
-            put(&ext, udata, ulen);
+            tw_put16(&ext, utype);
+            tw_put16(&ext, (unsigned)ulen);
+            tw_put(&ext, udata, ulen);
         }
         for (int i = 0; i < !!(flags & 0x01) + !!(flags & 0x04); i++) {
-            put16(&ext, EXT_EARLY_DATA);
-            put16(&ext, 4);
-            put32(&ext, early);
+            tw_put16(&ext, EXT_EARLY_DATA);
+            tw_put16(&ext, 4);
+            tw_put32(&ext, early);
         }
         if (flags & 0x08) {
-            put16(&ext, EXT_EARLY_DATA);
-            put16(&ext, 5);
-            put32(&ext, early);
-            put8(&ext, 0);
+            tw_put16(&ext, EXT_EARLY_DATA);
+            tw_put16(&ext, 5);
+            tw_put32(&ext, early);
+            tw_put8(&ext, 0);
         }
         for (int i = 0; (flags & 0x20) && i < n_unknown; i++) {
-            put16(&ext, utype);
-            put16(&ext, (unsigned)ulen);
-            put(&ext, udata, ulen);
+            tw_put16(&ext, utype);
+            tw_put16(&ext, (unsigned)ulen);
+            tw_put(&ext, udata, ulen);
         }
         if (flags & 0x80) {
-            put16(&ext, EXT_SERVER_NAME);
-            put16(&ext, 0);
+            tw_put16(&ext, EXT_SERVER_NAME);
+            tw_put16(&ext, 0);
         }
-        put16(out, (unsigned)(ext.n & 0xffff));
-        put(out, ext.p, ext.n);
-        bytes_free(&ext);
+        tw_put16(out, (unsigned)(ext.n & 0xffff));
+        tw_put(out, ext.p, ext.n);
+        tw_bytes_free(&ext);
     }
     if (flags & 0x40)
-        put8(out, 0);
+        tw_put8(out, 0);
 }
 
 static void add_message(stream *st, unsigned type, const unsigned char *body, size_t len,
@@ -841,9 +576,9 @@ static void add_message(stream *st, unsigned type, const unsigned char *body, si
         claimed = 0;
     if (claimed > 0xffffff)
         claimed = 0xffffff;
-    put8(&st->data, type);
-    put24(&st->data, (unsigned long)claimed);
-    put(&st->data, body, len);
+    tw_put8(&st->data, type);
+    tw_put24(&st->data, (unsigned long)claimed);
+    tw_put(&st->data, body, len);
     st->key_update[st->n] = R.tls13 && type == HS_KEY_UPDATE;
     st->end[st->n++] = st->data.n;
 }
@@ -855,7 +590,7 @@ static void build_stream(stream *st, const item *items, size_t n_items)
 
     for (size_t i = 0; i < n_items; i++) {
         const item *it = &items[i];
-        bytes body = { 0 };
+        tw_bytes body = { 0 };
 
         switch (it->kind) {
         case 0:
@@ -882,7 +617,7 @@ static void build_stream(stream *st, const item *items, size_t n_items)
             break;
         }
         liar |= it->lie != 0;
-        bytes_free(&body);
+        tw_bytes_free(&body);
     }
     st->single_nst = nst == 1 && others == 0 && !liar;
     if (st->single_nst) {
@@ -921,30 +656,30 @@ static int send_stream(const stream *st, size_t cut,
 /* ---- TLS 1.3 ------------------------------------------------------------------ */
 
 typedef struct {
-    keys13 k;
+    tw_keys13 k;
     long pad;
 } emit13_arg;
 
 static int emit13(const unsigned char *frag, size_t n, int key_update, void *arg)
 {
     emit13_arg *a = arg;
-    bytes rec = { 0 };
+    tw_bytes rec = { 0 };
     size_t pad = a->pad >= 0 ? (size_t)a->pad : 16384 - n + (a->pad == -2 ? 1 : 0);
     int rc;
 
-    seal13(&a->k, &rec, frag, n, pad);
+    tw_seal13(&a->k, &rec, frag, n, pad);
     rc = deliver(rec.p, rec.n);
-    bytes_free(&rec);
+    tw_bytes_free(&rec);
     if (key_update)
-        keys13_update(&a->k);
+        tw_keys13_update(&a->k);
     return rc;
 }
 
 /* The server's own tickets: ask for `want_n`, read them back off the wire. */
 static void genuine13(size_t want_n)
 {
-    keys13 k;
-    bytes wire = { 0 }, hs = { 0 };
+    tw_keys13 k;
+    tw_bytes wire = { 0 }, hs = { 0 };
     size_t off = 0;
     int rc;
 
@@ -959,25 +694,25 @@ static void genuine13(size_t want_n)
             break;
     }
     ERR_clear_error();
-    keys13_init(&k, R.secret, R.secret_len);
+    tw_keys13_init(&k, R.secret, R.secret_len);
     while (off + 5 <= wire.n) {
-        size_t len = 5 + be16(wire.p + off + 3);
-        bytes plain = { 0 };
+        size_t len = 5 + tw_be16(wire.p + off + 3);
+        tw_bytes plain = { 0 };
         int type = 0;
 
         if (off + len > wire.n)
             break;
-        if (open13(&k, wire.p + off, len, &plain, &type) != 0)
+        if (tw_open13(&k, wire.p + off, len, &plain, &type) != 0)
             tl_fuzz_die("harness: the server's own record %llu does not open with our "
                         "key (key log or HKDF-Expand-Label wrong?)", (unsigned long long)k.seq - 1);
         if (type == SSL3_RT_HANDSHAKE)   /* else an alert: the server failed */
-            put(&hs, plain.p, plain.n);
-        bytes_free(&plain);
+            tw_put(&hs, plain.p, plain.n);
+        tw_bytes_free(&plain);
         off += len;
     }
-    split_messages(&hs, R.genuine, &R.n_genuine, MAX_ITEMS);
-    bytes_free(&wire);
-    bytes_free(&hs);
+    tw_split_messages(&hs, R.genuine, &R.n_genuine, MAX_ITEMS);
+    tw_bytes_free(&wire);
+    tw_bytes_free(&hs);
 }
 
 static void run13(const item *items, size_t n_items, size_t cut, long pad)
@@ -995,11 +730,11 @@ static void run13(const item *items, size_t n_items, size_t cut, long pad)
         genuine13(want_genuine);
     memset(&st, 0, sizeof(st));
     build_stream(&st, items, n_items);
-    keys13_init(&a.k, R.secret, R.secret_len);
+    tw_keys13_init(&a.k, R.secret, R.secret_len);
     a.pad = pad;
     R.watch = 1;
     send_stream(&st, cut, emit13, &a);
-    bytes_free(&st.data);
+    tw_bytes_free(&st.data);
 }
 
 /* ---- TLS 1.2 ------------------------------------------------------------------ */
@@ -1007,18 +742,18 @@ static void run13(const item *items, size_t n_items, size_t cut, long pad)
 static int emit12(const unsigned char *frag, size_t n, int key_update, void *arg)
 {
     unsigned char hdr[5] = { SSL3_RT_HANDSHAKE, 3, 3, (unsigned char)(n >> 8), (unsigned char)n };
-    bytes rec = { 0 };
+    tw_bytes rec = { 0 };
     int rc;
 
-    put(&rec, hdr, 5);
-    put(&rec, frag, n);
+    tw_put(&rec, hdr, 5);
+    tw_put(&rec, frag, n);
     rc = deliver(rec.p, rec.n);
-    bytes_free(&rec);
+    tw_bytes_free(&rec);
     return rc;
 }
 
 /* verify_data of the server's Finished over transcript || extra. */
-static void server_finished(const unsigned char *ms, const bytes *extra, unsigned char vd[12])
+static void server_finished(const unsigned char *ms, const tw_bytes *extra, unsigned char vd[12])
 {
     unsigned char hash[32];
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -1029,25 +764,14 @@ static void server_finished(const unsigned char *ms, const bytes *extra, unsigne
         || EVP_DigestFinal_ex(md, hash, NULL) != 1)
         tl_fuzz_die("harness: SHA-256 failed");
     EVP_MD_CTX_free(md);
-    prf12(ms, 48, "server finished", hash, sizeof(hash), vd, 12);
-}
-
-/* The additional data of a TLS 1.2 AEAD record with sequence number 0. */
-static void aad12(unsigned char aad[13], size_t plain_len)
-{
-    memset(aad, 0, 8);
-    aad[8] = SSL3_RT_HANDSHAKE;
-    aad[9] = 3;
-    aad[10] = 3;
-    aad[11] = (unsigned char)(plain_len >> 8);
-    aad[12] = (unsigned char)plain_len;
+    tw_prf12(ms, 48, "server finished", hash, sizeof(hash), vd, 12);
 }
 
 static void run12(const item *items, size_t n_items, size_t cut)
 {
     unsigned char ms[48], cr[32], sr[32], seed[64], kb[40], vd[12], nonce[12], aad[13];
     unsigned char fin[16], tag[16];
-    bytes wire = { 0 }, hs = { 0 }, rec = { 0 };
+    tw_bytes wire = { 0 }, hs = { 0 }, rec = { 0 };
     size_t off = 0, fin_off = 0, fin_len = 0;
     int after_ccs = 0;
     stream st;
@@ -1059,18 +783,18 @@ static void run12(const item *items, size_t n_items, size_t cut)
         tl_fuzz_die("harness: no TLS 1.2 master secret or randoms");
     memcpy(seed, sr, 32);
     memcpy(seed + 32, cr, 32);
-    prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
+    tw_prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
     /* The server's last flight: handshake records, ChangeCipherSpec, Finished. */
     drain_wire(&wire);
     while (off + 5 <= wire.n) {
-        size_t len = be16(wire.p + off + 3);
+        size_t len = tw_be16(wire.p + off + 3);
 
         if (off + 5 + len > wire.n)
             break;
         if (wire.p[off] == SSL3_RT_CHANGE_CIPHER_SPEC)
             after_ccs = 1;
         else if (wire.p[off] == SSL3_RT_HANDSHAKE && !after_ccs)
-            put(&hs, wire.p + off + 5, len);
+            tw_put(&hs, wire.p + off + 5, len);
         else if (wire.p[off] == SSL3_RT_HANDSHAKE && after_ccs && fin_len == 0)
             fin_off = off, fin_len = len;
         off += 5 + len;
@@ -1081,12 +805,12 @@ static void run12(const item *items, size_t n_items, size_t cut)
     memcpy(nonce, kb + 36, 4);
     memcpy(nonce + 4, wire.p + fin_off + 5, 8);
     memcpy(tag, wire.p + fin_off + 5 + 8 + 16, 16);
-    aad12(aad, 16);
+    tw_aad12(aad, 16);
     server_finished(ms, &hs, vd);
-    if (!gcm(0, kb + 16, nonce, aad, 13, wire.p + fin_off + 5 + 8, 16, fin, tag)
+    if (!tw_gcm(0, kb + 16, nonce, aad, 13, wire.p + fin_off + 5 + 8, 16, fin, tag)
         || fin[0] != HS_FINISHED || memcmp(fin + 4, vd, 12) != 0)
         tl_fuzz_die("harness: our TLS 1.2 Finished differs from the server's own");
-    split_messages(&hs, R.genuine, &R.n_genuine, MAX_ITEMS);
+    tw_split_messages(&hs, R.genuine, &R.n_genuine, MAX_ITEMS);
 
     /* The input's messages in the ticket's place, then CCS and a new Finished. */
     memset(&st, 0, sizeof(st));
@@ -1098,12 +822,12 @@ static void run12(const item *items, size_t n_items, size_t cut)
     fin[3] = 12;
     memcpy(fin + 4, vd, 12);
     memset(nonce + 4, 0, 8);   /* explicit nonce 0: any value will do */
-    put8(&rec, SSL3_RT_HANDSHAKE);
-    put16(&rec, 0x0303);
-    put16(&rec, 8 + 16 + 16);
-    put_zeros(&rec, 8);
-    gcm(1, kb + 16, nonce, aad, 13, fin, 16, grow(&rec, 16), tag);
-    put(&rec, tag, 16);
+    tw_put8(&rec, SSL3_RT_HANDSHAKE);
+    tw_put16(&rec, 0x0303);
+    tw_put16(&rec, 8 + 16 + 16);
+    tw_put_zeros(&rec, 8);
+    tw_gcm(1, kb + 16, nonce, aad, 13, fin, 16, tw_grow(&rec, 16), tag);
+    tw_put(&rec, tag, 16);
     R.watch = 1;
     if (send_stream(&st, cut, emit12, NULL) == 0 && deliver(ccs, sizeof(ccs)) == 0)
         deliver(rec.p, rec.n);
@@ -1115,10 +839,10 @@ static void run12(const item *items, size_t n_items, size_t cut)
         tl_fuzz_die("the client rejected a lone, well-formed TLS 1.2 NewSessionTicket "
                     "(or our Finished): %s, alert %s", R.reason, tl_alert_name(R.alert_sent));
     OPENSSL_cleanse(ms, sizeof(ms));
-    bytes_free(&st.data);
-    bytes_free(&wire);
-    bytes_free(&hs);
-    bytes_free(&rec);
+    tw_bytes_free(&st.data);
+    tw_bytes_free(&wire);
+    tw_bytes_free(&hs);
+    tw_bytes_free(&rec);
 }
 
 /* ---- oracle 2: what the client made of each ticket ---------------------------- */
@@ -1135,18 +859,18 @@ static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
     v->why = "cut short";
     if (n < 4)
         return;
-    v->lifetime = be32(b);
+    v->lifetime = tw_be32(b);
     if (tls13) {
         if (n < off + 5)
             return;
-        v->age_add = be32(b + off);
+        v->age_add = tw_be32(b + off);
         v->nonce_len = b[off + 4];
         v->nonce = b + off + 5;
         off += 5 + v->nonce_len;
     }
     if (n < off + 2)
         return;
-    v->ticket_len = be16(b + off);
+    v->ticket_len = tw_be16(b + off);
     v->ticket = b + off + 2;
     off += 2 + v->ticket_len;
     if (n < off)
@@ -1162,7 +886,7 @@ static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
     v->why = "extensions cut short";
     if (n < off + 2)
         return;
-    elen = be16(b + off);
+    elen = tw_be16(b + off);
     off += 2;
     end = off + elen;
     v->why = "extensions run past the message";
@@ -1179,8 +903,8 @@ static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
         v->why = "an extension cut short";
         if (end - off < 4)
             return;
-        type = (unsigned)be16(b + off);
-        len = be16(b + off + 2);
+        type = (unsigned)tw_be16(b + off);
+        len = tw_be16(b + off + 2);
         if (end - off - 4 < len)
             return;
         for (size_t i = 0; i < n_seen; i++)
@@ -1195,7 +919,7 @@ static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
             if (v->has_early)
                 return;
             v->has_early = 1;
-            v->early = be32(b + off + 4);
+            v->early = tw_be32(b + off + 4);
         } else {
             plain = 0;
         }
@@ -1356,7 +1080,7 @@ static void check_sessions(tl_world *w)
 /* ---- oracle 3: the cache ------------------------------------------------------ */
 
 typedef struct {
-    bytes sdata[MAX_SESSIONS];
+    tw_bytes sdata[MAX_SESSIONS];
     char *key[MAX_SESSIONS];
     unsigned char shash[MAX_SESSIONS][TL_SHASH_LEN];
     size_t n;
@@ -1371,7 +1095,7 @@ static int collect(void *userp, const char *session_key, const unsigned char *sh
     if (l->n == MAX_SESSIONS || shash_len != TL_SHASH_LEN)
         return 1;
     memset(&l->sdata[l->n], 0, sizeof(l->sdata[l->n]));
-    put(&l->sdata[l->n], sdata, sdata_len);
+    tw_put(&l->sdata[l->n], sdata, sdata_len);
     l->key[l->n] = session_key ? strdup(session_key) : NULL;
     memcpy(l->shash[l->n], shash, TL_SHASH_LEN);
     l->n++;
@@ -1381,7 +1105,7 @@ static int collect(void *userp, const char *session_key, const unsigned char *sh
 static void export_free(export_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        bytes_free(&l->sdata[i]);
+        tw_bytes_free(&l->sdata[i]);
         free(l->key[i]);
     }
 }
@@ -1503,7 +1227,7 @@ static tl_cache *check_round_trip(const size_t *idx, size_t n, int by_hash)
 /* ---- oracle 4: the offer ------------------------------------------------------ */
 
 /* The ClientHello body the client writes for sess, into *hello. */
-static void client_hello(tl_world *w, SSL_SESSION *sess, bytes *hello)
+static void client_hello(tl_world *w, SSL_SESSION *sess, tw_bytes *hello)
 {
     SSL *c = SSL_new(tl_world_client_ctx(w));
     BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
@@ -1526,10 +1250,10 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, bytes *hello)
     }
     len = BIO_get_mem_data(wb, &data);
     while (off + 5 <= len) {
-        size_t rl = be16((unsigned char *)data + off + 3);
+        size_t rl = tw_be16((unsigned char *)data + off + 3);
 
         if (data[off] == SSL3_RT_HANDSHAKE && off + 5 + (long)rl <= len)
-            put(hello, data + off + 5, rl);
+            tw_put(hello, data + off + 5, rl);
         off += 5 + (long)rl;
     }
     SSL_free(c);
@@ -1537,7 +1261,7 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, bytes *hello)
 }
 
 /* The extension `type` of a ClientHello message, or NULL; the session id too. */
-static const unsigned char *find_ext(const bytes *h, unsigned type, size_t *len,
+static const unsigned char *find_ext(const tw_bytes *h, unsigned type, size_t *len,
                                      const unsigned char **sid, size_t *sid_len)
 {
     const unsigned char *p = h->p;
@@ -1550,20 +1274,20 @@ static const unsigned char *find_ext(const bytes *h, unsigned type, size_t *len,
     off += 1 + p[off];
     if (off + 2 > n)
         goto bad;
-    off += 2 + be16(p + off);
+    off += 2 + tw_be16(p + off);
     if (off + 1 > n)
         goto bad;
     off += 1 + p[off];
     if (off + 2 > n)
         goto bad;
-    end = off + 2 + be16(p + off);
+    end = off + 2 + tw_be16(p + off);
     if (end > n)
         goto bad;
-    for (off += 2; off + 4 <= end; off += 4 + be16(p + off + 2)) {
-        if (off + 4 + be16(p + off + 2) > end)
+    for (off += 2; off + 4 <= end; off += 4 + tw_be16(p + off + 2)) {
+        if (off + 4 + tw_be16(p + off + 2) > end)
             goto bad;
-        if (be16(p + off) == type) {
-            *len = be16(p + off + 2);
+        if (tw_be16(p + off) == type) {
+            *len = tw_be16(p + off + 2);
             return p + off + 4;
         }
     }
@@ -1575,7 +1299,7 @@ bad:
 static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t i,
                         int64_t step)
 {
-    bytes hello = { 0 };
+    tw_bytes hello = { 0 };
     const unsigned char *ext, *sid;
     size_t len = 0, sid_len = 0;
     const unsigned char *t;
@@ -1589,7 +1313,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t
 
         ext = find_ext(&hello, EXT_PSK, &len, &sid, &sid_len);
         if (view_of(i, &v) == NULL) {
-            bytes_free(&hello);
+            tw_bytes_free(&hello);
             return;
         }
         if (v.lifetime < age) {
@@ -1599,13 +1323,13 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t
             tl_fuzz_feedback(TL_FB_VERDICT, 3);
             R.withheld++;
         } else {
-            if (ext == NULL || len < 2 + 2 + tlen + 4 || be16(ext + 2) != tlen
+            if (ext == NULL || len < 2 + 2 + tlen + 4 || tw_be16(ext + 2) != tlen
                 || memcmp(ext + 4, t, tlen) != 0)
                 tl_fuzz_die("the ClientHello does not offer the %zu-byte ticket as its first "
                             "PSK identity", tlen);
-            if (be32(ext + 4 + tlen) != age * 1000u + v.age_add)
+            if (tw_be32(ext + 4 + tlen) != age * 1000u + v.age_add)
                 tl_fuzz_die("obfuscated_ticket_age %lu, expected %lu (age %lu s, age_add %lu)",
-                            (unsigned long)be32(ext + 4 + tlen),
+                            (unsigned long)tw_be32(ext + 4 + tlen),
                             (unsigned long)(age * 1000u + v.age_add), (unsigned long)age,
                             (unsigned long)v.age_add);
             tl_fuzz_feedback(TL_FB_VERDICT, 2);
@@ -1628,7 +1352,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t
         tl_fuzz_feedback(TL_FB_VERDICT, 4);
         R.offered++;
     }
-    bytes_free(&hello);
+    tw_bytes_free(&hello);
 }
 
 static void check_take(tl_world *w, tl_cache *c, const size_t *idx, size_t n, int64_t step)
@@ -1686,18 +1410,17 @@ static tl_world *world(int tls13)
     tl_error err = { "" };
     tl_world **w = &G.w[tls13];
 
-    if (G.gcm == NULL) {
+    if (G.sha256 == NULL) {
         OSSL_LIB_CTX *lc = tl_libctx(&err);
         const char *s = getenv("TICKETLAB_CT_STRICT");
+        int wire;
 
         if (lc == NULL)
             tl_fuzz_die("harness: %s", err.msg);
-        G.gcm = EVP_CIPHER_fetch(lc, "AES-128-GCM", NULL);
-        G.hkdf = EVP_KDF_fetch(lc, "HKDF", NULL);
-        G.prf = EVP_KDF_fetch(lc, "TLS1-PRF", NULL);
+        wire = tw_init(lc);
         G.sha256 = EVP_MD_fetch(lc, "SHA2-256", NULL);
         G.appdata = malloc((size_t)appdata_sizes[7]);
-        if (G.gcm == NULL || G.hkdf == NULL || G.prf == NULL || G.sha256 == NULL || G.appdata == NULL)
+        if (wire != 0 || G.sha256 == NULL || G.appdata == NULL)
             tl_fuzz_die("harness: AES-128-GCM, HKDF, TLS1-PRF or SHA-256 unavailable");
         for (long i = 0; i < appdata_sizes[7]; i++)
             G.appdata[i] = (unsigned char)(i * 7);

@@ -125,7 +125,11 @@ tl_probe *tl_fuzz_probe(int version, tl_key_source src, tl_world **wout)
 
         if (tl_world_handshake(w, NULL, &r, &err) != 0 || r.n_sessions == 0)
             tl_fuzz_die("the %s world minted no ticket: %s", tl_key_source_name(src), err.msg);
-        *p = tl_probe_new(w, r.sessions[0], &err);
+        /* TLS 1.3: the ClientHello offers early data and the probe's server
+         * takes it, so resumptions reach the 0-RTT decision and the early
+         * keys (OpenSSL's server checks its own max_early_data and the
+         * ticket age, not the session's, so genuine tickets get there too). */
+        *p = tl_probe_new_early(w, r.sessions[0], version == TLS1_3_VERSION ? 16384 : 0, &err);
         tl_handshake_result_free(&r);
         if (*p == NULL)
             tl_fuzz_die("cannot build the probe: %s", err.msg);
@@ -154,4 +158,6 @@ void tl_fuzz_feedback_probe(const tl_world *w, const tl_probe_result *r)
     if (r->err_reason[0])
         tl_fuzz_feedback(TL_FB_REASON, fold(r->err_reason));
     tl_fuzz_feedback(TL_FB_OUTCOME, (unsigned)(r->failed ? 0 : r->resumed ? 2 + (r->nst_sent > 0) : 1));
+    if (r->early_accepted)
+        tl_fuzz_feedback(TL_FB_OUTCOME, 4);
 }

@@ -31,7 +31,7 @@ enum tl_fuzz_channel {
     TL_FB_KEY_RET,      /* key callback return + 2, by enc */
     TL_FB_ALERT,        /* alert sent */
     TL_FB_REASON,       /* OpenSSL error reason, folded */
-    TL_FB_OUTCOME,      /* failed / full / resumed / resumed + tickets */
+    TL_FB_OUTCOME,      /* failed / full / resumed / resumed + tickets / 0-RTT accepted */
     TL_FB_VERDICT,      /* ticket codec verdict, import error class */
     TL_FB_CHANNELS
 };

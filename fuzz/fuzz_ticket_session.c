@@ -14,6 +14,10 @@
  * resumes for real and the code after the binder check runs. Any cipher
  * with a handshake digest, not only TLS 1.3 suites: the server compares
  * only the session's hash with the suite's before it checks the binder.
+ * The TLS 1.3 ClientHello offers early data and the probe's server takes it
+ * (tl_probe_new_early), so a resumption also reaches the 0-RTT decision:
+ * the ticket age against the session's time, age_add and timeout, and the
+ * early traffic keys.
  *
  * Oracle: a sealed session that does not parse, or parses with bytes
  * left over, must be NO_DECRYPT and must not resume. A session that

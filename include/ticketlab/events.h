@@ -44,6 +44,8 @@ typedef struct tl_event_log {
 /* tl_event_log_init / tl_event_log_reset / tl_event_log_free - lifecycle. */
 void tl_event_log_init(tl_event_log *log);
 void tl_event_log_reset(tl_event_log *log);   /* drop all events, keep memory */
+/* tl_event_log_truncate - drop the events from index n on (none when n >= log->n). */
+void tl_event_log_truncate(tl_event_log *log, size_t n);
 void tl_event_log_free(tl_event_log *log);
 
 /*

@@ -56,6 +56,12 @@ tl_keyring *tl_keyring_new(int64_t lifetime);
 /* tl_keyring_free - free the ring and wipe its keys. NULL is allowed. */
 void tl_keyring_free(tl_keyring *kr);
 
+/*
+ * tl_keyring_assign - make dst an exact copy of src: keys, creation times,
+ * lifetime, rotation state and error text. Never fails.
+ */
+void tl_keyring_assign(tl_keyring *dst, const tl_keyring *src);
+
 /* tl_keyring_error - the sentence the last failing call left, or "". */
 const char *tl_keyring_error(const tl_keyring *kr);
 

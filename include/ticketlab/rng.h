@@ -37,4 +37,20 @@ void tl_rng_bytes(unsigned char *out, size_t n);
 /* tl_rng_drawn - how many bytes were drawn since the last tl_rng_seed(). */
 uint64_t tl_rng_drawn(void);
 
+/* The stream's whole state: what tl_rng_save() keeps and tl_rng_restore() puts back. */
+typedef struct tl_rng_state {
+    uint64_t words[4];
+    uint64_t drawn;
+    int seeded;
+} tl_rng_state;
+
+/* tl_rng_save - copy the stream's state into *st. Never fails. */
+void tl_rng_save(tl_rng_state *st);
+
+/*
+ * tl_rng_restore - put back a state tl_rng_save() kept: the next bytes drawn
+ * are the ones that followed the save. Never fails.
+ */
+void tl_rng_restore(const tl_rng_state *st);
+
 #endif

@@ -155,6 +155,23 @@ int tl_world_reset(tl_world *w, uint64_t seed, tl_error *err);
 int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
                        tl_handshake_result *res, tl_error *err);
 
+/* Where a world is: the events it has logged and the handshakes it has run. */
+typedef struct tl_world_mark {
+    size_t events;
+    int handshakes;
+} tl_world_mark;
+
+/* tl_world_get_mark - where w is now, for tl_world_rewind(). Never fails. */
+void tl_world_get_mark(const tl_world *w, tl_world_mark *m);
+
+/*
+ * tl_world_rewind - forget what came after mark m: the log is cut back to
+ * m->events and the next handshake gets index m->handshakes. Nothing else
+ * changes: the key ring, policy, issuer, SSL_CTXs, RNG and clock are the
+ * caller's to put back. Never fails.
+ */
+void tl_world_rewind(tl_world *w, const tl_world_mark *m);
+
 /* tl_handshake_result_free - free tickets and sessions in res. */
 void tl_handshake_result_free(tl_handshake_result *res);
 

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "memo.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 
@@ -460,13 +461,11 @@ static size_t der_memo_next;
 
 static int der_session_version(const unsigned char *der, size_t len)
 {
-    static int memo_off = -1;
+    int memo_off = !tl_memo_enabled();
     SSL_SESSION *sess;
     struct der_memo *m;
     int version;
 
-    if (memo_off < 0)
-        memo_off = getenv("TICKETLAB_NO_MEMO") != NULL;
     for (size_t i = 0; i < DER_MEMO_SLOTS && !memo_off; i++)
         if (der_memo[i].der != NULL && der_memo[i].len == len && memcmp(der_memo[i].der, der, len) == 0)
             return der_memo[i].version;

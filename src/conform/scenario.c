@@ -22,6 +22,7 @@
 #include "ticketlab/events.h"
 #include "probe.h"
 #include "ticketlab/rng.h"
+#include "scenario_memo.h"
 #include "ticketlab/ticket.h"
 #include "ticketlab/world.h"
 
@@ -438,52 +439,91 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
     return apply_policy(w, sc, err);
 }
 
+/* The memo (scenario_memo.h) rewinds everything a run changes except the
+ * SSL_CTX settings these scenarios change: they always get a fresh world. */
+static int memo_fits(const tl_scenario *sc)
+{
+    return tl_scenario_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
+}
+
+/* A fresh world with the scenario's set-up app data, after the set-up
+ * handshake (so) when has_setup. Returns 0, or -1 with err (*w freed). */
+static int build_world(const tl_scenario *sc, const tl_world_config *cfg, int has_setup,
+                       const tl_handshake_opts *so, tl_world **w, tl_handshake_result *setup,
+                       tl_error *err)
+{
+    *w = tl_world_new(cfg, err);
+    if (*w == NULL)
+        return -1;
+    if (sc->app >= 0 && attach_app(tl_world_policy(*w), sc->app, 0) != 0) {
+        tl_error_set(err, "out of memory");
+        goto fail;
+    }
+    if (!has_setup)
+        return 0;
+    if (tl_world_handshake(*w, so, setup, err) != 0)
+        goto fail;
+    if (setup->n_sessions == 0 || !setup->client.ok) {
+        tl_error_set(err, "the set-up handshake gave the client no session (%s)",
+                     setup->client.err_reason[0] ? setup->client.err_reason : "no error");
+        goto fail;
+    }
+    return 0;
+fail:
+    tl_handshake_result_free(setup);
+    tl_world_free(*w);
+    *w = NULL;
+    return -1;
+}
+
 int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
 {
     static const unsigned char zero_rtt[] = "early bytes";
     tl_world_config cfg;
-    tl_world *w;
+    tl_world *w = NULL;
     tl_handshake_result setup, res;
-    tl_handshake_opts o = { 0 };
-    SSL_SESSION *skewed = NULL, *replay_copy = NULL;
+    const tl_handshake_result *su = &setup;
+    tl_handshake_opts o = { 0 }, so = { 0 };
+    SSL_SESSION *skewed = NULL, *replay_copy = NULL, *offered = NULL;
     SSL_CTX *ctx2 = NULL;
     unsigned char *edited = NULL;
-    int rc = -1, world_v;
+    char key[TL_SCENARIO_MEMO_KEY_MAX];
+    int rc = -1, world_v, has_setup, memo, memo_world = 0;
 
     memset(&setup, 0, sizeof(setup));
     memset(&res, 0, sizeof(res));
     world_config(sc, &cfg);
     world_v = cfg.tls_version;
-    w = tl_world_new(&cfg, err);
-    if (w == NULL)
-        return -1;
-    if (sc->app >= 0 && attach_app(tl_world_policy(w), sc->app, 0) != 0) {
-        tl_error_set(err, "out of memory");
-        goto done;
+    has_setup = !(sc->present == TL_PRESENT_NONE
+                  || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
+    if (has_setup && sc->from < world_v)
+        so.client_max_version = so.server_max_version = sc->from;
+    memo = memo_fits(sc)
+           && tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup,
+                                   key, sizeof(key)) == 0;
+    if (memo && (w = tl_scenario_memo_take(key, &su)) != NULL) {
+        memo_world = 1;
+    } else {
+        if (build_world(sc, &cfg, has_setup, &so, &w, &setup, err) != 0)
+            goto done;
+        memo_world = memo && tl_scenario_memo_keep(key, w, &setup, &su) == 0;
     }
-    if (sc->present == TL_PRESENT_NONE
-        || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION)) {
+    if (!has_setup) {
         if (prepare_checked(w, sc, &ctx2, err) != 0)
             goto done;
     } else {
-        tl_handshake_opts so = { 0 };
-
-        if (sc->from < world_v)
-            so.client_max_version = so.server_max_version = sc->from;
-        if (tl_world_handshake(w, &so, &setup, err) != 0)
-            goto done;
-        if (setup.n_sessions == 0 || !setup.client.ok) {
-            tl_error_set(err, "the set-up handshake gave the client no session (%s)",
-                         setup.client.err_reason[0] ? setup.client.err_reason : "no error");
+        /* A kept set-up session stays as it was: the run offers a copy. */
+        if (memo_world && (offered = SSL_SESSION_dup(su->sessions[0])) == NULL) {
+            tl_error_set_ssl(err, "cannot copy the set-up session");
             goto done;
         }
-        o.session = setup.sessions[0];
+        o.session = memo_world ? offered : su->sessions[0];
         if (sc->present == TL_PRESENT_EMPTY) {
             rc = run_probe(w, sc, o.session, obs, err);
             goto done;
         }
-        if (setup.n_tickets > 0) {
-            int e = edit_ticket(w, sc, &setup.tickets[0], o.session, &edited, &o.ticket_len, err);
+        if (su->n_tickets > 0) {
+            int e = edit_ticket(w, sc, &su->tickets[0], o.session, &edited, &o.ticket_len, err);
 
             if (e < 0)
                 goto done;
@@ -548,8 +588,12 @@ done:
     tl_handshake_result_free(&res);
     SSL_SESSION_free(skewed);
     SSL_SESSION_free(replay_copy);
+    SSL_SESSION_free(offered);
     free(edited);
-    tl_world_free(w);
+    if (memo_world)
+        tl_scenario_memo_release(w);
+    else
+        tl_world_free(w);
     SSL_CTX_free(ctx2);
     return rc;
 }

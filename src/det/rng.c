@@ -85,6 +85,20 @@ uint64_t tl_rng_drawn(void)
     return drawn;
 }
 
+void tl_rng_save(tl_rng_state *st)
+{
+    memcpy(st->words, stream, sizeof(stream));
+    st->drawn = drawn;
+    st->seeded = seeded;
+}
+
+void tl_rng_restore(const tl_rng_state *st)
+{
+    memcpy(stream, st->words, sizeof(stream));
+    drawn = st->drawn;
+    seeded = st->seeded;
+}
+
 /* ---- the provider ------------------------------------------------------ */
 
 /* One context per DRBG instance; all of them read the shared stream. */

@@ -58,6 +58,12 @@ void tl_keyring_free(tl_keyring *kr)
     free(kr);
 }
 
+void tl_keyring_assign(tl_keyring *dst, const tl_keyring *src)
+{
+    if (dst != src)
+        *dst = *src;
+}
+
 const char *tl_keyring_error(const tl_keyring *kr)
 {
     return kr == NULL ? "no key ring" : kr->error;

@@ -15,11 +15,17 @@ void tl_event_log_init(tl_event_log *log)
     memset(log, 0, sizeof(*log));
 }
 
+void tl_event_log_truncate(tl_event_log *log, size_t n)
+{
+    for (size_t i = n; i < log->n; i++)
+        free(log->ev[i].appdata);
+    if (n < log->n)
+        log->n = n;
+}
+
 void tl_event_log_reset(tl_event_log *log)
 {
-    for (size_t i = 0; i < log->n; i++)
-        free(log->ev[i].appdata);
-    log->n = 0;
+    tl_event_log_truncate(log, 0);
 }
 
 void tl_event_log_free(tl_event_log *log)

@@ -32,6 +32,8 @@ struct tl_probe {
     size_t binders_len_off;   /* u16 */
     size_t binder_off;        /* the first binder's bytes (its u8 length just before) */
     size_t binder_len;
+    int early;                /* TLS 1.3: the ClientHello offers early data */
+    uint32_t server_early;    /* > 0: the probe's server takes this much, no anti-replay */
     SSL_SESSION *session;     /* the session the probe was built from (a reference) */
     unsigned char *buf;       /* the edited record */
     size_t buf_len;           /* its length after the last run, 0 before */
@@ -125,6 +127,24 @@ bad:
     return tl_error_set(err, "the captured ClientHello is malformed");
 }
 
+/*
+ * The client writes its first flight. A TLS 1.3 session that allows early
+ * data gets it offered, the way a client that has 0-RTT data writes it
+ * (SSL_write_early_data): then the ClientHello carries the early_data
+ * extension, and the records after it (0-RTT data) are not kept. Returns
+ * 1 when the flight is written, 0 when the client did not stop after it.
+ */
+static int first_flight(tl_probe *p, SSL *c, SSL_SESSION *session)
+{
+    static const unsigned char zero_rtt[] = "early";
+    size_t written = 0;
+
+    p->early = p->tls13 && SSL_SESSION_get_max_early_data(session) > 0;
+    if (p->early)
+        return SSL_write_early_data(c, zero_rtt, sizeof(zero_rtt) - 1, &written) == 1;
+    return SSL_do_handshake(c) <= 0 && SSL_get_error(c, -1) == SSL_ERROR_WANT_READ;
+}
+
 static int capture(tl_probe *p, SSL_SESSION *session, tl_error *err)
 {
     SSL *c = SSL_new(tl_world_client_ctx(p->world));
@@ -145,11 +165,13 @@ static int capture(tl_probe *p, SSL_SESSION *session, tl_error *err)
         tl_error_set_ssl(err, "the client refuses the session");
         goto done;
     }
-    if (SSL_do_handshake(c) > 0 || SSL_get_error(c, -1) != SSL_ERROR_WANT_READ) {
+    if (!first_flight(p, c, session)) {
         tl_error_set_ssl(err, "the client did not stop after its ClientHello");
         goto done;
     }
     len = BIO_get_mem_data(wbio, &data);
+    if (p->early && len > 5 && (size_t)len > 5 + get16((unsigned char *)data + 3))
+        len = (long)(5 + get16((unsigned char *)data + 3));   /* the 0-RTT records go */
     if (len <= 5 || (size_t)len != 5 + get16((unsigned char *)data + 3)) {
         tl_error_set(err, "the ClientHello is not exactly one record (%ld bytes)", len);
         goto done;
@@ -203,10 +225,43 @@ static int pause_before_crypto(SSL *s, void *arg)
     return -1;
 }
 
+/* A fresh server SSL for the probe (the old one, if any, freed) on a
+ * fresh BIO pair. Returns 0, or -1 with err. */
+static int new_server(tl_probe *p, tl_error *err)
+{
+    BIO *sbio = NULL;
+
+    SSL_free(p->server);
+    BIO_free(p->to_server);
+    p->to_server = NULL;
+    p->server = SSL_new(tl_world_server_ctx(p->world));
+    if (p->server == NULL || tl_issuer_bind(p->server, tl_world_issuer(p->world)) != 0
+        || !BIO_new_bio_pair(&sbio, 64 * 1024, &p->to_server, 64 * 1024))
+        return tl_error_set_ssl(err, "cannot make the probe's server");
+    SSL_set_bio(p->server, sbio, sbio);
+    SSL_set_msg_callback(p->server, server_msg_cb);
+    SSL_set_msg_callback_arg(p->server, p);
+    SSL_set_info_callback(p->server, server_info_cb);
+    SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
+    if (p->server_early > 0) {
+        /* Without anti-replay the server still decrypts its tickets
+         * (tls_parse_ctos_psk would look them up as stateful ones). */
+        SSL_set_options(p->server, SSL_OP_NO_ANTI_REPLAY);
+        if (!SSL_set_max_early_data(p->server, p->server_early))
+            return tl_error_set_ssl(err, "the probe's server refuses early data");
+    }
+    return 0;
+}
+
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
 {
+    return tl_probe_new_early(w, session, 0, err);
+}
+
+tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, tl_error *err)
+{
     tl_probe *p;
-    BIO *sbio = NULL;
+    SSL_SESSION *offer = NULL;
 
     if (session == NULL)
         return tl_error_set(err, "a probe needs a session with a ticket"), NULL;
@@ -215,26 +270,30 @@ tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err)
         return tl_error_set(err, "out of memory"), NULL;
     p->world = w;
     p->tls13 = tl_world_get_config(w)->tls_version == TLS1_3_VERSION;
-    if (capture(p, session, err) != 0)
+    if (p->tls13 && early > 0) {
+        /* The client offers early data only for a session that allows it;
+         * a copy that does carries the very same ticket. */
+        offer = SSL_SESSION_dup(session);
+        if (offer == NULL || !SSL_SESSION_set_max_early_data(offer, early)) {
+            tl_error_set_ssl(err, "cannot copy the session to offer early data");
+            goto fail;
+        }
+        p->server_early = early;
+    }
+    if (capture(p, offer != NULL ? offer : session, err) != 0)
         goto fail;
+    SSL_SESSION_free(offer);
+    offer = NULL;
     if (SSL_SESSION_up_ref(session) != 1) {
         tl_error_set_ssl(err, "cannot keep a reference to the session");
         goto fail;
     }
     p->session = session;
-    p->server = SSL_new(tl_world_server_ctx(w));
-    if (p->server == NULL || tl_issuer_bind(p->server, tl_world_issuer(w)) != 0
-        || !BIO_new_bio_pair(&sbio, 64 * 1024, &p->to_server, 64 * 1024)) {
-        tl_error_set_ssl(err, "cannot make the probe's server");
+    if (new_server(p, err) != 0)
         goto fail;
-    }
-    SSL_set_bio(p->server, sbio, sbio);
-    SSL_set_msg_callback(p->server, server_msg_cb);
-    SSL_set_msg_callback_arg(p->server, p);
-    SSL_set_info_callback(p->server, server_info_cb);
-    SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
     return p;
 fail:
+    SSL_SESSION_free(offer);
     tl_probe_free(p);
     return NULL;
 }
@@ -405,6 +464,34 @@ static size_t build_hello(tl_probe *p, const unsigned char *ticket, size_t len,
     return n;
 }
 
+/*
+ * The server's step on the ClientHello: SSL_do_handshake(), or, when the
+ * ClientHello offers early data, SSL_read_early_data() as a server that
+ * takes 0-RTT data calls it, so that it decides on the early data
+ * (final_early_data in ssl/statem/extensions.c) and, accepting, derives the
+ * early traffic keys. No 0-RTT record follows the ClientHello: an accepting
+ * server then waits for one. Returns what SSL_do_handshake() would: 1, or
+ * <= 0 for SSL_get_error().
+ */
+static int serve(tl_probe *p)
+{
+    unsigned char buf[64];
+    size_t got = 0;
+
+    if (!p->early)
+        return SSL_do_handshake(p->server);
+    switch (SSL_read_early_data(p->server, buf, sizeof(buf), &got)) {
+    case SSL_READ_EARLY_DATA_ERROR:
+        return -1;
+    case SSL_READ_EARLY_DATA_FINISH:
+        /* Rejected, or no 0-RTT offered after all: go on as a server that
+         * reads no early data does. */
+        return SSL_do_handshake(p->server);
+    default:
+        return 1;   /* never: no 0-RTT record was sent */
+    }
+}
+
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
                  tl_probe_result *res, tl_error *err)
 {
@@ -438,20 +525,28 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     /* SSL_clear() keeps the server's session, and before 3.0.17 (openssl
      * pull 27584; release.h: TL_CHANGE_CLEAR_DROPS_SESSION) a TLS 1.3
      * server could take that leftover for a resumption: one input would
-     * leak into the next. Dropping it first is right on every release. */
-    if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1)
+     * leak into the next. Dropping it first is right on every release.
+     * SSL_clear() also keeps the early data state (no 3.x release resets
+     * early_data_state), so a probe that offers early data gets a new
+     * server every run. */
+    if (p->early) {
+        if (new_server(p, err) != 0)
+            return -1;
+    } else if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1) {
         return tl_error_set_ssl(err, "SSL_clear failed");
+    }
     SSL_set_accept_state(p->server);
     if (BIO_write(p->to_server, p->buf, (int)n) != (int)n)
         return tl_error_set_ssl(err, "cannot queue the ClientHello");
     p->cur = res;
     running = p;
     iss->key_enc_calls = iss->key_dec_calls = 0;
-    rc = SSL_do_handshake(p->server);
+    rc = serve(p);
     e = SSL_get_error(p->server, rc);
     res->failed = rc <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE
                   && e != SSL_ERROR_WANT_X509_LOOKUP;
     res->resumed = SSL_session_reused(p->server);
+    res->early_accepted = SSL_get_early_data_status(p->server) == SSL_EARLY_DATA_ACCEPTED;
     if (res->failed) {
         unsigned long code = ERR_peek_error();
         const char *r = code ? ERR_reason_error_string(code) : NULL;

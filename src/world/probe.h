@@ -25,6 +25,17 @@
  * resumes for real:
  *
  *     tl_probe_run_psk(p, forged, n, tl_probe_session(p), &r, &err);
+ *
+ * Early data: when the TLS 1.3 session allows it (max_early_data > 0), the
+ * client offers 0-RTT as a client with early data does (its ClientHello
+ * carries the early_data extension; the 0-RTT records are not kept) and
+ * the server reads it as a server that takes early data does
+ * (SSL_read_early_data), so a resumption reaches the server's decision on
+ * early data (tl_probe_result.early_accepted) and its early traffic keys.
+ * The server still runs alone: it stops where it waits for the client's
+ * next flight, before any ticket after the resumption. Such a probe makes
+ * its server afresh for every run (SSL_clear() keeps the early data state),
+ * so settings made on tl_probe_server() last one run.
  */
 #ifndef TICKETLAB_PROBE_H
 #define TICKETLAB_PROBE_H
@@ -50,6 +61,7 @@ typedef struct tl_probe_result {
     int resumed;                /* SSL_session_reused() on the server */
     int alert_sent;             /* alert the server sent, -1 if none */
     int nst_sent;               /* NewSessionTickets the server wrote */
+    int early_accepted;         /* TLS 1.3: the server accepted the offered early data */
     unsigned long err;          /* first OpenSSL error on failure, 0 if none */
     char err_reason[128];       /* its reason string */
     size_t ev_begin, ev_end;    /* this run's events in the world's log */
@@ -66,6 +78,19 @@ typedef struct tl_probe_result {
  * not fill its record, OpenSSL refused an SSL).
  */
 tl_probe *tl_probe_new(tl_world *w, SSL_SESSION *session, tl_error *err);
+
+/*
+ * tl_probe_new_early - tl_probe_new(), with early data forced on in TLS 1.3
+ * (early > 0): the client offers it whatever the session says (it writes
+ * its ClientHello from a copy of the session whose max_early_data is
+ * early; the ticket is the same), and the probe's server takes up to early
+ * bytes of it without anti-replay (SSL_set_max_early_data and
+ * SSL_OP_NO_ANTI_REPLAY on the probe's own SSL: the world's SSL_CTX, and
+ * so the tickets it issues, are untouched). A ticket whose session allows
+ * early data then reaches the server's 0-RTT decision. early 0, or a TLS
+ * 1.2 world: exactly tl_probe_new(). Fails as tl_probe_new() does.
+ */
+tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, tl_error *err);
 
 /* tl_probe_free - free the probe. NULL is allowed. */
 void tl_probe_free(tl_probe *p);
@@ -99,7 +124,8 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
                      const SSL_SESSION *psk, tl_probe_result *res, tl_error *err);
 
 /* tl_probe_server - the probe's server SSL, as the last run left it (its
- * protocol version negotiated). The probe keeps ownership. */
+ * protocol version negotiated); a probe offering early data makes a new one
+ * for each run. The probe keeps ownership. */
 SSL *tl_probe_server(tl_probe *p);
 
 /* tl_probe_ticket - the captured ticket bytes (*len set). */

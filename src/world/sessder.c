@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "ticketlab/world.h"
+#include "sessder_memo.h"
 
 #define TAG_TICKET 0xAA   /* context-specific, constructed, number 10 */
 
@@ -140,7 +141,7 @@ SSL_SESSION *tl_session_with_ticket(const SSL_SESSION *sess,
 
         memcpy(body - h, head, h);
         p = body - h;
-        copy = d2i_SSL_SESSION(NULL, &p, (long)(n + h));
+        copy = tl_session_d2i_memo(p, n + h);
         if (copy == NULL)
             tl_error_set_ssl(err, "the edited session does not parse");
     }

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "ticketlab/clock.h"
+#include "memo.h"
 #include "ticketlab/rng.h"
 #include "testcerts.h"
 
@@ -271,11 +272,7 @@ static EVP_PKEY *parse_key(const char *pem, OSSL_LIB_CTX *libctx)
 
 static int memo_off(void)
 {
-    static int off = -1;
-
-    if (off < 0)
-        off = getenv("TICKETLAB_NO_MEMO") != NULL;
-    return off;
+    return !tl_memo_enabled();
 }
 
 /* The parsed chain, as new references (*cert, *key or *root may be NULL
@@ -537,6 +534,18 @@ int tl_world_reset(tl_world *w, uint64_t seed, tl_error *err)
         tl_ctx_flush_all_sessions(w->server_ctx);
     ERR_clear_error();
     return 0;
+}
+
+void tl_world_get_mark(const tl_world *w, tl_world_mark *m)
+{
+    m->events = w->log.n;
+    m->handshakes = w->handshakes;
+}
+
+void tl_world_rewind(tl_world *w, const tl_world_mark *m)
+{
+    tl_event_log_truncate(&w->log, m->events);
+    w->handshakes = m->handshakes;
 }
 
 /* ---- the handshake ------------------------------------------------------------ */

@@ -314,6 +314,149 @@ static void test_tls13_binder_resized(void)
     done(p);
 }
 
+/* Does the ClientHello record h (n bytes) carry extension `type`? */
+static int has_extension(const unsigned char *h, size_t n, unsigned type)
+{
+    size_t off = 9 + 2 + 32, end;
+
+    if (n < off + 1)
+        return 0;
+    off += 1 + h[off];                                  /* session id */
+    if (off + 2 > n)
+        return 0;
+    off += 2 + ((size_t)h[off] << 8 | h[off + 1]);      /* cipher suites */
+    if (off + 1 > n)
+        return 0;
+    off += 1 + h[off];                                  /* compression */
+    if (off + 2 > n)
+        return 0;
+    end = off + 2 + ((size_t)h[off] << 8 | h[off + 1]);
+    for (off += 2; off + 4 <= end && end <= n; off += 4 + ((size_t)h[off + 2] << 8 | h[off + 3]))
+        if (((unsigned)h[off] << 8 | h[off + 1]) == type)
+            return 1;
+    return 0;
+}
+
+/* A TLS 1.3 world (max_early_data `early`, anti-replay off when no_replay)
+ * and a probe for its first session, made with tl_probe_new_early(forced);
+ * its ClientHello must offer early data. NULL after a failed check. */
+static tl_probe *early_probe(uint32_t early, int no_replay, uint32_t forced)
+{
+    tl_world_config cfg;
+    tl_error err = { "" };
+    tl_probe *p = NULL;
+    const unsigned char *hello;
+    size_t hello_len;
+
+    tl_world_config_init(&cfg);
+    cfg.tls_version = TLS1_3_VERSION;
+    cfg.max_early_data = early;
+    cfg.no_anti_replay = no_replay;
+    w = tl_world_new(&cfg, &err);
+    if (w != NULL && tl_world_handshake(w, NULL, &full, &err) == 0 && full.n_sessions > 0)
+        p = tl_probe_new_early(w, full.sessions[0], forced, &err);
+    TL_CHECK(p != NULL);
+    if (p == NULL) {
+        fprintf(stderr, "early data probe: %s\n", err.msg);
+        done(p);
+        return NULL;
+    }
+    hello = tl_probe_client_hello(p, &hello_len);
+    TL_CHECK(has_extension(hello, hello_len, 42));   /* early_data */
+    return p;
+}
+
+/* A ticket that does not decrypt: no resumption, no early data. */
+static void check_junk_gets_no_early_data(tl_probe *p)
+{
+    tl_probe_result r;
+    tl_error err = { "" };
+    unsigned char junk[64];
+
+    memset(junk, 0x41, sizeof(junk));
+    TL_CHECK_INT(tl_probe_run_psk(p, junk, sizeof(junk), tl_probe_session(p), &r, &err), 0);
+    TL_CHECK_INT(r.resumed, 0);
+    TL_CHECK_INT(r.early_accepted, 0);
+}
+
+/* A session that allows early data: the probe offers it, and a resumption
+ * reaches the server's 0-RTT decision. With anti-replay (OpenSSL's default)
+ * the server's TLS 1.3 tickets are stateful and single-use: the first use
+ * resumes with early data, a replay gets a full handshake. Without it every
+ * use resumes with early data, run after run (no state left in the server). */
+static void test_tls13_early_data(void)
+{
+    for (int no_replay = 0; no_replay < 2; no_replay++) {
+        tl_probe *p = early_probe(16384, no_replay, 0);
+        tl_probe_result r;
+        tl_error err = { "" };
+        const unsigned char *t;
+        size_t tlen;
+
+        if (p == NULL)
+            continue;
+        t = tl_probe_ticket(p, &tlen);
+        TL_CHECK_INT(tl_probe_run_psk(p, t, tlen, tl_probe_session(p), &r, &err), 0);
+        TL_CHECK_INT(r.failed, 0);
+        TL_CHECK_INT(r.resumed, 1);
+        TL_CHECK_INT(r.early_accepted, 1);
+        for (int run = 0; run < 2; run++) {
+            TL_CHECK_INT(tl_probe_run_psk(p, t, tlen, tl_probe_session(p), &r, &err), 0);
+            TL_CHECK_INT(r.failed, 0);
+            TL_CHECK_INT(r.resumed, no_replay);
+            TL_CHECK_INT(r.early_accepted, no_replay);
+        }
+        check_junk_gets_no_early_data(p);
+        done(p);
+    }
+}
+
+/* tl_probe_new_early on a world without early data: the ClientHello
+ * offers it anyway, the world's tickets are unchanged, and the probe's
+ * server takes it (OpenSSL's server does not check the session's own
+ * max_early_data), run after run, byte for byte. */
+static void test_tls13_early_forced(void)
+{
+    tl_probe *p = early_probe(0, 0, 16384);
+    tl_probe_result r;
+    tl_error err = { "" };
+    const unsigned char *t;
+    size_t tlen;
+    uint64_t first_hash = 0;
+
+    if (p == NULL)
+        return;
+    TL_CHECK_INT(SSL_SESSION_get_max_early_data(full.sessions[0]), 0);
+    t = tl_probe_ticket(p, &tlen);
+    TL_CHECK_INT(tlen, full.tickets[0].ticket_len);
+    for (int run = 0; run < 3; run++) {
+        TL_CHECK_INT(tl_world_reset(w, 1, &err), 0);   /* the same RNG stream each run */
+        TL_CHECK_INT(tl_probe_run_psk(p, t, tlen, tl_probe_session(p), &r, &err), 0);
+        TL_CHECK_INT(r.failed, 0);
+        TL_CHECK_INT(r.resumed, 1);
+        TL_CHECK_INT(r.early_accepted, 1);
+        if (run == 0)
+            first_hash = r.flight_hash;
+        TL_CHECK(r.flight_hash == first_hash);
+    }
+    check_junk_gets_no_early_data(p);
+    done(p);
+}
+
+/* Without early data in the session the ClientHello offers none. */
+static void test_tls13_no_early_data(void)
+{
+    tl_probe *p = probe_for(TLS1_3_VERSION);
+    const unsigned char *hello;
+    size_t hello_len;
+
+    if (p == NULL)
+        return;
+    hello = tl_probe_client_hello(p, &hello_len);
+    TL_CHECK(!has_extension(hello, hello_len, 42));
+    done(p);
+}
+
 int main(void)
 {
     TL_RUN(test_tls12);
@@ -321,5 +464,8 @@ int main(void)
     TL_RUN(test_empty_ticket);
     TL_RUN(test_tls13_binder);
     TL_RUN(test_tls13_binder_resized);
+    TL_RUN(test_tls13_early_data);
+    TL_RUN(test_tls13_early_forced);
+    TL_RUN(test_tls13_no_early_data);
     return TL_DONE();
 }

@@ -1,0 +1,289 @@
+/*
+ * tls_wire.c - TLS framing and key schedule pieces for speaking to an
+ * OpenSSL client by hand; see tls_wire.h.
+ */
+#include "tls_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/ssl.h>
+
+#include "fuzz_common.h"
+
+static EVP_CIPHER *aes_gcm;
+static EVP_KDF *hkdf, *prf;
+
+int tw_init(OSSL_LIB_CTX *lc)
+{
+    if (aes_gcm == NULL)
+        aes_gcm = EVP_CIPHER_fetch(lc, "AES-128-GCM", NULL);
+    if (hkdf == NULL)
+        hkdf = EVP_KDF_fetch(lc, "HKDF", NULL);
+    if (prf == NULL)
+        prf = EVP_KDF_fetch(lc, "TLS1-PRF", NULL);
+    return aes_gcm != NULL && hkdf != NULL && prf != NULL ? 0 : -1;
+}
+
+/* ---- bytes ------------------------------------------------------------------ */
+
+unsigned char *tw_grow(tw_bytes *b, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        unsigned char *q;
+
+        while (cap < b->n + n)
+            cap *= 2;
+        q = realloc(b->p, cap);
+        if (q == NULL)
+            tl_fuzz_die("out of memory");
+        b->p = q;
+        b->cap = cap;
+    }
+    b->n += n;
+    return b->p + b->n - n;
+}
+
+void tw_put(tw_bytes *b, const void *d, size_t n)
+{
+    unsigned char *q = tw_grow(b, n);
+
+    if (n)
+        memcpy(q, d, n);
+}
+
+void tw_put_zeros(tw_bytes *b, size_t n)
+{
+    unsigned char *q = tw_grow(b, n);
+
+    if (n)
+        memset(q, 0, n);
+}
+
+void tw_put8(tw_bytes *b, unsigned v)
+{
+    *tw_grow(b, 1) = (unsigned char)v;
+}
+
+void tw_put16(tw_bytes *b, unsigned v)
+{
+    tw_put8(b, v >> 8);
+    tw_put8(b, v);
+}
+
+void tw_put24(tw_bytes *b, unsigned long v)
+{
+    tw_put8(b, (unsigned)(v >> 16));
+    tw_put16(b, (unsigned)(v & 0xffff));
+}
+
+void tw_put32(tw_bytes *b, uint32_t v)
+{
+    tw_put16(b, v >> 16);
+    tw_put16(b, v & 0xffff);
+}
+
+void tw_bytes_free(tw_bytes *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
+uint32_t tw_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+size_t tw_be16(const unsigned char *p)
+{
+    return (size_t)p[0] << 8 | p[1];
+}
+
+/* ---- keys and records ------------------------------------------------------- */
+
+/* HKDF-Expand-Label(secret, label, "", out_len) with SHA-256 (RFC 8446 7.1). */
+void tw_expand_label(const unsigned char *secret, size_t slen, const char *label,
+                         unsigned char *out, size_t out_len)
+{
+    unsigned char info[2 + 1 + 255 + 1];
+    size_t ll = strlen(label), n = 0;
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(hkdf);
+    OSSL_PARAM params[5];
+
+    info[n++] = (unsigned char)(out_len >> 8);
+    info[n++] = (unsigned char)out_len;
+    info[n++] = (unsigned char)(6 + ll);
+    memcpy(info + n, "tls13 ", 6);
+    memcpy(info + n + 6, label, ll);
+    n += 6 + ll;
+    info[n++] = 0;   /* empty context */
+    params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n);
+    params[4] = OSSL_PARAM_construct_end();
+    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
+        tl_fuzz_die("harness: HKDF-Expand-Label failed");
+    EVP_KDF_CTX_free(k);
+}
+
+/* The TLS 1.2 PRF with SHA-256 (RFC 5246 5). */
+void tw_prf12(const unsigned char *secret, size_t slen, const char *label,
+                  const unsigned char *seed, size_t seed_len, unsigned char *out, size_t out_len)
+{
+    unsigned char s[128];
+    size_t ll = strlen(label);
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(prf);
+    OSSL_PARAM params[4];
+
+    memcpy(s, label, ll);
+    memcpy(s + ll, seed, seed_len);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, s, ll + seed_len);
+    params[3] = OSSL_PARAM_construct_end();
+    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
+        tl_fuzz_die("harness: the TLS 1.2 PRF failed");
+    EVP_KDF_CTX_free(k);
+}
+
+/* AES-128-GCM of n bytes, in to out; the tag is written (enc) or checked.
+ * Returns 1, or 0 when a tag does not match. */
+int tw_gcm(int enc, const unsigned char key[16], const unsigned char nonce[12],
+               const unsigned char *aad, size_t aad_len, const unsigned char *in, size_t n,
+               unsigned char *out, unsigned char tag[16])
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    unsigned char scratch[16];
+    int l, ok;
+
+    if (c == NULL || EVP_CipherInit_ex2(c, aes_gcm, key, nonce, enc, NULL) != 1
+        || EVP_CipherUpdate(c, NULL, &l, aad, (int)aad_len) != 1
+        || (n > 0 && EVP_CipherUpdate(c, out, &l, in, (int)n) != 1))
+        tl_fuzz_die("harness: AES-GCM refused");
+    if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1)
+        tl_fuzz_die("harness: AES-GCM refused the tag");
+    ok = EVP_CipherFinal_ex(c, scratch, &l) == 1;
+    if (ok && enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1)
+        tl_fuzz_die("harness: AES-GCM gave no tag");
+    EVP_CIPHER_CTX_free(c);
+    ERR_clear_error();
+    return ok;
+}
+
+void tw_keys13_init(tw_keys13 *k, const unsigned char *secret, size_t len)
+{
+    memcpy(k->secret, secret, len);
+    k->secret_len = len;
+    tw_expand_label(k->secret, len, "key", k->key, sizeof(k->key));
+    tw_expand_label(k->secret, len, "iv", k->iv, sizeof(k->iv));
+    k->seq = 0;
+}
+
+void tw_keys13_update(tw_keys13 *k)
+{
+    unsigned char next[EVP_MAX_MD_SIZE];
+
+    tw_expand_label(k->secret, k->secret_len, "traffic upd", next, k->secret_len);
+    tw_keys13_init(k, next, k->secret_len);
+}
+
+static void nonce13(const tw_keys13 *k, unsigned char nonce[12])
+{
+    memcpy(nonce, k->iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[11 - i] ^= (unsigned char)(k->seq >> (8 * i));
+}
+
+/* One TLS 1.3 record: fragment || content type 22 || pad zeros, sealed. */
+void tw_seal13(tw_keys13 *k, tw_bytes *out, const unsigned char *frag, size_t n, size_t pad)
+{
+    size_t inner = n + 1 + pad;
+    unsigned char hdr[5], nonce[12], tag[16], *ct;
+    tw_bytes plain = { 0 };
+
+    if (inner + 16 > 0xffff) {   /* the length field's limit */
+        inner = 0xffff - 16;
+        pad = inner - n - 1;
+    }
+    hdr[0] = SSL3_RT_APPLICATION_DATA;
+    hdr[1] = 3;
+    hdr[2] = 3;
+    hdr[3] = (unsigned char)((inner + 16) >> 8);
+    hdr[4] = (unsigned char)(inner + 16);
+    tw_put(&plain, frag, n);
+    tw_put8(&plain, SSL3_RT_HANDSHAKE);
+    tw_put_zeros(&plain, pad);
+    nonce13(k, nonce);
+    tw_put(out, hdr, 5);
+    ct = tw_grow(out, inner + 16);
+    tw_gcm(1, k->key, nonce, hdr, 5, plain.p, inner, ct, tag);
+    memcpy(ct + inner, tag, 16);
+    k->seq++;
+    tw_bytes_free(&plain);
+}
+
+/* Open one TLS 1.3 record; *type is the inner content type. Returns 0 or -1. */
+int tw_open13(tw_keys13 *k, const unsigned char *rec, size_t len, tw_bytes *out, int *type)
+{
+    unsigned char nonce[12], tag[16], *pt;
+    size_t n;
+
+    if (len < 5 + 17 || rec[0] != SSL3_RT_APPLICATION_DATA)
+        return -1;
+    n = len - 5 - 16;
+    pt = malloc(n);
+    if (pt == NULL)
+        tl_fuzz_die("out of memory");
+    memcpy(tag, rec + len - 16, 16);
+    nonce13(k, nonce);
+    k->seq++;
+    if (!tw_gcm(0, k->key, nonce, rec, 5, rec + 5, n, pt, tag)) {
+        free(pt);
+        return -1;
+    }
+    while (n > 0 && pt[n - 1] == 0)
+        n--;
+    if (n == 0) {
+        free(pt);
+        return -1;
+    }
+    *type = pt[n - 1];
+    tw_put(out, pt, n - 1);
+    free(pt);
+    return 0;
+}
+
+/* Split the handshake messages of a stream into out[] (whole messages). */
+void tw_split_messages(const tw_bytes *hs, tw_bytes *out, size_t *n, size_t max)
+{
+    size_t off = 0;
+
+    while (off + 4 <= hs->n && *n < max) {
+        size_t len = (size_t)hs->p[off + 1] << 16 | tw_be16(hs->p + off + 2);
+
+        if (off + 4 + len > hs->n)
+            break;
+        memset(&out[*n], 0, sizeof(out[*n]));
+        tw_put(&out[*n], hs->p + off, 4 + len);
+        (*n)++;
+        off += 4 + len;
+    }
+}
+
+/* The additional data of a TLS 1.2 AEAD record with sequence number 0. */
+void tw_aad12(unsigned char aad[13], size_t plain_len)
+{
+    memset(aad, 0, 8);
+    aad[8] = SSL3_RT_HANDSHAKE;
+    aad[9] = 3;
+    aad[10] = 3;
+    aad[11] = (unsigned char)(plain_len >> 8);
+    aad[12] = (unsigned char)plain_len;
+}
