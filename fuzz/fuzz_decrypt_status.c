@@ -24,36 +24,50 @@
  * status, return) triple shows up in the decrypt callback's log, with the
  * execution count: how the feedback edges' worth is measured.
  */
-static void track_triples(const tl_scenario *sc, const char *log)
+static void track_triples(const tl_scenario *sc, const tl_cblog *log)
 {
     static int enabled = -1;
     static unsigned long execs;
     static char seen[64][96];
     static int n_seen;
-    const char *p = log;
 
     if (enabled < 0)
         enabled = getenv("TICKETLAB_FUZZ_TRACK") != NULL;
     execs++;
     if (!enabled)
         return;
-    while ((p = strstr(p, "dcb:")) != NULL) {
-        char status[32] = "", ret[32] = "", key[96];
-        const char *eq = strchr(p, '=');
+    for (size_t i = 0; i < log->n; i++) {
+        const tl_cb_entry *e = &log->e[i];
+        char key[96];
+        int known = 0;
 
-        if (sscanf(p, "dcb:%31[^:]", status) == 1 && eq != NULL && sscanf(eq + 1, "%31[^,]", ret) == 1) {
-            int known = 0;
-
-            snprintf(key, sizeof(key), "%s %s %s", sc->tls == TLS1_3_VERSION ? "1.3" : "1.2",
-                     status, ret);
-            for (int i = 0; i < n_seen; i++)
-                known |= strcmp(seen[i], key) == 0;
-            if (!known && n_seen < 64) {
-                snprintf(seen[n_seen++], sizeof(seen[0]), "%s", key);
-                fprintf(stderr, "TRIPLE %d at exec %lu: %s\n", n_seen, execs, key);
-            }
+        if (e->kind != TL_CB_DCB)
+            continue;
+        snprintf(key, sizeof(key), "%s %s %s", sc->tls == TLS1_3_VERSION ? "1.3" : "1.2",
+                 tl_ticket_status_name(e->status), tl_ticket_return_name(e->ret));
+        for (int j = 0; j < n_seen; j++)
+            known |= strcmp(seen[j], key) == 0;
+        if (!known && n_seen < 64) {
+            snprintf(seen[n_seen++], sizeof(seen[0]), "%s", key);
+            fprintf(stderr, "TRIPLE %d at exec %lu: %s\n", n_seen, execs, key);
         }
-        p += 4;
+    }
+}
+
+/* Feedback: each decrypt callback call, by status, key, app data and return. */
+static void feedback_decrypt_calls(const tl_cblog *log)
+{
+    for (size_t i = 0; i < log->n; i++) {
+        const tl_cb_entry *e = &log->e[i];
+        unsigned h = (unsigned)e->status * 31u + (unsigned)e->ret;
+
+        if (e->kind != TL_CB_DCB)
+            continue;
+        for (const char *q = e->key; *q; q++)
+            h = h * 31 + (unsigned char)*q;
+        for (const char *q = e->app; *q; q++)
+            h = h * 31 + (unsigned char)*q;
+        tl_fuzz_feedback(TL_FB_REASON, h);
     }
 }
 
@@ -72,22 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;   /* outside the model: nothing to compare with */
     if (tl_scenario_run(&sc, &got, &err) != 0)
         return 0;   /* the set-up could not mint a ticket: not a verdict */
-    track_triples(&sc, got.log);
+    track_triples(&sc, &got.log);
     tl_fuzz_feedback(TL_FB_OUTCOME, (unsigned)tl_outcome_classify(&got));
     tl_fuzz_feedback(TL_FB_ALERT, (unsigned)(got.server_alert + 1));
     tl_fuzz_feedback(TL_FB_STATUS, (unsigned)sc.present);
     tl_fuzz_feedback(TL_FB_RETURN, (unsigned)(sc.dret == TL_NATURAL ? 9 : sc.dret + 1));
-    {
-        /* each decrypt-callback token of the log is a (status, return) pair */
-        const char *p = got.log;
-        while ((p = strstr(p, "dcb:")) != NULL) {
-            unsigned h = 0;
-            for (const char *q = p; *q && *q != ','; q++)
-                h = h * 31 + (unsigned char)*q;
-            tl_fuzz_feedback(TL_FB_REASON, h);
-            p += 4;
-        }
-    }
+    feedback_decrypt_calls(&got.log);
     if (tl_outcome_diff(&want, &got, diff, sizeof(diff)) != 0) {
         tl_scenario_format(&sc, text, sizeof(text));
         tl_outcome_format(&want, want_line, sizeof(want_line));

@@ -71,17 +71,14 @@ static void because(sim *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static void logf_(sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void logf_(sim *s, const char *fmt, ...)
+/* Predict one callback call: append it to the outcome's callback log (cblog.h). */
+static void log_call(sim *s, tl_cb_kind kind, const char *key, int status, const char *app, int ret)
 {
-    char tok[128];
-    va_list ap;
+    tl_cb_entry e = { .kind = kind, .status = status, .ret = ret };
 
-    va_start(ap, fmt);
-    vsnprintf(tok, sizeof(tok), fmt, ap);
-    va_end(ap);
-    tl_outcome_log_add(s->out, tok);
+    snprintf(e.key, sizeof(e.key), "%.*s", (int)sizeof(e.key) - 1, key);
+    snprintf(e.app, sizeof(e.app), "%.*s", (int)sizeof(e.app) - 1, app);
+    tl_cblog_add(&s->out->log, &e);
 }
 
 static int callback_keys(const tl_scenario *sc)
@@ -152,7 +149,7 @@ static int decrypt_raw(sim *s)
             ret = (sc->present == TL_PRESENT_UNKNOWN_KEY || sc->present == TL_PRESENT_RETIRED) ? 0
                   : sc->present == TL_PRESENT_OLDER ? 2 : 1;
         }
-        logf_(s, "kdec:%s=%d", ticket_name(sc), ret);
+        log_call(s, TL_CB_KDEC, ticket_name(sc), 0, "", ret);
         if (ret < 0) {
             because(s, "tls_decrypt_ticket: key callback < 0 is SSL_TICKET_FATAL_ERR_OTHER, the decrypt callback is not called");
             return ST_FATAL;
@@ -220,9 +217,8 @@ static int decrypt(sim *s)
         int has_sess = st == SSL_TICKET_SUCCESS || st == SSL_TICKET_SUCCESS_RENEW;
 
         ret = sc->dret == TL_NATURAL ? tl_policy_natural_decrypt(st) : sc->dret;
-        logf_(s, "dcb:%s:%s:%s=%s", tl_ticket_status_name(st),
-              st == SSL_TICKET_EMPTY ? "-" : ticket_name(sc),
-              has_sess ? app_of_ticket(sc, app, sizeof(app)) : "a-", tl_ticket_return_name(ret));
+        log_call(s, TL_CB_DCB, st == SSL_TICKET_EMPTY ? "-" : ticket_name(sc), st,
+                 has_sess ? app_of_ticket(sc, app, sizeof(app)) : "a-", ret);
         switch (ret) {
         case SSL_TICKET_RETURN_ABORT:
             because(s, "tls_decrypt_ticket: ABORT is SSL_TICKET_FATAL_ERR_OTHER");
@@ -294,10 +290,11 @@ static int new_ticket(sim *s)
     if (sc->ticket_cb) {
         int gen = sc->gen == TL_NATURAL ? 1 : sc->gen;
 
+        char tok[24] = "a-";
+
         if (app > 0)
-            logf_(s, "gen:a%ld=%d", app, gen);
-        else
-            logf_(s, "gen:a-=%d", gen);
+            snprintf(tok, sizeof(tok), "a%ld", app);
+        log_call(s, TL_CB_GEN, "", 0, tok, gen);
         if (gen == 0) {
             because(s, "tls_construct_new_session_ticket: a generate callback returning 0 is fatal (internal_error)");
             server_fails(s, ALERT_INTERNAL_ERROR, client_done);
@@ -317,10 +314,9 @@ static int new_ticket(sim *s)
 
             if (ret == TL_NATURAL)
                 ret = 1;
-            if (ret > 0)
-                logf_(s, "kenc:r%d=%d", sc->present == TL_PRESENT_OLDER || sc->present == TL_PRESENT_RETIRED ? 2 : 1, ret);
-            else
-                logf_(s, "kenc:-=%d", ret);
+            /* the newest key encrypts: revision 2 once a newer key joined the ring */
+            log_call(s, TL_CB_KENC, ret <= 0 ? "-" : sc->present == TL_PRESENT_OLDER
+                     || sc->present == TL_PRESENT_RETIRED ? "r2" : "r1", 0, "", ret);
             if (ret < 0) {
                 because(s, "construct_stateless_ticket: key callback < 0 while encrypting is fatal (internal_error)");
                 server_fails(s, ALERT_INTERNAL_ERROR, client_done);

@@ -318,25 +318,25 @@ static void app_token(const tl_event *e, char *out, size_t size)
                      || app_matches(e->appdata, e->appdata_len, 1) ? "" : "!");
 }
 
-/* One event as an outcome log token (outcome.h). */
-static void event_token(const tl_event *e, const unsigned char builtin[16], char *tok, size_t size)
+/* One event as a callback log entry (cblog.h). */
+static void event_entry(const tl_event *e, const unsigned char builtin[16], tl_cb_entry *out)
 {
-    char name[16], app[24];
-
+    memset(out, 0, sizeof(*out));
+    out->ret = e->ret;
     switch (e->kind) {
     case TL_EV_KEY_CB:
-        name_token(e->key_name, 16, builtin, name, sizeof(name));
-        snprintf(tok, size, "%s:%s=%d", e->enc ? "kenc" : "kdec", name, e->ret);
+        out->kind = e->enc ? TL_CB_KENC : TL_CB_KDEC;
+        name_token(e->key_name, 16, builtin, out->key, sizeof(out->key));
         break;
     case TL_EV_DECRYPT_CB:
-        name_token(e->key_name, e->key_name_len, builtin, name, sizeof(name));
-        app_token(e, app, sizeof(app));
-        snprintf(tok, size, "dcb:%s:%s:%s=%s", tl_ticket_status_name(e->status), name, app,
-                 tl_ticket_return_name(e->ret));
+        out->kind = TL_CB_DCB;
+        out->status = e->status;
+        name_token(e->key_name, e->key_name_len, builtin, out->key, sizeof(out->key));
+        app_token(e, out->app, sizeof(out->app));
         break;
     case TL_EV_GENERATE_CB:
-        app_token(e, app, sizeof(app));
-        snprintf(tok, size, "gen:%s=%d", app, e->ret);
+        out->kind = TL_CB_GEN;
+        app_token(e, out->app, sizeof(out->app));
         break;
     }
 }
@@ -346,14 +346,14 @@ static void observe_events(tl_world *w, const tl_scenario *sc, size_t from, size
 {
     const tl_event_log *log = tl_world_events(w);
     unsigned char keys[80], *builtin = NULL;
-    char tok[128];
+    tl_cb_entry entry;
 
     if (sc->keys == TL_KEYS_BUILTIN
         && SSL_CTX_get_tlsext_ticket_keys(tl_world_server_ctx(w), keys, sizeof(keys)) == 1)
         builtin = keys;
     for (size_t i = from; i < to && i < log->n; i++) {
-        event_token(&log->ev[i], builtin, tok, sizeof(tok));
-        tl_outcome_log_add(obs, tok);
+        event_entry(&log->ev[i], builtin, &entry);
+        tl_cblog_add(&obs->log, &entry);
     }
     OPENSSL_cleanse(keys, sizeof(keys));
 }

@@ -27,7 +27,9 @@ const char *tl_compare_field_text(const tl_outcome *o, tl_compare_field f, char 
     size_t len;
 
     if (f == TL_FIELD_HINTS || f == TL_FIELD_LOG) {
-        snprintf(buf, size, "%s", f == TL_FIELD_HINTS ? o->hints : o->log);
+        if (f == TL_FIELD_LOG)
+            return tl_outcome_log_text(o, buf, size);
+        snprintf(buf, size, "%s", o->hints);
         return buf;
     }
     /* The short fields read as the one-line form writes them. */

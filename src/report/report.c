@@ -240,7 +240,7 @@ static void json_outcome(FILE *f, const char *key, const tl_outcome *o, int pres
     fprintf(f, ", \"early\": %d, \"class\": ", o->early);
     tl_json_string(f, tl_outcome_class_name(tl_outcome_classify(o)));
     fputs(", \"log\": ", f);
-    tl_json_string(f, o->log);
+    tl_json_string(f, tl_outcome_log_text(o, line, sizeof(line)));
     fputc('}', f);
 }
 
@@ -397,6 +397,7 @@ static const char *class_label(tl_outcome_class c)
 static void svg_cell(FILE *f, const tl_row *r, int x, int y)
 {
     tl_outcome_class c;
+    char log[TL_OUTCOME_LOG_MAX];
 
     if (r == NULL || r->status == TL_ROW_NA) {
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#na)\" stroke=\"#ffffff\" stroke-width=\"2\"/>"
@@ -410,7 +411,7 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
     fputs(": ", f);
     tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->diff[0] ? r->diff : r->engine_diff[0] ? r->engine_diff : r->error);
     fputs("\n", f);
-    tl_xml_text(f, r->observed.log);
+    tl_xml_text(f, tl_outcome_log_text(&r->observed, log, sizeof(log)));
     fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"2\"/>",
             x, y, CELL_W, CELL_H, class_colour(c));
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell%s\">%s</text>", x + CELL_W / 2, y + CELL_H / 2 + 4,

@@ -25,66 +25,40 @@
 
 #define DIFF_MAX (2 * TL_OUTCOME_LINE_MAX)
 
-/* "kdec:r1=2,dcb:SUCCESS_RENEW:r1:a-=USE_RENEW,gen:a-=1" -> "kdec=2,dcb:SUCCESS_RENEW=USE_RENEW,gen=1" */
-static void strip_names(const char *in, tl_outcome *o)
-{
-    char buf[TL_OUTCOME_LOG_MAX], tok[96];
-    char *save = NULL, *t;
-
-    snprintf(buf, sizeof(buf), "%s", in);
-    o->log[0] = '\0';
-    for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(t, ':'), *eq = strrchr(t, '=');
-
-        if (strcmp(t, "-") == 0 || colon == NULL || eq == NULL)
-            continue;
-        *colon = '\0';
-        if (strcmp(t, "dcb") == 0) {
-            char *status = colon + 1, *end = strchr(status, ':');
-
-            if (end != NULL)
-                *end = '\0';
-            snprintf(tok, sizeof(tok), "dcb:%s=%s", status, eq + 1);
-        } else {
-            snprintf(tok, sizeof(tok), "%s=%s", t, eq + 1);
-        }
-        tl_outcome_log_add(o, tok);
-    }
-    if (o->log[0] == '\0')
-        strcpy(o->log, "-");
-}
-
 /* The outcome of r, with the callback log in stripped form, and the
  * plug-in's returns written into the scenario. */
 static void observe(tl_world *w, const tl_handshake_result *r, tl_outcome *obs, tl_scenario *sc)
 {
     const tl_event_log *log = tl_world_events(w);
-    char tok[96];
 
     tl_outcome_observe(obs, r);
     for (size_t i = r->ev_begin; i < r->ev_end && i < log->n; i++) {
         const tl_event *e = &log->ev[i];
 
+        tl_cb_entry entry = { .ret = e->ret };
+
+        /* The plug-in's key names and app data are its own: the log keeps
+         * calls and returns only (tl_cblog_strip's form). */
         switch (e->kind) {
         case TL_EV_KEY_CB:
-            snprintf(tok, sizeof(tok), "%s=%d", e->enc ? "kenc" : "kdec", e->ret);
+            entry.kind = e->enc ? TL_CB_KENC : TL_CB_KDEC;
             if (e->enc && sc->n_kenc < TL_SCENARIO_SCRIPT_MAX)
                 sc->kenc[sc->n_kenc++] = e->ret;
             if (!e->enc && sc->n_kdec < TL_SCENARIO_SCRIPT_MAX)
                 sc->kdec[sc->n_kdec++] = e->ret;
             break;
         case TL_EV_DECRYPT_CB:
-            snprintf(tok, sizeof(tok), "dcb:%s=%s", tl_ticket_status_name(e->status),
-                     tl_ticket_return_name(e->ret));
+            entry.kind = TL_CB_DCB;
+            entry.status = e->status;
             sc->dret = e->ret;
             break;
         case TL_EV_GENERATE_CB:
-            snprintf(tok, sizeof(tok), "gen=%d", e->ret);
+            entry.kind = TL_CB_GEN;
             if (sc->gen == TL_NATURAL || e->ret == 0)
                 sc->gen = e->ret == 0 ? 0 : 1;
             break;
         }
-        tl_outcome_log_add(obs, tok);
+        tl_cblog_add(&obs->log, &entry);
     }
 }
 
@@ -151,7 +125,7 @@ static int run_row(tl_vstate *v, tl_world *w, int version, const row_kind *k, tl
     if (why[0] == '\0')
         snprintf(why, sizeof(why), "expect.h: OpenSSL 3.0's default path, no special rule");
     pred = raw;
-    strip_names(raw.log, &pred);
+    tl_cblog_strip(&pred.log);
     tl_outcome_format(&obs, seen, sizeof(seen));
     tl_outcome_format(&pred, want, sizeof(want));
     if (tl_outcome_diff(&pred, &obs, diff, sizeof(diff)) == 0)

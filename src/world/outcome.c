@@ -14,24 +14,11 @@ void tl_outcome_init(tl_outcome *o)
     o->client_alert = o->server_alert = -1;
     o->early = TL_EARLY_NOT_SENT;
     strcpy(o->hints, "-");
-    strcpy(o->log, "-");
 }
 
-int tl_outcome_log_add(tl_outcome *o, const char *token)
+const char *tl_outcome_log_text(const tl_outcome *o, char *buf, size_t size)
 {
-    size_t used = strcmp(o->log, "-") == 0 ? 0 : strlen(o->log);
-    size_t need = strlen(token) + (used ? 1 : 0);
-
-    if (used >= 3 && strcmp(o->log + used - 3, "...") == 0)
-        return -1;
-    if (used + need + 4 >= sizeof(o->log)) {
-        strcpy(o->log + (used + 4 < sizeof(o->log) ? used : sizeof(o->log) - 4), "...");
-        return -1;
-    }
-    if (used)
-        o->log[used++] = ',';
-    strcpy(o->log + used, token);
-    return 0;
+    return tl_cblog_format(&o->log, buf, size);
 }
 
 void tl_outcome_hint_add(tl_outcome *o, unsigned long hint, int empty)
@@ -88,13 +75,13 @@ static const char *early_name(int e)
 
 void tl_outcome_format(const tl_outcome *o, char *buf, size_t size)
 {
-    char a1[16], a2[16];
+    char a1[16], a2[16], log[TL_OUTCOME_LOG_MAX];
 
     snprintf(buf, size, "hs=%s/%s reused=%s/%s alert=%s/%s tickets=%d hints=%s early=%s log=%s",
              side_ok(o->client_ok), side_ok(o->server_ok), flag(o->client_reused),
              flag(o->server_reused), alert_text(o->client_alert, a1),
              alert_text(o->server_alert, a2), o->n_tickets, o->hints,
-             early_name(o->early), o->log);
+             early_name(o->early), tl_cblog_format(&o->log, log, sizeof(log)));
 }
 
 int tl_alert_parse(const char *name, int *alert)
@@ -199,7 +186,12 @@ static int parse_field(const char *key, const char *v, tl_outcome *o, unsigned *
         else
             rc = -1;
         break;
-    case 64: rc = copy_field(o->log, sizeof(o->log), v); break;
+    case 64: {
+        tl_error ignored;
+
+        rc = tl_cblog_parse(v, &o->log, &ignored);
+        break;
+    }
     default: return -1;
     }
     *seen |= bit;
@@ -233,6 +225,8 @@ int tl_outcome_parse(const char *text, tl_outcome *o, tl_error *err)
         if (eq == NULL)
             return tl_error_set(err, "outcome field '%s' has no '='", field);
         *eq = '\0';
+        if (strcmp(field, "log") == 0 && tl_cblog_parse(eq + 1, &o->log, err) != 0)
+            return -1;   /* err names the entry */
         if (parse_field(field, eq + 1, o, &seen) != 0)
             return tl_error_set(err, "outcome field %s=%s: unknown field or bad value", field, eq + 1);
     }
@@ -281,8 +275,15 @@ int tl_outcome_diff(const tl_outcome *want, const tl_outcome *got, char *buf, si
         diff_add(buf, size, &n, "hints", want->hints, got->hints);
     if (want->early != got->early)
         diff_add(buf, size, &n, "early", early_name(want->early), early_name(got->early));
-    if (strcmp(want->log, got->log) != 0)
-        diff_add(buf, size, &n, "log", want->log, got->log);
+    {
+        char wl[TL_OUTCOME_LOG_MAX], gl[TL_OUTCOME_LOG_MAX];
+
+        /* Compared as text: what the table pins is the text form. */
+        tl_cblog_format(&want->log, wl, sizeof(wl));
+        tl_cblog_format(&got->log, gl, sizeof(gl));
+        if (strcmp(wl, gl) != 0)
+            diff_add(buf, size, &n, "log", wl, gl);
+    }
     return n;
 }
 

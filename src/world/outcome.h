@@ -27,24 +27,18 @@
  *  hints   their lifetime hints, comma-separated; an "e" suffix marks an
  *          empty ticket (TLS 1.2's empty NewSessionTicket); "-" for none
  *  early   none, accepted or rejected (the client's view of 0-RTT)
- *  log     the server's ticket callbacks in order, comma-separated, "-" for none:
- *            kdec:NAME=RET        key callback while decrypting
- *            kenc:NAME=RET        key callback while encrypting
- *            dcb:STATUS:NAME:APP=RETURN   decrypt callback
- *            gen:APP=RET          generate callback
- *          NAME is rN for the libtls key name of revision N, "b" for
- *          OpenSSL's built-in key, "-" for none or an empty name, "?" for
- *          any other bytes. APP is "a-" for no app data, "aN" for N bytes,
- *          "aN!" when the bytes are not the ones attached.
+ *  log     the server's ticket callbacks in order (cblog.h: structured
+ *          entries; its text form, e.g. kdec:r1=1,dcb:SUCCESS:r1:a-=USE)
  */
 #ifndef TICKETLAB_OUTCOME_H
 #define TICKETLAB_OUTCOME_H
 
 #include <stddef.h>
 
+#include "cblog.h"
 #include "ticketlab/error.h"
 
-#define TL_OUTCOME_LOG_MAX 1536
+#define TL_OUTCOME_LOG_MAX TL_CBLOG_TEXT_MAX   /* the log's text form, at most */
 #define TL_OUTCOME_HINTS_MAX 160
 #define TL_OUTCOME_LINE_MAX (TL_OUTCOME_LOG_MAX + TL_OUTCOME_HINTS_MAX + 160)
 
@@ -63,18 +57,14 @@ typedef struct tl_outcome {
     int n_tickets;
     char hints[TL_OUTCOME_HINTS_MAX]; /* "7200,7200", "0e", "-" */
     int early;                        /* TL_EARLY_* from world.h */
-    char log[TL_OUTCOME_LOG_MAX];     /* "kdec:r1=1,dcb:SUCCESS:r1:a-=USE" or "-" */
+    tl_cblog log;                     /* the ticket callbacks, in order */
 } tl_outcome;
 
 /* tl_outcome_init - a blank outcome: both sides ok, nothing reused, no alerts, empty log. */
 void tl_outcome_init(tl_outcome *o);
 
-/*
- * tl_outcome_log_add - append one token to o->log (adding the comma).
- * Returns 0, or -1 when the log is full (the token is dropped and the log
- * ends in "...", so a comparison fails loudly rather than silently).
- */
-int tl_outcome_log_add(tl_outcome *o, const char *token);
+/* tl_outcome_log_text - o's callback log in its text form (cblog.h) into buf; returns buf. */
+const char *tl_outcome_log_text(const tl_outcome *o, char *buf, size_t size);
 
 /* tl_outcome_hint_add - append one lifetime hint (empty: the ticket had no bytes). */
 void tl_outcome_hint_add(tl_outcome *o, unsigned long hint, int empty);
@@ -84,7 +74,7 @@ struct tl_handshake_result;
 /*
  * tl_outcome_observe - fill o from a handshake's result (world.h): both
  * sides, alerts, tickets and hints, 0-RTT. The log is left "-": the caller
- * adds the events it wants with tl_outcome_log_add().
+ * adds the events it wants with tl_cblog_add(&o->log, ...).
  */
 void tl_outcome_observe(tl_outcome *o, const struct tl_handshake_result *r);
 

@@ -12,6 +12,14 @@
 #include "scenario_bytes.h"
 #include "tl_test.h"
 
+/* o's callback log as text (a static buffer: one call per check). */
+static const char *log_text(const tl_outcome *o)
+{
+    static char buf[TL_OUTCOME_LOG_MAX];
+
+    return tl_outcome_log_text(o, buf, sizeof(buf));
+}
+
 static tl_outcome predict(const char *text)
 {
     tl_scenario sc;
@@ -36,12 +44,12 @@ static void test_tls13_resumption_rules(void)
 
     TL_CHECK_INT(o.client_reused && o.server_reused, 1);
     TL_CHECK_INT(o.n_tickets, 0);   /* SUCCESS + USE: no ticket_expected */
-    TL_CHECK_STR(o.log, "kdec:r1=1,dcb:SUCCESS:r1:a-=USE");
+    TL_CHECK_STR(log_text(&o), "kdec:r1=1,dcb:SUCCESS:r1:a-=USE");
     o = predict("tls=1.3 present=older");
     TL_CHECK_INT(o.n_tickets, 1);   /* at most one ticket after a resumption */
-    TL_CHECK_STR(o.log, "kdec:r1=2,dcb:SUCCESS_RENEW:r1:a-=USE_RENEW,gen:a-=1,kenc:r2=1");
+    TL_CHECK_STR(log_text(&o), "kdec:r1=2,dcb:SUCCESS_RENEW:r1:a-=USE_RENEW,gen:a-=1,kenc:r2=1");
     o = predict("tls=1.3 keys=builtin present=newest");
-    TL_CHECK_STR(o.log, "dcb:SUCCESS_RENEW:b:a-=USE_RENEW,gen:a-=1");
+    TL_CHECK_STR(log_text(&o), "dcb:SUCCESS_RENEW:b:a-=USE_RENEW,gen:a-=1");
     o = predict("tls=1.3 present=newest dret=IGNORE");
     TL_CHECK_INT(o.server_reused, 0);
     TL_CHECK_INT(o.n_tickets, 0);   /* NONE never sets ticket_expected */
@@ -57,7 +65,7 @@ static void test_fatal_paths(void)
     TL_CHECK_INT(o.server_ok, 0);
     TL_CHECK_INT(o.client_ok, 0);
     TL_CHECK_INT(o.server_alert, 80);
-    TL_CHECK_STR(o.log, "kdec:r1=-1");   /* the decrypt callback is never called */
+    TL_CHECK_STR(log_text(&o), "kdec:r1=-1");   /* the decrypt callback is never called */
     o = predict("tls=1.2 present=unknown-key dret=USE");
     TL_CHECK_INT(o.server_ok, 0);
     o = predict("tls=1.2 present=newest dret=99");
@@ -68,7 +76,7 @@ static void test_fatal_paths(void)
     o = predict("tls=1.3 present=empty dret=IGNORE");
     /* 3.0.21+/3.5.7+: decode_error before any callback; earlier, IGNORE skips it. */
     TL_CHECK_INT(o.server_ok, tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? 0 : 1);
-    TL_CHECK_STR(o.log, tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? "-" : "dcb:EMPTY:-:a-=IGNORE");
+    TL_CHECK_STR(log_text(&o), tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? "-" : "dcb:EMPTY:-:a-=IGNORE");
     o = predict("tls=1.3 present=none gen=0");
     TL_CHECK_INT(o.client_ok, 1);       /* TLS 1.3 tickets follow the client's Finished */
     TL_CHECK_INT(o.server_ok, 0);
@@ -78,7 +86,7 @@ static void test_tls12_rules(void)
 {
     tl_outcome o = predict("tls=1.2 present=none");
 
-    TL_CHECK_STR(o.log, "dcb:EMPTY:-:a-=IGNORE_RENEW,gen:a-=1,kenc:r1=1");
+    TL_CHECK_STR(log_text(&o), "dcb:EMPTY:-:a-=IGNORE_RENEW,gen:a-=1,kenc:r1=1");
     TL_CHECK_STR(o.hints, "7200");
     o = predict("tls=1.2 present=older");
     TL_CHECK_STR(o.hints, "0");         /* a resumed session's hint is 0 */
@@ -86,9 +94,9 @@ static void test_tls12_rules(void)
     TL_CHECK_STR(o.hints, "0e");        /* the empty NewSessionTicket */
     o = predict("tls=1.2 present=newest noticket=1");
     TL_CHECK_INT(o.server_reused, 1);   /* session id cache, no callbacks */
-    TL_CHECK_STR(o.log, "-");
+    TL_CHECK_STR(log_text(&o), "-");
     o = predict("tls=1.2 present=short");
-    TL_CHECK_STR(o.log, "dcb:NO_DECRYPT:r1:a-=IGNORE_RENEW,gen:a-=1,kenc:r1=1");
+    TL_CHECK_STR(log_text(&o), "dcb:NO_DECRYPT:r1:a-=IGNORE_RENEW,gen:a-=1,kenc:r1=1");
 }
 
 static void test_text_forms(void)
@@ -145,6 +153,58 @@ static void test_fuzz_scenarios_print_and_parse_back(void)
     }
 }
 
+/* The callback log: structured entries, one text form, read back exactly. */
+static void test_callback_log(void)
+{
+    static const char *const logs[] = {
+        "-",
+        "kdec:r1=1,dcb:SUCCESS:r1:a-=USE",
+        "kdec:?=0,dcb:NO_DECRYPT:?:a-=RETURN_99,gen:a16!=1,kenc:-=-1",
+        "dcb:EMPTY:-:a-=IGNORE_RENEW,gen:a-=1,kenc:r2=1",
+        "kdec=2,dcb:SUCCESS_RENEW=USE_RENEW,gen=1",   /* stripped, as validate compares */
+        "kdec:r1=1,gen:a-=1...",                      /* a cut log */
+    };
+    static const char *const bad[] = {
+        "kdec:r1", "dcb:SUCCESS:r1=USE", "dcb:NOPE:r1:a-=USE", "gen:a-=x", "hello=1", "kdec:r1=1,,",
+        "dcb:SUCCESS:r1:a-=HOPE",
+    };
+    char buf[TL_OUTCOME_LOG_MAX];
+    tl_cblog log;
+    tl_error err = { "" };
+
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        TL_CHECK_INT(tl_cblog_parse(logs[i], &log, &err), 0);
+        TL_CHECK_STR(tl_cblog_format(&log, buf, sizeof(buf)), logs[i]);
+    }
+    TL_CHECK_INT(tl_cblog_parse(logs[1], &log, &err), 0);
+    TL_CHECK_INT((long long)log.n, 2);
+    TL_CHECK_INT(log.e[1].kind, TL_CB_DCB);
+    TL_CHECK_INT(log.e[1].status, SSL_TICKET_SUCCESS);
+    TL_CHECK_INT(log.e[1].ret, SSL_TICKET_RETURN_USE);
+    tl_cblog_strip(&log);
+    TL_CHECK_STR(tl_cblog_format(&log, buf, sizeof(buf)), "kdec=1,dcb:SUCCESS=USE");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = tl_cblog_parse(bad[i], &log, &err);
+
+        if (strcmp(bad[i], "kdec:r1=1,,") == 0) {
+            TL_CHECK_INT(rc, 0);   /* empty entries between commas are skipped, as strtok does */
+            continue;
+        }
+        TL_CHECK_INT(rc, -1);
+        TL_CHECK(strstr(err.msg, "callback log entry") != NULL);
+    }
+    /* A log longer than its room is cut at an entry, and says so. */
+    memset(&log, 0, sizeof(log));
+    for (int i = 0; i < TL_CBLOG_MAX + 5; i++) {
+        tl_cb_entry e = { .kind = TL_CB_GEN, .app = "a-", .ret = 1 };
+
+        tl_cblog_add(&log, &e);
+    }
+    TL_CHECK_INT((long long)log.n, TL_CBLOG_MAX);
+    tl_cblog_format(&log, buf, sizeof(buf));
+    TL_CHECK(strlen(buf) > 3 && strcmp(buf + strlen(buf) - 3, "...") == 0);
+}
+
 int main(void)
 {
     TL_RUN(test_tls13_resumption_rules);
@@ -152,5 +212,6 @@ int main(void)
     TL_RUN(test_tls12_rules);
     TL_RUN(test_text_forms);
     TL_RUN(test_fuzz_scenarios_print_and_parse_back);
+    TL_RUN(test_callback_log);
     return TL_DONE();
 }
