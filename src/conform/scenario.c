@@ -476,124 +476,165 @@ fail:
     return -1;
 }
 
-int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
-{
-    static const unsigned char zero_rtt[] = "early bytes";
-    tl_world_config cfg;
-    tl_world *w = NULL;
+/* One run's world and everything it allocates (run_free frees it). */
+typedef struct run {
+    const tl_scenario *sc;
+    tl_world *w;
+    int memo_world;                   /* w belongs to the memo (scenario_memo.h) */
     tl_handshake_result setup, res;
-    const tl_handshake_result *su = &setup;
-    tl_handshake_opts o = { 0 }, so = { 0 };
-    SSL_SESSION *skewed = NULL, *replay_copy = NULL, *offered = NULL;
-    SSL_CTX *ctx2 = NULL;
-    unsigned char *edited = NULL;
-    char key[TL_SCENARIO_MEMO_KEY_MAX];
-    int rc = -1, world_v, has_setup, memo, memo_world = 0;
+    const tl_handshake_result *su;    /* the set-up: &setup, or the memo's */
+    tl_handshake_opts o;              /* the checked handshake */
+    SSL_SESSION *skewed, *replay_copy, *offered;
+    SSL_CTX *ctx2;
+    unsigned char *edited;
+} run;
 
-    memset(&setup, 0, sizeof(setup));
-    memset(&res, 0, sizeof(res));
+static void run_free(run *r)
+{
+    tl_handshake_result_free(&r->setup);
+    tl_handshake_result_free(&r->res);
+    SSL_SESSION_free(r->skewed);
+    SSL_SESSION_free(r->replay_copy);
+    SSL_SESSION_free(r->offered);
+    free(r->edited);
+    if (r->memo_world)
+        tl_scenario_memo_release(r->w);
+    else
+        tl_world_free(r->w);
+    SSL_CTX_free(r->ctx2);
+}
+
+/* The world after its set-up handshake: the memo's, or a new one. Returns 0 or -1 with err. */
+static int world_after_setup(run *r, int has_setup, tl_error *err)
+{
+    const tl_scenario *sc = r->sc;
+    tl_world_config cfg;
+    tl_handshake_opts so = { 0 };
+    char key[TL_SCENARIO_MEMO_KEY_MAX];
+    int memo;
+
     world_config(sc, &cfg);
-    world_v = cfg.tls_version;
-    has_setup = !(sc->present == TL_PRESENT_NONE
-                  || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
-    if (has_setup && sc->from < world_v)
+    if (has_setup && sc->from < cfg.tls_version)
         so.client_max_version = so.server_max_version = sc->from;
     memo = memo_fits(sc)
-           && tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup,
-                                   key, sizeof(key)) == 0;
-    if (memo && (w = tl_scenario_memo_take(key, &su)) != NULL) {
-        memo_world = 1;
-    } else {
-        if (build_world(sc, &cfg, has_setup, &so, &w, &setup, err) != 0)
-            goto done;
-        memo_world = memo && tl_scenario_memo_keep(key, w, &setup, &su) == 0;
+           && tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup, key, sizeof(key)) == 0;
+    r->su = &r->setup;
+    if (memo && (r->w = tl_scenario_memo_take(key, &r->su)) != NULL) {
+        r->memo_world = 1;
+        return 0;
     }
-    if (!has_setup) {
-        if (prepare_checked(w, sc, &ctx2, err) != 0)
-            goto done;
-    } else {
-        /* A kept set-up session stays as it was: the run offers a copy. */
-        if (memo_world && (offered = SSL_SESSION_dup(su->sessions[0])) == NULL) {
-            tl_error_set_ssl(err, "cannot copy the set-up session");
-            goto done;
-        }
-        o.session = memo_world ? offered : su->sessions[0];
-        if (sc->present == TL_PRESENT_EMPTY) {
-            rc = run_probe(w, sc, o.session, obs, err);
-            goto done;
-        }
-        if (su->n_tickets > 0) {
-            int e = edit_ticket(w, sc, &su->tickets[0], o.session, &edited, &o.ticket_len, err);
+    if (build_world(sc, &cfg, has_setup, &so, &r->w, &r->setup, err) != 0)
+        return -1;
+    r->memo_world = memo && tl_scenario_memo_keep(key, r->w, &r->setup, &r->su) == 0;
+    return 0;
+}
 
-            if (e < 0)
-                goto done;
-            o.replace_ticket = e;
-            o.ticket = edited;
-        } else if (sc->present != TL_PRESENT_NEWEST && sc->present != TL_PRESENT_OLDER
-                   && sc->present != TL_PRESENT_RETIRED) {
-            tl_error_set(err, "present=%s needs a ticket, and the set-up handshake sent none",
-                         tl_present_name(sc->present));
-            goto done;
-        }
-        if (sc->skew) {
-            skewed = SSL_SESSION_dup(o.session);
-            if (skewed == NULL || !tl_session_set_time(skewed, tl_session_get_time(o.session) - sc->skew)) {
-                tl_error_set_ssl(err, "cannot skew the session's time");
-                goto done;
-            }
-            o.session = skewed;
-        }
-        if (prepare_checked(w, sc, &ctx2, err) != 0)
-            goto done;
+/* The set-up's session, with its ticket edited and its time skewed as the scenario says. */
+static int offer_setup_session(run *r, tl_error *err)
+{
+    const tl_scenario *sc = r->sc;
+    const tl_handshake_result *su = r->su;
+
+    /* A kept set-up session stays as it was: the run offers a copy. */
+    if (r->memo_world && (r->offered = SSL_SESSION_dup(su->sessions[0])) == NULL)
+        return tl_error_set_ssl(err, "cannot copy the set-up session");
+    r->o.session = r->memo_world ? r->offered : su->sessions[0];
+    if (su->n_tickets > 0) {
+        int e = edit_ticket(r->w, sc, &su->tickets[0], r->o.session, &r->edited, &r->o.ticket_len, err);
+
+        if (e < 0)
+            return -1;
+        r->o.replace_ticket = e;
+        r->o.ticket = r->edited;
+    } else if (sc->present != TL_PRESENT_NEWEST && sc->present != TL_PRESENT_OLDER
+               && sc->present != TL_PRESENT_RETIRED) {
+        return tl_error_set(err, "present=%s needs a ticket, and the set-up handshake sent none",
+                            tl_present_name(sc->present));
     }
-    if (sc->tls < world_v)
-        o.server_max_version = sc->tls;
-    o.new_tickets = sc->new_tickets;
+    if (sc->skew) {
+        r->skewed = SSL_SESSION_dup(r->o.session);
+        if (r->skewed == NULL
+            || !tl_session_set_time(r->skewed, tl_session_get_time(r->o.session) - sc->skew))
+            return tl_error_set_ssl(err, "cannot skew the session's time");
+        r->o.session = r->skewed;
+    }
+    return 0;
+}
+
+/* What the client of the checked handshake asks for. */
+static void client_options(run *r, int world_version)
+{
+    static const unsigned char zero_rtt[] = "early bytes";
+    const tl_scenario *sc = r->sc;
+
+    if (sc->tls < world_version)
+        r->o.server_max_version = sc->tls;
+    r->o.new_tickets = sc->new_tickets;
     /* send0rtt=1 is a client that sends 0-RTT data when it can: like any
      * real client (s_client, curl) it asks SSL_SESSION_get_max_early_data()
      * first, because SSL_write_early_data() (ssl/ssl_lib.c) on a session
      * whose max_early_data is 0, without a psk_use_session_cb, refuses with
      * ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED before the ClientHello is written.
      * The engine models that client (expect.c predict13: early_sent). */
-    if (sc->send_early && o.session != NULL && SSL_SESSION_get_max_early_data(o.session) > 0) {
-        o.early_data = zero_rtt;
-        o.early_data_len = sizeof(zero_rtt) - 1;
+    if (sc->send_early && r->o.session != NULL && SSL_SESSION_get_max_early_data(r->o.session) > 0) {
+        r->o.early_data = zero_rtt;
+        r->o.early_data_len = sizeof(zero_rtt) - 1;
     }
     if (sc->sni_switch)
-        o.sni = SNI_SWITCH;
+        r->o.sni = SNI_SWITCH;
     if (sc->alpn[0])
-        o.alpn = sc->alpn;
-    if (sc->replay) {
+        r->o.alpn = sc->alpn;
+}
+
+/* The checked handshake (after a first use, for replay=1), observed into obs. */
+static int checked_handshake(run *r, tl_outcome *obs, tl_error *err)
+{
+    if (r->sc->replay) {
         /* The first use gets a copy, so the client's own state cannot
          * differ between the two uses: only the server sees a replay. */
-        tl_handshake_opts first = o;
+        tl_handshake_opts first = r->o;
 
-        first.session = replay_copy = SSL_SESSION_dup(o.session);
-        if (replay_copy == NULL) {
-            tl_error_set_ssl(err, "cannot copy the session");
+        first.session = r->replay_copy = SSL_SESSION_dup(r->o.session);
+        if (r->replay_copy == NULL)
+            return tl_error_set_ssl(err, "cannot copy the session");
+        if (tl_world_handshake(r->w, &first, &r->res, err) != 0)
+            return -1;
+        tl_handshake_result_free(&r->res);
+        if (apply_policy(r->w, r->sc, err) != 0)
+            return -1;
+    }
+    if (tl_world_handshake(r->w, &r->o, &r->res, err) != 0)
+        return -1;
+    observe(r->w, r->sc, &r->res, obs);
+    return 0;
+}
+
+int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
+{
+    run r;
+    int has_setup = !(sc->present == TL_PRESENT_NONE
+                      || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
+    int world_version = sc->tls > sc->from ? sc->tls : sc->from, rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    r.sc = sc;
+    if (world_after_setup(&r, has_setup, err) != 0)
+        goto done;
+    if (has_setup && sc->present == TL_PRESENT_EMPTY) {
+        /* TLS 1.3's empty identity: no client sends it; the probe does. */
+        r.o.session = r.memo_world ? (r.offered = SSL_SESSION_dup(r.su->sessions[0])) : r.su->sessions[0];
+        if (r.o.session == NULL) {
+            tl_error_set_ssl(err, "cannot copy the set-up session");
             goto done;
         }
-        if (tl_world_handshake(w, &first, &res, err) != 0)
-            goto done;
-        tl_handshake_result_free(&res);
-        if (apply_policy(w, sc, err) != 0)
-            goto done;
-    }
-    if (tl_world_handshake(w, &o, &res, err) != 0)
+        rc = run_probe(r.w, sc, r.o.session, obs, err);
         goto done;
-    observe(w, sc, &res, obs);
-    rc = 0;
+    }
+    if ((has_setup && offer_setup_session(&r, err) != 0) || prepare_checked(r.w, sc, &r.ctx2, err) != 0)
+        goto done;
+    client_options(&r, world_version);
+    rc = checked_handshake(&r, obs, err);
 done:
-    tl_handshake_result_free(&setup);
-    tl_handshake_result_free(&res);
-    SSL_SESSION_free(skewed);
-    SSL_SESSION_free(replay_copy);
-    SSL_SESSION_free(offered);
-    free(edited);
-    if (memo_world)
-        tl_scenario_memo_release(w);
-    else
-        tl_world_free(w);
-    SSL_CTX_free(ctx2);
+    run_free(&r);
     return rc;
 }
