@@ -2,6 +2,7 @@
 
 # ensure_packages PKG... - install the Debian packages that are missing.
 ensure_packages() {
+  tl_use_ccache
   local missing=()
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,10 +13,21 @@ ensure_packages() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  tl_use_ccache
+}
+
+# tl_use_ccache - compile through ccache when it is installed: CMake (3.17+)
+# takes the launcher from the environment, so every build uses it, the ones
+# the tests make included. Its cache (~/.cache/ccache) is outside the clone:
+# only a fresh machine compiles everything.
+tl_use_ccache() {
+  if [ -z "${CMAKE_C_COMPILER_LAUNCHER:-}" ] && command -v ccache >/dev/null 2>&1; then
+    export CMAKE_C_COMPILER_LAUNCHER=ccache
+  fi
 }
 
 # The packages every build needs.
-TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates)
+TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates ccache)
 # What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
 # to mint and probe tickets, curl as a client of `ticketlab serve`, and
 # pkg-config for a plug-in built against an installed ticketlab.

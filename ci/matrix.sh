@@ -58,7 +58,14 @@ d = json.load(open(sys.argv[1])); s = d["summary"]
 print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
-      if TICKETLAB_BUILD="$build" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ >>"$log" 2>&1; then p=ok; else p=FAIL; fi
+      # test_install and test_oss_fuzz_build build their own trees against the
+      # system OpenSSL whatever release is checked here: ci/test.sh runs them.
+      if TICKETLAB_BUILD="$build" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ \
+           --ignore=pytest/test_install.py --ignore=pytest/test_oss_fuzz_build.py >>"$log" 2>&1; then
+        p=ok
+      else
+        p=FAIL
+      fi
       p="$p ($(grep -Eo '[0-9]+ (passed|failed|skipped)' "$log" | tail -3 | paste -sd, -))"
     fi
   fi
