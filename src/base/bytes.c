@@ -23,7 +23,7 @@ static int fail(tl_bytes *b)
 int tl_bytes_uint(tl_bytes *b, size_t width, uint64_t *v)
 {
     *v = 0;
-    if (width < 1 || width > 8 || tl_bytes_left(b) < width)
+    if (b->bad || width < 1 || width > 8 || tl_bytes_left(b) < width)
         return fail(b);
     for (size_t i = 0; i < width; i++)
         *v = *v << 8 | b->p[b->off + i];
@@ -56,7 +56,7 @@ int tl_bytes_take(tl_bytes *b, size_t n, const unsigned char **out)
 {
     if (out != NULL)
         *out = NULL;
-    if (tl_bytes_left(b) < n)
+    if (b->bad || tl_bytes_left(b) < n)
         return fail(b);
     if (out != NULL)
         *out = b->p + b->off;
