@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "der.h"
+
 /* libFuzzer's own mutator; absent in the replay and bench drivers, which
  * never call a custom mutator. */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
@@ -17,43 +19,10 @@ typedef struct {
     size_t len;      /* value bytes */
 } field;
 
-/* One TLV header at p (n bytes left): returns its size and sets *len, or 0. */
-static size_t header(const uint8_t *p, size_t n, size_t *len)
-{
-    size_t k, v = 0;
-
-    if (n < 2 || (p[0] & 0x1f) == 0x1f)
-        return 0;
-    if (p[1] < 0x80) {
-        *len = p[1];
-        return *len <= n - 2 ? 2 : 0;
-    }
-    k = p[1] & 0x7f;
-    if (k == 0 || k > 3 || n < 2 + k)
-        return 0;
-    for (size_t i = 0; i < k; i++)
-        v = v << 8 | p[2 + i];
-    *len = v;
-    return v <= n - 2 - k ? 2 + k : 0;
-}
-
-static size_t put_header(uint8_t *out, uint8_t tag, size_t len)
-{
-    size_t n = 0;
-
-    out[n++] = tag;
-    if (len < 0x80) {
-        out[n++] = (uint8_t)len;
-    } else if (len < 0x100) {
-        out[n++] = 0x81;
-        out[n++] = (uint8_t)len;
-    } else {
-        out[n++] = 0x82;
-        out[n++] = (uint8_t)(len >> 8);
-        out[n++] = (uint8_t)len;
-    }
-    return n;
-}
+/* Headers are read with lengths of at most 3 bytes (after the 0x8k byte)
+ * and written by ASN1_put_object (der.h); the mutator keeps a session
+ * under 64 KB. */
+#define MAX_LEN_OCTETS 3
 
 static unsigned next(unsigned *s)
 {
@@ -70,14 +39,15 @@ static size_t mutate_field(const uint8_t *d, const field *f, uint8_t *out, unsig
     uint8_t tag = d[f->off];
 
     /* An explicitly tagged field holds one TLV: mutate the value inside. */
-    if ((tag & 0x20) && (inner_hdr = header(v, f->len, &inner_len)) != 0
+    if ((tag & 0x20)
+        && (inner_hdr = tl_der_header(v, f->len, MAX_LEN_OCTETS, &inner_len)) != 0
         && inner_hdr + inner_len == f->len) {
         size_t ilen = inner_len < MAX_VALUE ? inner_len : MAX_VALUE, n;
         uint8_t inner[MAX_VALUE + 64];
 
         memcpy(inner, v + inner_hdr, ilen);
         ilen = LLVMFuzzerMutate(inner, ilen, MAX_VALUE);
-        n = put_header(value, v[0], ilen);
+        n = tl_der_put_header(value, v[0], ilen);
         memcpy(value + n, inner, ilen);
         vlen = n + ilen;
     } else {
@@ -87,7 +57,7 @@ static size_t mutate_field(const uint8_t *d, const field *f, uint8_t *out, unsig
     if (next(rng) % 8 == 0)   /* now and then, another context tag */
         tag = (uint8_t)(0xa0 | next(rng) % 20);
     {
-        size_t n = put_header(out, tag, vlen);
+        size_t n = tl_der_put_header(out, tag, vlen);
 
         memcpy(out + n, value, vlen);
         return n + vlen;
@@ -103,10 +73,11 @@ size_t tl_der_mutate(uint8_t *d, size_t size, size_t max_size, unsigned int seed
     size_t pick, action;
 
     if (LLVMFuzzerMutate == NULL || size < 2 || d[0] != 0x30
-        || (outer_hdr = header(d, size, &outer_len)) == 0)
+        || (outer_hdr = tl_der_header(d, size, MAX_LEN_OCTETS, &outer_len)) == 0)
         return 0;
     for (pos = outer_hdr; pos < outer_hdr + outer_len && nf < MAX_FIELDS;) {
-        size_t len, h = header(d + pos, outer_hdr + outer_len - pos, &len);
+        size_t len, h = tl_der_header(d + pos, outer_hdr + outer_len - pos,
+                                      MAX_LEN_OCTETS, &len);
 
         if (h == 0)
             return 0;
@@ -152,7 +123,7 @@ size_t tl_der_mutate(uint8_t *d, size_t size, size_t max_size, unsigned int seed
         free(body);
         return 0;
     }
-    pos = put_header(d, 0x30, n);
+    pos = tl_der_put_header(d, 0x30, n);
     memcpy(d + pos, body, n);
     free(body);
     return pos + n;

@@ -150,40 +150,37 @@ static const int64_t clock_steps[16] = { 0, 1, 2, 60, 61, 62, 3600, 7199, 7200, 
 
 /* ---- the input ------------------------------------------------------------ */
 
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static unsigned get8(reader *r)
+/* The input is read as if zeros followed it: a read past the end gives 0
+ * (get8 byte by byte, so a u16 cut in half keeps its high byte) and take()
+ * gives what is left. */
+static unsigned get8(tl_bytes *r)
 {
-    if (r->n == 0)
-        return 0;
-    r->n--;
-    return *r->p++;
+    uint8_t v;
+
+    return tl_bytes_u8(r, &v) == 0 ? v : 0;
 }
 
-static unsigned get16(reader *r)
+static unsigned get16(tl_bytes *r)
 {
     unsigned hi = get8(r);
 
     return hi << 8 | get8(r);
 }
 
-static uint32_t get32(reader *r)
+static uint32_t get32(tl_bytes *r)
 {
     uint32_t hi = get16(r);
 
     return hi << 16 | get16(r);
 }
 
-static const uint8_t *take(reader *r, size_t want, size_t *got)
+static const uint8_t *take(tl_bytes *r, size_t want, size_t *got)
 {
-    const uint8_t *p = r->p;
+    const uint8_t *p = r->p + r->off;
 
-    *got = want < r->n ? want : r->n;
-    r->p += *got;
-    r->n -= *got;
+    *got = want < tl_bytes_left(r) ? want : tl_bytes_left(r);
+    if (tl_bytes_take(r, *got, NULL) != 0)
+        *got = 0;   /* only when nothing is left */
     return p;
 }
 
@@ -505,16 +502,21 @@ typedef struct {
 /* A structured NewSessionTicket body from the item's bytes. */
 static void build_structured(tw_bytes *out, const item *it, int tls13)
 {
-    reader r = { it->data, it->len };
-    uint32_t lifetime = get32(&r), age_add = get32(&r), early = 0;
+    tl_bytes r;
+    uint32_t lifetime, age_add, early = 0;
     size_t nonce_len, plen, ulen = 0;
-    const uint8_t *nonce = take(&r, get8(&r), &nonce_len);
-    unsigned ticket_len = get16(&r), flags, utype = 0;
-    const uint8_t *pattern = take(&r, get8(&r), &plen), *udata = NULL;
+    const uint8_t *nonce, *pattern, *udata = NULL;
+    unsigned ticket_len, flags, utype = 0;
     unsigned char *t;
     tw_bytes ext = { 0 };
     int n_unknown;
 
+    tl_bytes_init(&r, it->data, it->len);
+    lifetime = get32(&r);
+    age_add = get32(&r);
+    nonce = take(&r, get8(&r), &nonce_len);
+    ticket_len = get16(&r);
+    pattern = take(&r, get8(&r), &plen);
     flags = get8(&r);
     if (flags & 0x0d)
         early = get32(&r);
@@ -680,7 +682,9 @@ static void genuine13(size_t want_n)
 {
     tw_keys13 k;
     tw_bytes wire = { 0 }, hs = { 0 };
-    size_t off = 0;
+    tl_bytes c;
+    const unsigned char *rec;
+    size_t len;
     int rc;
 
     for (size_t i = 0; i < want_n; i++)
@@ -695,20 +699,17 @@ static void genuine13(size_t want_n)
     }
     ERR_clear_error();
     tw_keys13_init(&k, R.secret, R.secret_len);
-    while (off + 5 <= wire.n) {
-        size_t len = 5 + tw_be16(wire.p + off + 3);
+    tl_bytes_init(&c, wire.p, wire.n);
+    while (tw_next_record(&c, &rec, &len) == 0) {
         tw_bytes plain = { 0 };
         int type = 0;
 
-        if (off + len > wire.n)
-            break;
-        if (tw_open13(&k, wire.p + off, len, &plain, &type) != 0)
+        if (tw_open13(&k, rec, 5 + len, &plain, &type) != 0)
             tl_fuzz_die("harness: the server's own record %llu does not open with our "
                         "key (key log or HKDF-Expand-Label wrong?)", (unsigned long long)k.seq - 1);
         if (type == SSL3_RT_HANDSHAKE)   /* else an alert: the server failed */
             tw_put(&hs, plain.p, plain.n);
         tw_bytes_free(&plain);
-        off += len;
     }
     tw_split_messages(&hs, R.genuine, &R.n_genuine, MAX_ITEMS);
     tw_bytes_free(&wire);
@@ -772,7 +773,9 @@ static void run12(const item *items, size_t n_items, size_t cut)
     unsigned char ms[48], cr[32], sr[32], seed[64], kb[40], vd[12], nonce[12], aad[13];
     unsigned char fin[16], tag[16];
     tw_bytes wire = { 0 }, hs = { 0 }, rec = { 0 };
-    size_t off = 0, fin_off = 0, fin_len = 0;
+    tl_bytes c;
+    const unsigned char *r;
+    size_t len, fin_off = 0, fin_len = 0;
     int after_ccs = 0;
     stream st;
     static const unsigned char ccs[6] = { SSL3_RT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1 };
@@ -786,18 +789,14 @@ static void run12(const item *items, size_t n_items, size_t cut)
     tw_prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
     /* The server's last flight: handshake records, ChangeCipherSpec, Finished. */
     drain_wire(&wire);
-    while (off + 5 <= wire.n) {
-        size_t len = tw_be16(wire.p + off + 3);
-
-        if (off + 5 + len > wire.n)
-            break;
-        if (wire.p[off] == SSL3_RT_CHANGE_CIPHER_SPEC)
+    tl_bytes_init(&c, wire.p, wire.n);
+    while (tw_next_record(&c, &r, &len) == 0) {
+        if (r[0] == SSL3_RT_CHANGE_CIPHER_SPEC)
             after_ccs = 1;
-        else if (wire.p[off] == SSL3_RT_HANDSHAKE && !after_ccs)
-            tw_put(&hs, wire.p + off + 5, len);
-        else if (wire.p[off] == SSL3_RT_HANDSHAKE && after_ccs && fin_len == 0)
-            fin_off = off, fin_len = len;
-        off += 5 + len;
+        else if (r[0] == SSL3_RT_HANDSHAKE && !after_ccs)
+            tw_put(&hs, r + 5, len);
+        else if (r[0] == SSL3_RT_HANDSHAKE && after_ccs && fin_len == 0)
+            fin_off = (size_t)(r - wire.p), fin_len = len;
     }
     /* Self-check: the server's own Finished is what we compute. */
     if (fin_len != 8 + 16 + 16)
@@ -848,64 +847,20 @@ static void run12(const item *items, size_t n_items, size_t cut)
 /* ---- oracle 2: what the client made of each ticket ---------------------------- */
 
 
-static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
+/* The TLS 1.3 NewSessionTicket extensions in e (all of them, exactly). */
+static void parse_nst_extensions(tl_bytes *e, nst_view *v)
 {
-    size_t off = 4, elen, end;
     unsigned seen[64];
-    size_t n_seen = 0;
-    int plain;
+    size_t n_seen = 0, len;
+    const unsigned char *body;
+    tl_bytes early;
+    uint16_t type;
+    int plain = 1;
 
-    memset(v, 0, sizeof(*v));
-    v->why = "cut short";
-    if (n < 4)
-        return;
-    v->lifetime = tw_be32(b);
-    if (tls13) {
-        if (n < off + 5)
-            return;
-        v->age_add = tw_be32(b + off);
-        v->nonce_len = b[off + 4];
-        v->nonce = b + off + 5;
-        off += 5 + v->nonce_len;
-    }
-    if (n < off + 2)
-        return;
-    v->ticket_len = tw_be16(b + off);
-    v->ticket = b + off + 2;
-    off += 2 + v->ticket_len;
-    if (n < off)
-        return;
-    if (!tls13) {
-        v->why = "bytes after the ticket";
-        v->ok = v->plain = off == n;
-        return;
-    }
-    v->why = "empty ticket";
-    if (v->ticket_len == 0)
-        return;
-    v->why = "extensions cut short";
-    if (n < off + 2)
-        return;
-    elen = tw_be16(b + off);
-    off += 2;
-    end = off + elen;
-    v->why = "extensions run past the message";
-    if (end > n)
-        return;
-    v->why = "bytes after the extensions";
-    if (end != n)
-        return;
-    plain = 1;
-    while (off < end) {
-        unsigned type;
-        size_t len;
-
+    while (tl_bytes_left(e) > 0) {
         v->why = "an extension cut short";
-        if (end - off < 4)
-            return;
-        type = (unsigned)tw_be16(b + off);
-        len = tw_be16(b + off + 2);
-        if (end - off - 4 < len)
+        if (tl_bytes_left(e) < 4 || tl_bytes_u16(e, &type) != 0
+            || tl_bytes_vec16(e, &body, &len) != 0)
             return;
         for (size_t i = 0; i < n_seen; i++)
             v->repeats |= seen[i] == type;
@@ -918,16 +873,66 @@ static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
             v->why = "early_data twice";
             if (v->has_early)
                 return;
+            tl_bytes_init(&early, body, len);
+            if (tl_bytes_u32(&early, &v->early) != 0)
+                return;
             v->has_early = 1;
-            v->early = tw_be32(b + off + 4);
         } else {
             plain = 0;
         }
-        off += 4 + len;
     }
     v->why = NULL;
     v->ok = 1;
     v->plain = plain;
+}
+
+static void parse_nst(const unsigned char *b, size_t n, int tls13, nst_view *v)
+{
+    tl_bytes c, e;
+    const unsigned char *exts;
+    size_t elen;
+    uint8_t nonce_len;
+    uint16_t ticket_len;
+
+    memset(v, 0, sizeof(*v));
+    v->why = "cut short";
+    tl_bytes_init(&c, b, n);
+    if (tl_bytes_u32(&c, &v->lifetime) != 0)
+        return;
+    if (tls13) {
+        if (tl_bytes_left(&c) < 5 || tl_bytes_u32(&c, &v->age_add) != 0
+            || tl_bytes_u8(&c, &nonce_len) != 0)
+            return;
+        v->nonce_len = nonce_len;
+        v->nonce = c.p + c.off;
+        if (tl_bytes_take(&c, nonce_len, NULL) != 0)
+            return;
+    }
+    if (tl_bytes_u16(&c, &ticket_len) != 0)
+        return;
+    v->ticket_len = ticket_len;
+    v->ticket = c.p + c.off;
+    if (tl_bytes_take(&c, ticket_len, NULL) != 0)
+        return;
+    if (!tls13) {
+        v->why = "bytes after the ticket";
+        v->ok = v->plain = tl_bytes_left(&c) == 0;
+        return;
+    }
+    v->why = "empty ticket";
+    if (v->ticket_len == 0)
+        return;
+    v->why = "extensions cut short";
+    if (tl_bytes_left(&c) < 2)
+        return;
+    v->why = "extensions run past the message";
+    if (tl_bytes_vec16(&c, &exts, &elen) != 0)
+        return;
+    v->why = "bytes after the extensions";
+    if (tl_bytes_left(&c) != 0)
+        return;
+    tl_bytes_init(&e, exts, elen);
+    parse_nst_extensions(&e, v);
 }
 
 /* The view of the NewSessionTicket behind session i, NULL if unknown. */
@@ -1232,7 +1237,10 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, tw_bytes *hello)
     SSL *c = SSL_new(tl_world_client_ctx(w));
     BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
     char *data;
-    long len, off = 0;
+    long len;
+    tl_bytes wire;
+    const unsigned char *rec;
+    size_t rl;
     int rc;
 
     if (c == NULL || rb == NULL || wb == NULL)
@@ -1249,12 +1257,10 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, tw_bytes *hello)
                     e ? ERR_reason_error_string(e) : "no reason");
     }
     len = BIO_get_mem_data(wb, &data);
-    while (off + 5 <= len) {
-        size_t rl = tw_be16((unsigned char *)data + off + 3);
-
-        if (data[off] == SSL3_RT_HANDSHAKE && off + 5 + (long)rl <= len)
-            tw_put(hello, data + off + 5, rl);
-        off += 5 + (long)rl;
+    tl_bytes_init(&wire, (unsigned char *)data, len > 0 ? (size_t)len : 0);
+    while (tw_next_record(&wire, &rec, &rl) == 0) {
+        if (rec[0] == SSL3_RT_HANDSHAKE)
+            tw_put(hello, rec + 5, rl);
     }
     SSL_free(c);
     ERR_clear_error();
@@ -1264,36 +1270,44 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, tw_bytes *hello)
 static const unsigned char *find_ext(const tw_bytes *h, unsigned type, size_t *len,
                                      const unsigned char **sid, size_t *sid_len)
 {
-    const unsigned char *p = h->p;
-    size_t n = h->n, off = 4 + 2 + 32, end;
+    tl_bytes c, exts;
+    const unsigned char *body, *ext;
+    size_t exts_len;
+    uint16_t t;
 
-    if (n < off + 1 || p[0] != SSL3_MT_CLIENT_HELLO)
+    if (h->n < 4 + 2 + 32 + 1 || h->p[0] != SSL3_MT_CLIENT_HELLO)
         tl_fuzz_die("the client's first flight is not a ClientHello");
-    *sid_len = p[off];
-    *sid = p + off + 1;
-    off += 1 + p[off];
-    if (off + 2 > n)
+    tl_bytes_init(&c, h->p, h->n);
+    if (tl_bytes_take(&c, 4 + 2 + 32, NULL) != 0           /* header, version, random */
+        || tl_bytes_vec8(&c, sid, sid_len) != 0             /* session id */
+        || tl_bytes_vec16(&c, NULL, NULL) != 0              /* cipher suites */
+        || tl_bytes_vec8(&c, NULL, NULL) != 0               /* compression methods */
+        || tl_bytes_vec16(&c, &body, &exts_len) != 0)
         goto bad;
-    off += 2 + tw_be16(p + off);
-    if (off + 1 > n)
-        goto bad;
-    off += 1 + p[off];
-    if (off + 2 > n)
-        goto bad;
-    end = off + 2 + tw_be16(p + off);
-    if (end > n)
-        goto bad;
-    for (off += 2; off + 4 <= end; off += 4 + tw_be16(p + off + 2)) {
-        if (off + 4 + tw_be16(p + off + 2) > end)
+    tl_bytes_init(&exts, body, exts_len);
+    while (tl_bytes_left(&exts) >= 4) {
+        if (tl_bytes_u16(&exts, &t) != 0 || tl_bytes_vec16(&exts, &ext, len) != 0)
             goto bad;
-        if (tw_be16(p + off) == type) {
-            *len = tw_be16(p + off + 2);
-            return p + off + 4;
-        }
+        if (t == type)
+            return ext;
     }
     return NULL;
 bad:
     tl_fuzz_die("the client wrote a malformed ClientHello");
+}
+
+/* The first identity of a pre_shared_key extension (len bytes at ext): the
+ * ticket and its obfuscated age. Returns 0, or -1 when it is cut short. */
+static int first_identity(const unsigned char *ext, size_t len, const unsigned char **id,
+                          size_t *id_len, uint32_t *obfuscated_age)
+{
+    tl_bytes c;
+
+    tl_bytes_init(&c, ext, len);
+    if (ext == NULL || tl_bytes_take(&c, 2, NULL) != 0      /* the identities' length */
+        || tl_bytes_vec16(&c, id, id_len) != 0 || tl_bytes_u32(&c, obfuscated_age) != 0)
+        return -1;
+    return 0;
 }
 
 static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t i,
@@ -1309,7 +1323,9 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t
     client_hello(w, sess, &hello);
     if (R.tls13) {
         nst_view v;
-        uint32_t age = step > 0 ? (uint32_t)(step - 1) : 0;
+        uint32_t age = step > 0 ? (uint32_t)(step - 1) : 0, obfuscated_age;
+        const unsigned char *id;
+        size_t id_len;
 
         ext = find_ext(&hello, EXT_PSK, &len, &sid, &sid_len);
         if (view_of(i, &v) == NULL) {
@@ -1323,13 +1339,13 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const stored *st, size_t
             tl_fuzz_feedback(TL_FB_VERDICT, 3);
             R.withheld++;
         } else {
-            if (ext == NULL || len < 2 + 2 + tlen + 4 || tw_be16(ext + 2) != tlen
-                || memcmp(ext + 4, t, tlen) != 0)
+            if (first_identity(ext, len, &id, &id_len, &obfuscated_age) != 0
+                || id_len != tlen || memcmp(id, t, tlen) != 0)
                 tl_fuzz_die("the ClientHello does not offer the %zu-byte ticket as its first "
                             "PSK identity", tlen);
-            if (tw_be32(ext + 4 + tlen) != age * 1000u + v.age_add)
+            if (obfuscated_age != age * 1000u + v.age_add)
                 tl_fuzz_die("obfuscated_ticket_age %lu, expected %lu (age %lu s, age_add %lu)",
-                            (unsigned long)tw_be32(ext + 4 + tlen),
+                            (unsigned long)obfuscated_age,
                             (unsigned long)(age * 1000u + v.age_add), (unsigned long)age,
                             (unsigned long)v.age_add);
             tl_fuzz_feedback(TL_FB_VERDICT, 2);
@@ -1477,7 +1493,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     item items[MAX_ITEMS];
     size_t n_items = 0, n_expected, idx[MAX_SESSIONS];
-    reader r = { data, size };
+    tl_bytes r;
     unsigned mode, knobs, frag, misc;
     size_t cut;
     tl_world *w;
@@ -1487,11 +1503,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 4)
         return 0;
+    tl_bytes_init(&r, data, size);
     mode = get8(&r);
     knobs = get8(&r);
     frag = get8(&r);
     misc = get8(&r);
-    while (r.n > 0 && n_items < MAX_ITEMS) {
+    while (tl_bytes_left(&r) > 0 && n_items < MAX_ITEMS) {
         unsigned kind = get8(&r);
         size_t want_len = get16(&r);
 

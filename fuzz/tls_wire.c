@@ -94,14 +94,17 @@ void tw_bytes_free(tw_bytes *b)
     memset(b, 0, sizeof(*b));
 }
 
-uint32_t tw_be32(const unsigned char *p)
+int tw_next_record(tl_bytes *c, const unsigned char **rec, size_t *body_len)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+    size_t start = c->off;
+    const unsigned char *body;
 
-size_t tw_be16(const unsigned char *p)
-{
-    return (size_t)p[0] << 8 | p[1];
+    *rec = NULL;
+    *body_len = 0;
+    if (tl_bytes_take(c, 3, NULL) != 0 || tl_bytes_vec16(c, &body, body_len) != 0)
+        return -1;
+    *rec = c->p + start;
+    return 0;
 }
 
 /* ---- keys and records ------------------------------------------------------- */
@@ -263,17 +266,18 @@ int tw_open13(tw_keys13 *k, const unsigned char *rec, size_t len, tw_bytes *out,
 /* Split the handshake messages of a stream into out[] (whole messages). */
 void tw_split_messages(const tw_bytes *hs, tw_bytes *out, size_t *n, size_t max)
 {
-    size_t off = 0;
+    tl_bytes c;
+    const unsigned char *msg;
+    uint32_t len;
 
-    while (off + 4 <= hs->n && *n < max) {
-        size_t len = (size_t)hs->p[off + 1] << 16 | tw_be16(hs->p + off + 2);
-
-        if (off + 4 + len > hs->n)
+    tl_bytes_init(&c, hs->p, hs->n);
+    while (*n < max) {
+        if (tl_bytes_take(&c, 1, &msg) != 0 || tl_bytes_u24(&c, &len) != 0
+            || tl_bytes_take(&c, len, NULL) != 0)
             break;
         memset(&out[*n], 0, sizeof(out[*n]));
-        tw_put(&out[*n], hs->p + off, 4 + len);
+        tw_put(&out[*n], msg, 4 + (size_t)len);
         (*n)++;
-        off += 4 + len;
     }
 }
 

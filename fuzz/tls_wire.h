@@ -19,6 +19,8 @@
 
 #include <openssl/evp.h>
 
+#include "bytes.h"
+
 /* A growing byte buffer; { 0 } is an empty one. */
 typedef struct tw_bytes {
     unsigned char *p;
@@ -47,9 +49,12 @@ void tw_put32(tw_bytes *b, uint32_t v);
 /* tw_bytes_free - free b's memory and leave it empty. */
 void tw_bytes_free(tw_bytes *b);
 
-/* tw_be16 / tw_be32 - read a big-endian integer at p (2 or 4 bytes there). */
-size_t tw_be16(const unsigned char *p);
-uint32_t tw_be32(const unsigned char *p);
+/*
+ * tw_next_record - step the cursor c over the next whole TLS record: *rec
+ * points at its 5-byte header and *body_len is the body's length.
+ * Returns 0, or -1 when no whole record is left (c is then bad).
+ */
+int tw_next_record(tl_bytes *c, const unsigned char **rec, size_t *body_len);
 
 /*
  * tw_split_messages - the whole handshake messages (4-byte header and body)

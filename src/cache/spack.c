@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+
 static const struct {
     const char *name;
     const char *text;
@@ -70,37 +72,24 @@ void tl_sdata_clear(tl_sdata *s)
 
 /* --- reading ---------------------------------------------------------- */
 
-typedef struct reader {
-    const unsigned char *p;
-    size_t len, off;
-} reader;
-
-static int get_uint(reader *r, size_t width, uint64_t *v)
-{
-    if (r->len - r->off < width)
-        return -1;
-    *v = 0;
-    for (size_t i = 0; i < width; i++)
-        *v = *v << 8 | r->p[r->off + i];
-    r->off += width;
-    return 0;
-}
-
 /* A u16 length and that many bytes, copied with a NUL after them. */
-static tl_spack_err get_blob16(reader *r, unsigned tag, size_t at,
+static tl_spack_err get_blob16(tl_bytes *r, unsigned tag, size_t at,
                                unsigned char **out, size_t *outlen,
                                tl_error *err)
 {
-    uint64_t n;
+    uint16_t n;
+    const unsigned char *bytes;
+    size_t left;
 
-    if (get_uint(r, 2, &n) != 0) {
+    if (tl_bytes_u16(r, &n) != 0) {
         tl_error_set(err, "tag 0x%02x at offset %zu: the data ends inside its length",
                      tag, at);
         return TL_SPACK_ERR_TRUNCATED;
     }
-    if (n > r->len - r->off) {
+    left = tl_bytes_left(r);
+    if (tl_bytes_take(r, n, &bytes) != 0) {
         tl_error_set(err, "tag 0x%02x at offset %zu: length %u runs past the end "
-                     "(%zu bytes left)", tag, at, (unsigned)n, r->len - r->off);
+                     "(%zu bytes left)", tag, at, (unsigned)n, left);
         return TL_SPACK_ERR_LENGTH_PAST_END;
     }
     *out = malloc((size_t)n + 1);
@@ -109,14 +98,13 @@ static tl_spack_err get_blob16(reader *r, unsigned tag, size_t at,
         return TL_SPACK_ERR_NOMEM;
     }
     if (n > 0)
-        memcpy(*out, r->p + r->off, (size_t)n);
+        memcpy(*out, bytes, n);
     (*out)[n] = '\0';
-    *outlen = (size_t)n;
-    r->off += (size_t)n;
+    *outlen = n;
     return TL_SPACK_OK;
 }
 
-static tl_spack_err unpack_field(reader *r, unsigned tag, size_t at,
+static tl_spack_err unpack_field(tl_bytes *r, unsigned tag, size_t at,
                                  tl_sdata *s, tl_error *err)
 {
     uint64_t v = 0;
@@ -126,7 +114,7 @@ static tl_spack_err unpack_field(reader *r, unsigned tag, size_t at,
     size_t alen;
     tl_spack_err e;
 
-    if (width > 0 && get_uint(r, width, &v) != 0) {
+    if (width > 0 && tl_bytes_uint(r, width, &v) != 0) {
         tl_error_set(err, "tag 0x%02x at offset %zu: needs %zu bytes, %zu left",
                      tag, at, width, r->len - r->off);
         return TL_SPACK_ERR_TRUNCATED;
@@ -179,26 +167,29 @@ static tl_spack_err unpack_field(reader *r, unsigned tag, size_t at,
 tl_spack_err tl_sdata_unpack(const unsigned char *data, size_t len,
                              tl_sdata *out, tl_error *err)
 {
-    reader r = { data, len, 0 };
+    tl_bytes r;
     tl_sdata s;
+    uint8_t version;
     unsigned seen = 0;
     tl_spack_err e = TL_SPACK_OK;
 
     memset(out, 0, sizeof(*out));
     memset(&s, 0, sizeof(s));
-    if (len == 0) {
+    tl_bytes_init(&r, data, len);
+    if (tl_bytes_u8(&r, &version) != 0) {
         tl_error_set(err, "session data is empty");
         return TL_SPACK_ERR_EMPTY;
     }
-    if (data[0] != TL_SPACK_VERSION) {
-        tl_error_set(err, "version byte is 0x%02x, expected 0x01", data[0]);
+    if (version != TL_SPACK_VERSION) {
+        tl_error_set(err, "version byte is 0x%02x, expected 0x01", version);
         return TL_SPACK_ERR_BAD_VERSION;
     }
-    r.off = 1;
-    while (r.off < r.len) {
+    while (tl_bytes_left(&r) > 0) {
         size_t at = r.off;
-        unsigned tag = r.p[r.off++];
+        uint8_t tag;
 
+        if (tl_bytes_u8(&r, &tag) != 0)   /* a byte is left: cannot fail */
+            break;
         /* Tags 0x02..0x08 fit a bit mask; anything else is unknown below. */
         if (tag >= TL_SPACK_IETF_ID && tag <= TL_SPACK_FLAG) {
             if (seen & (1u << tag)) {

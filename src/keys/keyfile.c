@@ -25,6 +25,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bytes.h"
 #include "ticketlab/codec.h"
 #include "fileio.h"
 #include "ticketlab/rng.h"
@@ -86,6 +87,7 @@ static int parse_libtls(parsed_keys *pk, const unsigned char *data, size_t len,
                         const char *label, tl_error *err)
 {
     size_t records = len / LIBTLS_RECORD_LEN;
+    tl_bytes c;
 
     if (len % LIBTLS_RECORD_LEN != 0)
         return tl_error_set(err, "%s: libtls key files are whole %d-byte records "
@@ -95,17 +97,19 @@ static int parse_libtls(parsed_keys *pk, const unsigned char *data, size_t len,
         return tl_error_set(err, "%s: too many keys: the ring holds %d, this file "
                             "has %zu", label, TL_KEYRING_SLOTS, records);
     /* file order is add order: the last record becomes the newest key */
+    tl_bytes_init(&c, data, len);
     for (size_t i = 0; i < records; i++) {
-        const unsigned char *p = data + i * LIBTLS_RECORD_LEN;
         tl_key *k = &pk->key[i];
+        const unsigned char *aes, *hmac;
 
         memset(k, 0, sizeof(*k));
-        k->revision = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16
-                    | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+        if (tl_bytes_u32(&c, &k->revision) != 0 || tl_bytes_take(&c, 32, &aes) != 0
+            || tl_bytes_take(&c, 16, &hmac) != 0)   /* whole records: cannot fail */
+            return tl_error_set(err, "%s: key %zu is cut short", label, i + 1);
         tl_key_libtls_name(k->revision, k->name);
-        memcpy(k->aes, p + 4, 32);
+        memcpy(k->aes, aes, 32);
         k->aes_len = 32;
-        memcpy(k->hmac, p + 36, 16);
+        memcpy(k->hmac, hmac, 16);
         k->hmac_len = 16;
         pk->where[i] = i + 1;
     }
@@ -136,86 +140,120 @@ static int is_blank(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* What a haproxy file has yielded so far: key i sits in slot i % 3. */
+typedef struct haproxy_keys {
+    tl_key slot[HAPROXY_KEYS];
+    size_t slot_line[HAPROXY_KEYS];
+    size_t n;                     /* keys read */
+    size_t first_size, first_line;
+} haproxy_keys;
+
+/*
+ * The line that starts at *pos in len bytes of data, without its '\n' and
+ * the blanks at either end; *pos moves past it. Returns the line (length
+ * in *linelen), or NULL when no line is left.
+ */
+static const unsigned char *next_line(const unsigned char *data, size_t len,
+                                      size_t *pos, size_t *linelen)
+{
+    const unsigned char *line = data + *pos;
+    const unsigned char *nl;
+    size_t n;
+
+    if (*pos >= len)
+        return NULL;
+    nl = memchr(line, '\n', len - *pos);
+    n = nl ? (size_t)(nl - line) : len - *pos;
+    *pos += n + (nl != NULL);
+    while (n > 0 && is_blank(line[n - 1]))
+        n--;
+    while (n > 0 && is_blank(line[0])) {
+        line++;
+        n--;
+    }
+    *linelen = n;
+    return line;
+}
+
+/* Decode one base64 key line and store it the way haproxy does.
+ * Returns 0, or -1 with "LABEL:LINE: reason". */
+static int haproxy_add_line(haproxy_keys *hk, const unsigned char *line, size_t linelen,
+                            size_t lineno, const char *label, tl_error *err)
+{
+    unsigned char *raw = NULL;
+    size_t rawlen = 0;
+
+    if (tl_base64_decode((const char *)line, linelen, &raw, &rawlen) != 0)
+        return tl_error_set(err, "%s:%zu: not base64", label, lineno);
+    if (rawlen != 48 && rawlen != 80) {
+        OPENSSL_clear_free(raw, rawlen);
+        return tl_error_set(err, "%s:%zu: haproxy keys are 48 or 80 bytes once decoded, "
+                            "this one is %zu", label, lineno, rawlen);
+    }
+    if (hk->first_size == 0) {
+        hk->first_size = rawlen;
+        hk->first_line = lineno;
+    } else if (rawlen != hk->first_size) {
+        OPENSSL_clear_free(raw, rawlen);
+        return tl_error_set(err, "%s:%zu: haproxy keys in one file must be the same size: "
+                            "line %zu is %zu bytes, this one is %zu", label, lineno,
+                            hk->first_line, hk->first_size, rawlen);
+    }
+    /* haproxy writes key i into slot i % 3: later keys overwrite */
+    if (rawlen == 48)
+        key_from_48(&hk->slot[hk->n % HAPROXY_KEYS], raw);
+    else
+        key_from_haproxy80(&hk->slot[hk->n % HAPROXY_KEYS], raw);
+    hk->slot_line[hk->n % HAPROXY_KEYS] = lineno;
+    OPENSSL_clear_free(raw, rawlen);
+    hk->n++;
+    return 0;
+}
+
+/*
+ * Encrypting key: enc = (n - 2) % 3. haproxy then tries enc, enc+1,
+ * enc+2 when decrypting. Our ring is newest first and tl_keyring_current()
+ * is slot 0, so add in the reverse of haproxy's search order: the last
+ * key added (the encrypting one) lands in slot 0.
+ */
+static void haproxy_add_order(parsed_keys *pk, const haproxy_keys *hk)
+{
+    size_t enc = (hk->n - 2) % HAPROXY_KEYS;
+
+    for (size_t i = 0; i < HAPROXY_KEYS; i++) {
+        size_t s = (enc + HAPROXY_KEYS - 1 - i) % HAPROXY_KEYS;
+
+        pk->key[i] = hk->slot[s];
+        pk->where[i] = hk->slot_line[s];
+    }
+    pk->n = HAPROXY_KEYS;
+}
+
 static int parse_haproxy(parsed_keys *pk, const unsigned char *data, size_t len,
                          const char *label, tl_error *err)
 {
-    tl_key slot[HAPROXY_KEYS];
-    size_t slot_line[HAPROXY_KEYS] = { 0 };
-    size_t n = 0, lineno = 0, first_size = 0, first_line = 0;
-    size_t pos = 0;
+    haproxy_keys hk;
+    const unsigned char *line;
+    size_t pos = 0, linelen = 0, lineno = 0;
     int rc = -1;
 
-    while (pos < len) {
-        const unsigned char *line = data + pos;
-        const unsigned char *nl = memchr(line, '\n', len - pos);
-        size_t linelen = nl ? (size_t)(nl - line) : len - pos;
-        unsigned char *raw = NULL;
-        size_t rawlen = 0;
-
-        pos += linelen + (nl != NULL);
+    memset(&hk, 0, sizeof(hk));
+    while ((line = next_line(data, len, &pos, &linelen)) != NULL) {
         lineno++;
-        while (linelen > 0 && is_blank(line[linelen - 1]))
-            linelen--;
-        while (linelen > 0 && is_blank(line[0])) {
-            line++;
-            linelen--;
-        }
         if (linelen == 0 || line[0] == '#')
             continue;
-        if (tl_base64_decode((const char *)line, linelen, &raw, &rawlen) != 0) {
-            tl_error_set(err, "%s:%zu: not base64", label, lineno);
+        if (haproxy_add_line(&hk, line, linelen, lineno, label, err) != 0)
             goto out;
-        }
-        if (rawlen != 48 && rawlen != 80) {
-            OPENSSL_clear_free(raw, rawlen);
-            tl_error_set(err, "%s:%zu: haproxy keys are 48 or 80 bytes once decoded, "
-                         "this one is %zu", label, lineno, rawlen);
-            goto out;
-        }
-        if (first_size == 0) {
-            first_size = rawlen;
-            first_line = lineno;
-        } else if (rawlen != first_size) {
-            OPENSSL_clear_free(raw, rawlen);
-            tl_error_set(err, "%s:%zu: haproxy keys in one file must be the same size: "
-                         "line %zu is %zu bytes, this one is %zu", label, lineno,
-                         first_line, first_size, rawlen);
-            goto out;
-        }
-        /* haproxy writes key i into slot i % 3: later keys overwrite */
-        if (rawlen == 48)
-            key_from_48(&slot[n % HAPROXY_KEYS], raw);
-        else
-            key_from_haproxy80(&slot[n % HAPROXY_KEYS], raw);
-        slot_line[n % HAPROXY_KEYS] = lineno;
-        OPENSSL_clear_free(raw, rawlen);
-        n++;
     }
-    if (n < HAPROXY_KEYS) {
+    if (hk.n < HAPROXY_KEYS) {
         tl_error_set(err, "%s: haproxy needs at least %d keys, this file has %zu",
-                     label, HAPROXY_KEYS, n);
+                     label, HAPROXY_KEYS, hk.n);
         goto out;
     }
-    /*
-     * Encrypting key: enc = (n - 2) % 3. haproxy then tries enc, enc+1,
-     * enc+2 when decrypting. Our ring is newest first and tl_keyring_current()
-     * is slot 0, so add in the reverse of haproxy's search order: the last
-     * key added (the encrypting one) lands in slot 0.
-     */
-    {
-        size_t enc = (n - 2) % HAPROXY_KEYS;
-
-        for (size_t i = 0; i < HAPROXY_KEYS; i++) {
-            size_t s = (enc + HAPROXY_KEYS - 1 - i) % HAPROXY_KEYS;
-
-            pk->key[i] = slot[s];
-            pk->where[i] = slot_line[s];
-        }
-        pk->n = HAPROXY_KEYS;
-    }
+    haproxy_add_order(pk, &hk);
     rc = 0;
 out:
-    OPENSSL_cleanse(slot, sizeof(slot));
+    OPENSSL_cleanse(&hk, sizeof(hk));
     return rc;
 }
 

@@ -171,44 +171,122 @@ static int fill_fields(tl_ticket_info *info, SSL_SESSION *sess, tl_error *err)
     return 0;
 }
 
-int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
-                   size_t len, tl_ticket_info *info, tl_error *err)
+/*
+ * The checks OpenSSL makes before it looks for a key: the ticket must be
+ * longer than name + IV + HMAC, and CBC needs whole blocks (OpenSSL finds
+ * that at DecryptFinal, after the MAC, with the same result). Returns the
+ * ciphertext's length, or 0 with the verdict TOO_SHORT.
+ */
+static size_t ciphertext_len(size_t len, tl_ticket_info *info)
 {
-    const tl_key *key;
-    const unsigned char *p;
-    unsigned char mac[TL_TICKET_MAC_LEN];
-    unsigned char *plain = NULL;
-    EVP_CIPHER_CTX *cctx = NULL;
     size_t ctlen;
-    int retired = 0, outl = 0, finl = 0, rc = -1;
-    SSL_SESSION *sess;
 
-    memset(info, 0, sizeof(*info));
-    if (len >= TL_KEY_NAME_LEN)
-        memcpy(info->key_name, ticket, TL_KEY_NAME_LEN);
-    /* OpenSSL: the ticket must exceed keyname + IV + HMAC */
     if (len <= HEADER_LEN + TL_TICKET_MAC_LEN) {
         info->verdict = TL_TICKET_TOO_SHORT;
         return 0;
     }
     ctlen = len - HEADER_LEN - TL_TICKET_MAC_LEN;
-    /* CBC needs whole blocks; OpenSSL finds this at DecryptFinal, after the MAC */
     if (ctlen % CBC_BLOCK != 0 || ctlen > INT_MAX) {
         info->verdict = TL_TICKET_TOO_SHORT;
         return 0;
     }
-    if (algorithms(err) != 0)
-        return -1;
-    key = tl_keyring_find_any(kr, ticket, &retired);
+    return ctlen;
+}
+
+/* The ring's key for the ticket's name. Returns it, or NULL with the
+ * verdict UNKNOWN_KEY or RETIRED_KEY. */
+static const tl_key *ticket_key(const tl_keyring *kr, const unsigned char *ticket,
+                                tl_ticket_info *info)
+{
+    int retired = 0;
+    const tl_key *key = tl_keyring_find_any(kr, ticket, &retired);
+
     if (key == NULL) {
         info->verdict = TL_TICKET_UNKNOWN_KEY;
-        return 0;
+        return NULL;
     }
     if (retired) {
         info->verdict = TL_TICKET_RETIRED_KEY;
-        return 0;
+        return NULL;
     }
     info->key_is_newest = key == tl_keyring_slot(kr, 0);
+    return key;
+}
+
+/*
+ * AES-CBC-decrypt the ctlen bytes after the ticket's name and IV into
+ * plain (ctlen bytes of room); info->plaintext_len is what is left after
+ * the padding. Returns 0, 1 with the verdict BAD_PADDING, or -1 with err.
+ */
+static int ticket_decrypt(const tl_key *key, const unsigned char *ticket, size_t ctlen,
+                          unsigned char *plain, tl_ticket_info *info, tl_error *err)
+{
+    EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
+    int outl = 0, finl = 0, rc = -1;
+
+    if (cctx == NULL) {
+        tl_error_set(err, "out of memory");
+        return -1;
+    }
+    if (!EVP_DecryptInit_ex2(cctx, key_cipher(key), key->aes,
+                             ticket + TL_KEY_NAME_LEN, NULL)
+        || !EVP_DecryptUpdate(cctx, plain, &outl, ticket + HEADER_LEN, (int)ctlen)) {
+        tl_error_set_ssl(err, "AES-CBC decryption could not start");
+    } else if (!EVP_DecryptFinal_ex(cctx, plain + outl, &finl)) {
+        ERR_clear_error();
+        info->verdict = TL_TICKET_BAD_PADDING;
+        rc = 1;
+    } else {
+        info->plaintext_len = (size_t)outl + (size_t)finl;
+        rc = 0;
+    }
+    EVP_CIPHER_CTX_free(cctx);
+    return rc;
+}
+
+/* Parse the decrypted bytes as OpenSSL would: one DER SSL_SESSION and
+ * nothing after it. Sets the verdict; on OK also the session and the
+ * fields. Returns 0, or -1 with err. */
+static int ticket_session(tl_ticket_info *info, const unsigned char *plain, tl_error *err)
+{
+    const unsigned char *p = plain;
+    SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)info->plaintext_len);
+
+    if (sess == NULL) {
+        ERR_clear_error();
+        info->verdict = TL_TICKET_BAD_SESSION;
+        return 0;
+    }
+    if ((size_t)(p - plain) != info->plaintext_len) {
+        SSL_SESSION_free(sess);
+        info->verdict = TL_TICKET_TRAILING_BYTES;
+        return 0;
+    }
+    info->session = sess;
+    info->verdict = TL_TICKET_OK;
+    return fill_fields(info, sess, err);
+}
+
+int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
+                   size_t len, tl_ticket_info *info, tl_error *err)
+{
+    const tl_key *key;
+    unsigned char mac[TL_TICKET_MAC_LEN];
+    unsigned char *plain;
+    size_t ctlen;
+    int rc;
+
+    memset(info, 0, sizeof(*info));
+    if (len >= TL_KEY_NAME_LEN)
+        memcpy(info->key_name, ticket, TL_KEY_NAME_LEN);
+    ctlen = ciphertext_len(len, info);
+    if (ctlen == 0)
+        return 0;
+    if (algorithms(err) != 0)
+        return -1;
+    key = ticket_key(kr, ticket, info);
+    if (key == NULL)
+        return 0;
     if (key_cipher(key) == NULL)
         return tl_error_set(err, "key has an AES key of %zu bytes", key->aes_len);
 
@@ -219,48 +297,15 @@ int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
         info->verdict = TL_TICKET_BAD_MAC;
         return 0;
     }
-
     plain = malloc(ctlen);
-    cctx = EVP_CIPHER_CTX_new();
-    if (plain == NULL || cctx == NULL) {
-        tl_error_set(err, "out of memory");
-        goto out;
-    }
-    if (!EVP_DecryptInit_ex2(cctx, key_cipher(key), key->aes,
-                             ticket + TL_KEY_NAME_LEN, NULL)
-        || !EVP_DecryptUpdate(cctx, plain, &outl, ticket + HEADER_LEN, (int)ctlen)) {
-        tl_error_set_ssl(err, "AES-CBC decryption could not start");
-        goto out;
-    }
-    if (!EVP_DecryptFinal_ex(cctx, plain + outl, &finl)) {
-        ERR_clear_error();
-        info->verdict = TL_TICKET_BAD_PADDING;
-        rc = 0;
-        goto out;
-    }
-    info->plaintext_len = (size_t)outl + (size_t)finl;
-
-    p = plain;
-    sess = d2i_SSL_SESSION(NULL, &p, (long)info->plaintext_len);
-    if (sess == NULL) {
-        ERR_clear_error();
-        info->verdict = TL_TICKET_BAD_SESSION;
-        rc = 0;
-        goto out;
-    }
-    if ((size_t)(p - plain) != info->plaintext_len) {
-        SSL_SESSION_free(sess);
-        info->verdict = TL_TICKET_TRAILING_BYTES;
-        rc = 0;
-        goto out;
-    }
-    info->session = sess;
-    info->verdict = TL_TICKET_OK;
-    rc = fill_fields(info, sess, err);
-out:
-    EVP_CIPHER_CTX_free(cctx);
-    if (plain != NULL)
-        OPENSSL_clear_free(plain, ctlen);
+    if (plain == NULL)
+        return tl_error_set(err, "out of memory");
+    rc = ticket_decrypt(key, ticket, ctlen, plain, info, err);
+    if (rc == 0)
+        rc = ticket_session(info, plain, err);
+    else if (rc == 1)
+        rc = 0;   /* the verdict is BAD_PADDING */
+    OPENSSL_clear_free(plain, ctlen);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "bytes.h"
 #include "ticketlab/rng.h"
 
 #define EXT_SESSION_TICKET 35
@@ -42,6 +43,8 @@ struct tl_probe {
     tl_probe_result *cur;
 };
 
+/* get16 / put16 / add16 / add24 edit the length fields of the copy in
+ * place, at offsets locate_ticket() checked. */
 static size_t get16(const unsigned char *p)
 {
     return (size_t)p[0] << 8 | p[1];
@@ -58,68 +61,86 @@ static void add16(unsigned char *p, long delta)
     put16(p, (size_t)((long)get16(p) + delta));
 }
 
+/* The offset of q, a pointer into the captured ClientHello. */
+static size_t at(const tl_probe *p, const unsigned char *q)
+{
+    return (size_t)(q - p->hello);
+}
+
+/*
+ * TLS 1.3: the pre_shared_key extension whose `len` bytes start at `ext`.
+ * Only the first identity and the first binder matter. The binder
+ * transcript is the whole handshake message up to the binders, so the
+ * extension must end the message (RFC 8446 4.2.11 wants it last anyway):
+ * the caller checks that. Returns 0, or -1 when the extension is malformed.
+ */
+static int locate_psk(tl_probe *p, const unsigned char *ext, size_t len)
+{
+    tl_bytes x, ids;
+    const unsigned char *ids_body, *ticket, *binder;
+    size_t ids_len;
+    uint16_t binders_len;
+
+    tl_bytes_init(&x, ext, len);
+    if (tl_bytes_vec16(&x, &ids_body, &ids_len) != 0)
+        return -1;
+    p->ids_len_off = at(p, ext);
+    p->id_len_off = p->ids_len_off + 2;
+    p->binders_len_off = at(p, ids_body) + ids_len;
+    tl_bytes_init(&ids, ids_body, ids_len);
+    /* the first identity: the ticket, then its 4-byte obfuscated age */
+    if (tl_bytes_vec16(&ids, &ticket, &p->ticket_len) != 0 || tl_bytes_left(&ids) < 4)
+        return -1;
+    p->ticket_off = at(p, ticket);
+    if (tl_bytes_u16(&x, &binders_len) != 0 || binders_len != tl_bytes_left(&x)
+        || tl_bytes_vec8(&x, &binder, &p->binder_len) != 0 || p->binder_len == 0)
+        return -1;
+    p->binder_off = at(p, binder);
+    return 0;
+}
+
 /* Walk the ClientHello and remember where the ticket and its lengths are. */
 static int locate_ticket(tl_probe *p, tl_error *err)
 {
-    const unsigned char *h = p->hello;
-    size_t n = p->hello_len, off, end;
+    const unsigned char *h = p->hello, *exts_body, *ext;
+    size_t n = p->hello_len, exts_len, len;
+    tl_bytes c, exts;
+    uint16_t type;
+    uint32_t hs_len;
 
     if (n < 5 + 4 + 2 + 32 + 1 || h[0] != SSL3_RT_HANDSHAKE || h[5] != SSL3_MT_CLIENT_HELLO)
         return tl_error_set(err, "the captured first flight is not a ClientHello record");
     p->record_len_off = 3;
     p->hs_len_off = 6;
-    off = 9 + 2 + 32;                    /* legacy_version, random */
-    off += 1 + h[off];                   /* session id */
-    if (off + 2 > n)
+    tl_bytes_init(&c, h, n);
+    if (tl_bytes_take(&c, 6, NULL) != 0 || tl_bytes_u24(&c, &hs_len) != 0
+        || tl_bytes_take(&c, 2 + 32, NULL) != 0           /* legacy_version, random */
+        || tl_bytes_vec8(&c, NULL, NULL) != 0              /* session id */
+        || tl_bytes_vec16(&c, NULL, NULL) != 0             /* cipher suites */
+        || tl_bytes_vec8(&c, NULL, NULL) != 0)             /* compression methods */
         goto bad;
-    off += 2 + get16(h + off);           /* cipher suites */
-    if (off + 1 > n)
+    p->exts_len_off = c.off;
+    if (tl_bytes_vec16(&c, &exts_body, &exts_len) != 0)
         goto bad;
-    off += 1 + h[off];                   /* compression methods */
-    if (off + 2 > n)
-        goto bad;
-    p->exts_len_off = off;
-    end = off + 2 + get16(h + off);
-    if (end > n)
-        goto bad;
-    for (off += 2; off + 4 <= end;) {
-        unsigned type = (unsigned)get16(h + off);
-        size_t len = get16(h + off + 2);
-
-        if (off + 4 + len > end)
+    tl_bytes_init(&exts, exts_body, exts_len);
+    while (tl_bytes_left(&exts) >= 4) {
+        if (tl_bytes_u16(&exts, &type) != 0 || tl_bytes_vec16(&exts, &ext, &len) != 0)
             goto bad;
+        p->ext_len_off = at(p, ext) - 2;
         if (!p->tls13 && type == EXT_SESSION_TICKET) {
-            p->ext_len_off = off + 2;
-            p->ticket_off = off + 4;
+            p->ticket_off = at(p, ext);
             p->ticket_len = len;
             p->binder_off = n;
             p->binder_len = 0;
             return 0;
         }
         if (p->tls13 && type == EXT_PRE_SHARED_KEY && len >= 4) {
-            size_t ext_end = off + 4 + len;
-
-            p->ext_len_off = off + 2;
-            p->ids_len_off = off + 4;
-            p->id_len_off = off + 6;
-            p->ticket_off = off + 8;
-            p->ticket_len = get16(h + off + 6);
-            p->binders_len_off = off + 6 + get16(h + off + 4);
-            p->binder_off = p->binders_len_off + 3;
-            /* The binder transcript is the whole handshake message up to
-             * the binders, so the extension must end the message (RFC 8446
-             * 4.2.11 wants it last anyway) and the message fill the record. */
-            if (p->ticket_off + p->ticket_len + 4 > p->binders_len_off || p->binder_off > ext_end
-                || ext_end != end || end != n
-                || get16(h + p->binders_len_off) != ext_end - p->binders_len_off - 2)
-                goto bad;
-            p->binder_len = h[p->binder_off - 1];
-            if (p->binder_len == 0 || p->binder_off + p->binder_len > ext_end
-                || ((size_t)h[6] << 16 | get16(h + 7)) != n - 9)
+            /* the extension ends the message and the message the record */
+            if (locate_psk(p, ext, len) != 0 || tl_bytes_left(&exts) != 0
+                || tl_bytes_left(&c) != 0 || hs_len != n - 9)
                 goto bad;
             return 0;
         }
-        off += 4 + len;
     }
     return tl_error_set(err, "the client offered no ticket: is the session resumable and "
                              "of the world's TLS version?");
@@ -145,12 +166,26 @@ static int first_flight(tl_probe *p, SSL *c, SSL_SESSION *session)
     return SSL_do_handshake(c) <= 0 && SSL_get_error(c, -1) == SSL_ERROR_WANT_READ;
 }
 
+/* The size of the first TLS record in len bytes at data, its 5-byte
+ * header included; 0 when not even the header is there. */
+static size_t first_record_len(const unsigned char *data, size_t len)
+{
+    tl_bytes c;
+    uint16_t n;
+
+    tl_bytes_init(&c, data, len);
+    if (tl_bytes_take(&c, 3, NULL) != 0 || tl_bytes_u16(&c, &n) != 0)
+        return 0;
+    return 5 + (size_t)n;
+}
+
 static int capture(tl_probe *p, SSL_SESSION *session, tl_error *err)
 {
     SSL *c = SSL_new(tl_world_client_ctx(p->world));
     BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
     char *data;
     long len;
+    size_t record;
     int rc = -1;
 
     if (c == NULL || rbio == NULL || wbio == NULL) {
@@ -170,9 +205,10 @@ static int capture(tl_probe *p, SSL_SESSION *session, tl_error *err)
         goto done;
     }
     len = BIO_get_mem_data(wbio, &data);
-    if (p->early && len > 5 && (size_t)len > 5 + get16((unsigned char *)data + 3))
-        len = (long)(5 + get16((unsigned char *)data + 3));   /* the 0-RTT records go */
-    if (len <= 5 || (size_t)len != 5 + get16((unsigned char *)data + 3)) {
+    record = len > 5 ? first_record_len((unsigned char *)data, (size_t)len) : 0;
+    if (p->early && len > 5 && (size_t)len > record)
+        len = (long)record;   /* the 0-RTT records go */
+    if (len <= 5 || (size_t)len != record) {
         tl_error_set(err, "the ClientHello is not exactly one record (%ld bytes)", len);
         goto done;
     }

@@ -5,74 +5,32 @@
  * no setter for it. So we edit the DER: SSL_SESSION_ASN1 (ssl/ssl_asn1.c)
  * is a SEQUENCE whose field tlsext_tick is [10] EXPLICIT OCTET STRING. We
  * copy every other field unchanged and write a new [10] in its place, in
- * tag order, then let d2i_SSL_SESSION parse the result.
+ * tag order, then let d2i_SSL_SESSION parse the result. The headers are
+ * read and written by OpenSSL's ASN.1 primitives (der.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/ssl.h>
 
+#include "der.h"
 #include "ticketlab/world.h"
 #include "sessder_memo.h"
 
-#define TAG_TICKET 0xAA   /* context-specific, constructed, number 10 */
+#define TAG_TICKET 0xAA         /* context-specific, constructed, number 10 */
+#define TAG_OCTET_STRING 0x04
+#define TAG_SEQUENCE 0x30
 
-/* Read one TLV header at p (n bytes left). Returns the header length, 0 if bad. */
-static size_t der_header(const unsigned char *p, size_t n, size_t *content_len)
-{
-    size_t len, hdr;
-
-    if (n < 2 || (p[0] & 0x1f) == 0x1f)
-        return 0;   /* high tag numbers never occur in SSL_SESSION */
-    if (p[1] < 0x80) {
-        len = p[1];
-        hdr = 2;
-    } else {
-        size_t k = p[1] & 0x7f;
-
-        if (k == 0 || k > 4 || n < 2 + k)
-            return 0;
-        len = 0;
-        for (size_t i = 0; i < k; i++)
-            len = len << 8 | p[2 + i];
-        hdr = 2 + k;
-    }
-    if (len > n - hdr)
-        return 0;
-    *content_len = len;
-    return hdr;
-}
-
-static size_t der_put_header(unsigned char *out, unsigned char tag, size_t len)
-{
-    size_t n = 0;
-
-    out[n++] = tag;
-    if (len < 0x80) {
-        out[n++] = (unsigned char)len;
-    } else if (len < 0x100) {
-        out[n++] = 0x81;
-        out[n++] = (unsigned char)len;
-    } else if (len < 0x10000) {
-        out[n++] = 0x82;
-        out[n++] = (unsigned char)(len >> 8);
-        out[n++] = (unsigned char)len;
-    } else {
-        out[n++] = 0x83;
-        out[n++] = (unsigned char)(len >> 16);
-        out[n++] = (unsigned char)(len >> 8);
-        out[n++] = (unsigned char)len;
-    }
-    return n;
-}
+/* Lengths in at most 4 bytes: a session is far smaller than 4 GB. */
+#define MAX_LEN_OCTETS 4
 
 /* Write [10] EXPLICIT OCTET STRING { ticket }. Returns bytes written. */
 static size_t put_ticket_field(unsigned char *out, const unsigned char *ticket,
                                size_t len)
 {
-    unsigned char inner[8];
-    size_t ih = der_put_header(inner, 0x04, len);
-    size_t n = der_put_header(out, TAG_TICKET, ih + len);
+    unsigned char inner[TL_DER_MAX_HEADER];
+    size_t ih = tl_der_put_header(inner, TAG_OCTET_STRING, len);
+    size_t n = tl_der_put_header(out, TAG_TICKET, ih + len);
 
     memcpy(out + n, inner, ih);
     n += ih;
@@ -103,8 +61,8 @@ SSL_SESSION *tl_session_with_ticket(const SSL_SESSION *sess,
     der_len = i2d_SSL_SESSION((SSL_SESSION *)sess, &der);
     if (der_len <= 0)
         return tl_error_set_ssl(err, "cannot encode the session"), NULL;
-    hdr = der_header(der, (size_t)der_len, &content);
-    if (hdr == 0 || der[0] != 0x30) {
+    hdr = tl_der_header(der, (size_t)der_len, MAX_LEN_OCTETS, &content);
+    if (hdr == 0 || der[0] != TAG_SEQUENCE) {
         tl_error_set(err, "the session's DER is not a SEQUENCE");
         goto done;
     }
@@ -114,9 +72,10 @@ SSL_SESSION *tl_session_with_ticket(const SSL_SESSION *sess,
         tl_error_set(err, "out of memory");
         goto done;
     }
-    body += 8;   /* leave space to prepend the outer header */
+    body += TL_DER_MAX_HEADER;   /* leave space to prepend the outer header */
     for (pos = hdr; pos < hdr + content;) {
-        size_t flen, fhdr = der_header(der + pos, hdr + content - pos, &flen);
+        size_t flen, fhdr = tl_der_header(der + pos, hdr + content - pos,
+                                          MAX_LEN_OCTETS, &flen);
 
         if (fhdr == 0) {
             tl_error_set(err, "the session's DER has a malformed field");
@@ -136,8 +95,8 @@ SSL_SESSION *tl_session_with_ticket(const SSL_SESSION *sess,
         n += put_ticket_field(body + n, ticket, len);
     }
     {
-        unsigned char head[8];
-        size_t h = der_put_header(head, 0x30, n);
+        unsigned char head[TL_DER_MAX_HEADER];
+        size_t h = tl_der_put_header(head, TAG_SEQUENCE, n);
 
         memcpy(body - h, head, h);
         p = body - h;

@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "bytes.h"
 #include "ticketlab/clock.h"
 #include "memo.h"
 #include "ticketlab/rng.h"
@@ -98,55 +99,62 @@ static void info_cb(const SSL *s, int where, int ret)
         side->alert_received = ret & 0xff;
 }
 
-static uint32_t get_u32(const unsigned char *p)
+/* The NewSessionTicket extensions (elen bytes of them announced) from c:
+ * early_data sets max_early_data. Entries are read while their header
+ * starts inside the announced length and the message holds them. */
+static void nst_extensions(tl_nst *nst, tl_bytes *c, size_t elen)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    size_t start = c->off;
+    uint16_t type, len;
+    uint32_t early;
+
+    while (c->off - start + 4 <= elen && tl_bytes_u16(c, &type) == 0
+           && tl_bytes_u16(c, &len) == 0) {
+        if (type == 42 && len == 4) {   /* early_data */
+            if (tl_bytes_u32(c, &early) != 0)
+                return;
+            nst->max_early_data = early;
+        } else if (tl_bytes_take(c, len, NULL) != 0) {
+            return;
+        }
+    }
 }
 
-/* Parse a NewSessionTicket body (RFC 5077 section 3.3, RFC 8446 section 4.6.1). */
+/* Parse a NewSessionTicket body (RFC 5077 section 3.3, RFC 8446 section 4.6.1):
+ * a truncated one keeps the fields read before the cut. */
 static void record_nst(tl_handshake_result *res, const unsigned char *p,
                        size_t n, int tls13)
 {
     tl_nst nst = { 0 };
-    size_t off = 4, tlen;
+    tl_bytes c;
+    const unsigned char *ticket;
+    size_t tlen;
+    uint32_t age_add;
+    uint16_t elen;
+    uint8_t nonce_len;
 
     res->n_tickets++;
-    if (res->n_tickets > TL_MAX_TICKETS || n < 4)
+    tl_bytes_init(&c, p, n);
+    if (res->n_tickets > TL_MAX_TICKETS || tl_bytes_u32(&c, &nst.lifetime_hint) != 0)
         return;
-    nst.lifetime_hint = get_u32(p);
     if (tls13) {
-        if (n < off + 5)
+        if (tl_bytes_u32(&c, &age_add) != 0 || tl_bytes_u8(&c, &nonce_len) != 0)
             goto keep;
-        nst.age_add = get_u32(p + off);
-        off += 4;
-        off += 1 + (size_t)p[off];   /* nonce */
+        nst.age_add = age_add;
+        if (tl_bytes_take(&c, nonce_len, NULL) != 0)
+            goto keep;
     }
-    if (n < off + 2)
-        goto keep;
-    tlen = (size_t)p[off] << 8 | p[off + 1];
-    off += 2;
-    if (n < off + tlen)
+    if (tl_bytes_vec16(&c, &ticket, &tlen) != 0)
         goto keep;
     if (tlen) {
         nst.ticket = malloc(tlen);
         if (nst.ticket != NULL) {
-            memcpy(nst.ticket, p + off, tlen);
+            memcpy(nst.ticket, ticket, tlen);
             nst.ticket_len = tlen;
         }
     }
-    off += tlen;
-    if (tls13 && n >= off + 2) {
-        size_t elen = (size_t)p[off] << 8 | p[off + 1], e = off + 2;
-
-        while (e + 4 <= off + 2 + elen && e + 4 <= n) {
-            unsigned type = (unsigned)p[e] << 8 | p[e + 1];
-            size_t len = (size_t)p[e + 2] << 8 | p[e + 3];
-
-            if (type == 42 && len == 4 && e + 8 <= n)   /* early_data */
-                nst.max_early_data = get_u32(p + e + 4);
-            e += 4 + len;
-        }
-    }
+    if (tls13 && tl_bytes_u16(&c, &elen) == 0)
+        nst_extensions(&nst, &c, elen);
 keep:
     res->tickets[res->n_tickets - 1] = nst;
 }
