@@ -1518,7 +1518,8 @@ static unsigned fold(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     item items[MAX_ITEMS];
-    size_t n_items = 0, n_expected, idx[MAX_SESSIONS];
+    size_t n_items = 0, n_expected;
+    size_t idx[MAX_SESSIONS] = { 0 };   /* filled by expected_entries; gcc -O2 cannot tell */
     reader r = { data, size };
     unsigned mode, knobs, frag, misc;
     size_t cut;
