@@ -945,6 +945,7 @@ static const nst_view *view_of(size_t i, nst_view *v)
 {
     const stored *st = &R.st[i];
 
+    memset(v, 0, sizeof(*v));
     if (st->rx < 0)
         return NULL;
     parse_nst(R.rx[st->rx].msg + 4, R.rx[st->rx].len - 4, R.tls13, v);
