@@ -1,5 +1,4 @@
 /* replay_junit.c - replays in child processes, reported as JUnit; see replay_junit.h. */
-#define _GNU_SOURCE   /* strsignal */
 #include "replay_junit.h"
 
 #include <errno.h>
