@@ -940,6 +940,7 @@ static const nst_view *view_of(size_t i, nst_view *v)
 {
     const stored *st = &R.st[i];
 
+    memset(v, 0, sizeof(*v));
     if (st->rx < 0)
         return NULL;
     parse_nst(R.rx[st->rx].msg + 4, R.rx[st->rx].len - 4, R.tls13, v);
@@ -975,13 +976,13 @@ static void check_genuine(tl_world *w, const stored *st, const nst_view *v)
     tl_ticket_info_clear(&info);
 }
 
-static void check_sessions(tl_world *w)
+/* Ties each stored session to the NewSessionTicket it came from (rx ->
+ * session). Returns 0, or 1 if there were more than we record. */
+static int link_sessions(void)
 {
-    uint32_t inherited = R.base_early;
-
     if (R.n_rx > MAX_RX || R.n_st > MAX_SESSIONS) {
         tl_fuzz_feedback(TL_FB_VERDICT, 63);
-        return;   /* more than we record: no bookkeeping to check against */
+        return 1;   /* more than we record: no bookkeeping to check against */
     }
     for (size_t i = 0; i < R.n_st; i++) {
         int rx = R.st[i].rx;
@@ -990,81 +991,98 @@ static void check_sessions(tl_world *w)
             tl_fuzz_die("session %zu did not come from a NewSessionTicket of its own", i);
         R.rx[rx].session = (int)i;
     }
-    for (size_t i = 0; i < R.n_rx; i++) {
-        const rx_msg *m = &R.rx[i];
-        const stored *st;
-        nst_view v;
-        const unsigned char *t;
-        size_t tlen;
-        uint32_t early;
+    return 0;
+}
 
-        if (m->msg[0] != HS_NST)
-            continue;
-        parse_nst(m->msg + 4, m->len - 4, R.tls13, &v);
-        if (v.repeats) {
-            tl_fuzz_feedback(TL_FB_VERDICT, 10);
-            if (G.strict && m->session >= 0)
-                tl_fuzz_die("strict S3: the client accepted a NewSessionTicket whose "
-                            "extensions repeat a type (RFC 8446 4.2)");
-        }
-        if (m->session < 0) {
-            /* 1.3: processing this one failed. 1.2: a later step may have. */
-            if (R.tls13 && (i + 1 != R.n_rx || !R.failed))
-                tl_fuzz_die("a NewSessionTicket the client processed gave no session");
-            if (R.tls13 && v.plain)
-                tl_fuzz_die("the client rejected a well-formed NewSessionTicket: %s, alert %s",
-                            R.reason, tl_alert_name(R.alert_sent));
-            continue;
-        }
-        st = &R.st[m->session];
-        if (!v.ok)
-            tl_fuzz_die("the client accepted a malformed NewSessionTicket (%s)", v.why);
-        if (SSL_SESSION_get_protocol_version(st->sess) != (R.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION))
-            tl_fuzz_die("a stored session has protocol 0x%04x",
-                        (unsigned)SSL_SESSION_get_protocol_version(st->sess));
-        SSL_SESSION_get0_ticket(st->sess, &t, &tlen);
-        if (tlen != v.ticket_len || (tlen && memcmp(t, v.ticket, tlen) != 0))
-            tl_fuzz_die("the stored session's ticket (%zu bytes) is not the %zu bytes received",
-                        tlen, v.ticket_len);
-        if (v.ticket_len && SSL_SESSION_get_ticket_lifetime_hint(st->sess) != v.lifetime)
-            tl_fuzz_die("lifetime hint %lu stored, %lu received",
-                        (unsigned long)SSL_SESSION_get_ticket_lifetime_hint(st->sess),
-                        (unsigned long)v.lifetime);
-        if (!R.tls13)
-            continue;
-        early = SSL_SESSION_get_max_early_data(st->sess);
-        if (v.has_early ? early != v.early : early != inherited)
-            tl_fuzz_die("max_early_data %lu stored, expected %lu", (unsigned long)early,
-                        (unsigned long)(v.has_early ? v.early : inherited));
-        if (!v.has_early && early != 0) {
-            tl_fuzz_feedback(TL_FB_VERDICT, 8);
-            if (G.strict)
-                tl_fuzz_die("strict S1: a ticket without early_data allows %lu bytes of "
-                            "early data (kept from the previous ticket)", (unsigned long)early);
-        }
-        inherited = early;
-        if (genuine_message(m))
-            check_genuine(w, st, &v);
+/* The max_early_data of a TLS 1.3 session against its ticket (strict S1);
+ * *inherited is the value a ticket without early_data keeps, updated. */
+static void check_early_data(const stored *st, const nst_view *v, uint32_t *inherited)
+{
+    uint32_t early = SSL_SESSION_get_max_early_data(st->sess);
+
+    if (v->has_early ? early != v->early : early != *inherited)
+        tl_fuzz_die("max_early_data %lu stored, expected %lu", (unsigned long)early,
+                    (unsigned long)(v->has_early ? v->early : *inherited));
+    if (!v->has_early && early != 0) {
+        tl_fuzz_feedback(TL_FB_VERDICT, 8);
+        if (G.strict)
+            tl_fuzz_die("strict S1: a ticket without early_data allows %lu bytes of "
+                        "early data (kept from the previous ticket)", (unsigned long)early);
     }
-    /* TLS 1.2: a finished handshake stores one session if the ticket it
-     * accepted is not empty; an empty one leaves neither ticket nor id (the
-     * server sends no session id when it issues tickets). */
-    if (!R.tls13) {
-        size_t expect = 0;
+    *inherited = early;
+}
 
-        for (size_t i = 0; !R.failed && i < R.n_rx; i++)
-            if (R.rx[i].msg[0] == HS_NST) {
-                nst_view v;
+/* Oracle 2 for the i-th message the client read, if it is a NewSessionTicket. */
+static void check_one_nst(tl_world *w, size_t i, uint32_t *inherited)
+{
+    const rx_msg *m = &R.rx[i];
+    const stored *st;
+    nst_view v;
+    const unsigned char *t;
+    size_t tlen;
 
-                parse_nst(R.rx[i].msg + 4, R.rx[i].len - 4, 0, &v);
-                expect = v.ticket_len > 0;
-            }
-        if (R.n_st != expect)
-            tl_fuzz_die("the TLS 1.2 client stored %zu sessions, expected %zu (handshake %s)",
-                        R.n_st, expect, R.failed ? "failed" : "finished");
+    if (m->msg[0] != HS_NST)
+        return;
+    parse_nst(m->msg + 4, m->len - 4, R.tls13, &v);
+    if (v.repeats) {
+        tl_fuzz_feedback(TL_FB_VERDICT, 10);
+        if (G.strict && m->session >= 0)
+            tl_fuzz_die("strict S3: the client accepted a NewSessionTicket whose "
+                        "extensions repeat a type (RFC 8446 4.2)");
     }
-    /* 1.3: equal resumption secrets exactly for equal nonces. */
-    for (size_t i = 0; R.tls13 && i < R.n_st; i++)
+    if (m->session < 0) {
+        /* 1.3: processing this one failed. 1.2: a later step may have. */
+        if (R.tls13 && (i + 1 != R.n_rx || !R.failed))
+            tl_fuzz_die("a NewSessionTicket the client processed gave no session");
+        if (R.tls13 && v.plain)
+            tl_fuzz_die("the client rejected a well-formed NewSessionTicket: %s, alert %s",
+                        R.reason, tl_alert_name(R.alert_sent));
+        return;
+    }
+    st = &R.st[m->session];
+    if (!v.ok)
+        tl_fuzz_die("the client accepted a malformed NewSessionTicket (%s)", v.why);
+    if (SSL_SESSION_get_protocol_version(st->sess) != (R.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION))
+        tl_fuzz_die("a stored session has protocol 0x%04x",
+                    (unsigned)SSL_SESSION_get_protocol_version(st->sess));
+    SSL_SESSION_get0_ticket(st->sess, &t, &tlen);
+    if (tlen != v.ticket_len || (tlen && memcmp(t, v.ticket, tlen) != 0))
+        tl_fuzz_die("the stored session's ticket (%zu bytes) is not the %zu bytes received",
+                    tlen, v.ticket_len);
+    if (v.ticket_len && SSL_SESSION_get_ticket_lifetime_hint(st->sess) != v.lifetime)
+        tl_fuzz_die("lifetime hint %lu stored, %lu received",
+                    (unsigned long)SSL_SESSION_get_ticket_lifetime_hint(st->sess),
+                    (unsigned long)v.lifetime);
+    if (!R.tls13)
+        return;
+    check_early_data(st, &v, inherited);
+    if (genuine_message(m))
+        check_genuine(w, st, &v);
+}
+
+/* TLS 1.2: a finished handshake stores one session if the ticket it
+ * accepted is not empty; an empty one leaves neither ticket nor id (the
+ * server sends no session id when it issues tickets). */
+static void check_count12(void)
+{
+    size_t expect = 0;
+
+    for (size_t i = 0; !R.failed && i < R.n_rx; i++)
+        if (R.rx[i].msg[0] == HS_NST) {
+            nst_view v;
+
+            parse_nst(R.rx[i].msg + 4, R.rx[i].len - 4, 0, &v);
+            expect = v.ticket_len > 0;
+        }
+    if (R.n_st != expect)
+        tl_fuzz_die("the TLS 1.2 client stored %zu sessions, expected %zu (handshake %s)",
+                    R.n_st, expect, R.failed ? "failed" : "finished");
+}
+
+/* TLS 1.3: equal resumption secrets exactly for equal nonces. */
+static void check_secrets13(void)
+{
+    for (size_t i = 0; i < R.n_st; i++)
         for (size_t j = i + 1; j < R.n_st; j++) {
             unsigned char a[MAX_SECRET], b[MAX_SECRET];
             size_t la = SSL_SESSION_get_master_key(R.st[i].sess, a, sizeof(a));
@@ -1080,6 +1098,21 @@ static void check_sessions(tl_world *w)
                 tl_fuzz_die("sessions %zu and %zu: %s nonces but %s resumption secrets", i, j,
                             same_nonce ? "equal" : "different", same_secret ? "equal" : "different");
         }
+}
+
+/* Oracle 2: every NewSessionTicket the client read against what it stored. */
+static void check_sessions(tl_world *w)
+{
+    uint32_t inherited = R.base_early;
+
+    if (link_sessions() != 0)
+        return;
+    for (size_t i = 0; i < R.n_rx; i++)
+        check_one_nst(w, i, &inherited);
+    if (R.tls13)
+        check_secrets13();
+    else
+        check_count12();
 }
 
 /* ---- oracle 3: the cache ------------------------------------------------------ */
@@ -1489,10 +1522,28 @@ static unsigned fold(const char *s)
     return h;
 }
 
+/* The input's items after its four header bytes, at most MAX_ITEMS. Returns how many. */
+static size_t read_items(tl_bytes *r, item *items)
+{
+    size_t n = 0;
+
+    while (tl_bytes_left(r) > 0 && n < MAX_ITEMS) {
+        unsigned kind = get8(r);
+        size_t want_len = get16(r);
+
+        items[n].kind = kind & 3;
+        items[n].lie = kind & 8 ? (long)(kind >> 4) - 8 : 0;
+        items[n].data = take(r, want_len, &items[n].len);
+        n++;
+    }
+    return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     item items[MAX_ITEMS];
-    size_t n_items = 0, n_expected, idx[MAX_SESSIONS];
+    size_t n_items, n_expected;
+    size_t idx[MAX_SESSIONS] = { 0 };   /* filled by expected_entries; gcc -O2 cannot tell */
     tl_bytes r;
     unsigned mode, knobs, frag, misc;
     size_t cut;
@@ -1508,15 +1559,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     knobs = get8(&r);
     frag = get8(&r);
     misc = get8(&r);
-    while (tl_bytes_left(&r) > 0 && n_items < MAX_ITEMS) {
-        unsigned kind = get8(&r);
-        size_t want_len = get16(&r);
-
-        items[n_items].kind = kind & 3;
-        items[n_items].lie = kind & 8 ? (long)(kind >> 4) - 8 : 0;
-        items[n_items].data = take(&r, want_len, &items[n_items].len);
-        n_items++;
-    }
+    n_items = read_items(&r, items);
     cut = frag == 0 ? 0 : frag < 128 ? frag : (size_t)(frag - 127) * 128;
 
     memset(&R, 0, sizeof(R));

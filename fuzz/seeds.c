@@ -524,16 +524,16 @@ static void ct_plain(ct_buf *c, const char *nonce)
     ct_structured(c, 7200, 0x5eed1e55u, nonce, 64, "T", 0, 0, 0, "");
 }
 
-static void seeds_client_ticket(emitter *em)
+#define CT_EMIT(name) emit(em, "fuzz_client_ticket", name, c.b, c.n)
+
+/* A raw NewSessionTicket body cut short (1.3), with bytes left over (1.2). */
+static const unsigned char ct_raw_short[] = { 0, 0, 0x1c, 0x20, 0, 0, 0, 1, 0 };
+
+/* TLS 1.3: the server's own tickets, shaped by its knobs. */
+static void ct_seeds_genuine13(emitter *em)
 {
-    static const char target[] = "fuzz_client_ticket";
-    static const unsigned char raw_short[] = { 0, 0, 0x1c, 0x20, 0, 0, 0, 1, 0 };
-    static const unsigned char key_update[] = { 24, 0 }, key_update_req[] = { 24, 1 };
-    static const unsigned char key_update_bad[] = { 24, 2 }, cert_request[] = { 13, 0, 0, 0, 0 };
     ct_buf c;
 
-#define CT_EMIT(name) emit(em, target, name, c.b, c.n)
-    /* TLS 1.3: the server's own tickets, shaped by its knobs */
     ct_header(&c, 0, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine");
     ct_header(&c, 0, 0, 0, 0); ct_genuine(&c); ct_genuine(&c); ct_genuine(&c);
     CT_EMIT("tls13-genuine-x3");
@@ -547,7 +547,13 @@ static void seeds_client_ticket(emitter *em)
     ct_header(&c, 0, 1 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-key-cb-0");
     ct_header(&c, 0, 2 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls13-genuine-key-cb-fails");
     ct_header(&c, 2, 0, 0, 0); ct_genuine(&c); ct_plain(&c, "a"); CT_EMIT("tls13-import-by-hash");
-    /* TLS 1.3: made-up tickets */
+}
+
+/* TLS 1.3: made-up tickets, well-formed or not. */
+static void ct_seeds_made_up13(emitter *em)
+{
+    ct_buf c;
+
     ct_header(&c, 0, 0, 0, 0); ct_plain(&c, "a"); CT_EMIT("tls13-structured");
     ct_header(&c, 0, 0, 0, 0); ct_plain(&c, "a"); ct_plain(&c, "b"); ct_plain(&c, "a");
     CT_EMIT("tls13-nonces-a-b-a");
@@ -603,8 +609,14 @@ static void seeds_client_ticket(emitter *em)
         ct_structured(&c, 7200, 1, nonce, 64, "N", 0, 0, 0, "");
         CT_EMIT("tls13-nonce-255");
     }
-    /* TLS 1.3: the clock moves before the cache hands the tickets out */
-    /* (OpenSSL counts the age in whole seconds less one: 61 s is "60") */
+}
+
+/* TLS 1.3: the clock moves before the cache hands the tickets out
+ * (OpenSSL counts the age in whole seconds less one: 61 s is "60"). */
+static void ct_seeds_clock13(emitter *em)
+{
+    ct_buf c;
+
     ct_header(&c, 0, 0, 0, 4 << 4);
     ct_structured(&c, 60, 7, "", 64, "C", 0, 0, 0, ""); CT_EMIT("tls13-age-61-lifetime-60");
     ct_header(&c, 0, 0, 0, 5 << 4);
@@ -613,8 +625,16 @@ static void seeds_client_ticket(emitter *em)
     ct_structured(&c, 0, 7, "", 64, "C", 0, 0, 0, ""); CT_EMIT("tls13-age-2-lifetime-0");
     ct_header(&c, 0, 0, 0, 8 << 4); ct_genuine(&c); CT_EMIT("tls13-age-7200");
     ct_header(&c, 0, 0, 0, 9 << 4); ct_genuine(&c); CT_EMIT("tls13-age-7201-expired");
-    /* TLS 1.3: raw and other messages, records */
-    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 1, raw_short, sizeof(raw_short));
+}
+
+/* TLS 1.3: raw and other messages, records. */
+static void ct_seeds_messages13(emitter *em)
+{
+    static const unsigned char key_update[] = { 24, 0 }, key_update_req[] = { 24, 1 };
+    static const unsigned char key_update_bad[] = { 24, 2 }, cert_request[] = { 13, 0, 0, 0, 0 };
+    ct_buf c;
+
+    ct_header(&c, 0, 0, 0, 0); ct_item(&c, 1, ct_raw_short, sizeof(ct_raw_short));
     CT_EMIT("tls13-raw-cut-short");
     ct_header(&c, 0, 0, 0, 0); ct_item(&c, 0x08 | 7 << 4, NULL, 0); ct_plain(&c, "a");
     CT_EMIT("tls13-length-lies");
@@ -635,7 +655,13 @@ static void seeds_client_ticket(emitter *em)
     ct_header(&c, 0, 0, 0, 5); ct_plain(&c, "a"); CT_EMIT("tls13-padding-to-limit");
     ct_header(&c, 0, 0, 0, 6); ct_plain(&c, "a"); CT_EMIT("tls13-padding-over-limit");
     ct_header(&c, 0, 0, 0, 7); ct_plain(&c, "a"); CT_EMIT("tls13-padding-40000");
-    /* TLS 1.2: the ticket in the handshake, Finished recomputed */
+}
+
+/* TLS 1.2: the ticket in the handshake, Finished recomputed. */
+static void ct_seeds_tls12(emitter *em)
+{
+    ct_buf c;
+
     ct_header(&c, 1, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine");
     ct_header(&c, 1, 1 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine-key-cb-0-empty");
     ct_header(&c, 1, 2 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls12-genuine-key-cb-fails");
@@ -652,9 +678,19 @@ static void seeds_client_ticket(emitter *em)
     ct_header(&c, 1, 0, 0, 0); ct_genuine(&c); ct_plain(&c, ""); CT_EMIT("tls12-two-tickets");
     ct_header(&c, 1, 0, 3, 0); ct_genuine(&c); CT_EMIT("tls12-records-of-3-bytes");
     ct_header(&c, 1, 0, 0, 8 << 4); ct_plain(&c, ""); CT_EMIT("tls12-age-7200");
-    ct_header(&c, 1, 0, 0, 0); ct_item(&c, 1, raw_short, sizeof(raw_short));
+    ct_header(&c, 1, 0, 0, 0); ct_item(&c, 1, ct_raw_short, sizeof(ct_raw_short));
     CT_EMIT("tls12-raw-trailing");
+}
+
 #undef CT_EMIT
+
+static void seeds_client_ticket(emitter *em)
+{
+    ct_seeds_genuine13(em);
+    ct_seeds_made_up13(em);
+    ct_seeds_clock13(em);
+    ct_seeds_messages13(em);
+    ct_seeds_tls12(em);
 }
 
 long tl_seeds_generate(tl_seed_sink sink, void *arg, tl_error *err)

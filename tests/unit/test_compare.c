@@ -344,57 +344,60 @@ static void test_field_text(void)
     TL_CHECK_STR(tl_compare_field_name(TL_FIELD_LOG), "log");
 }
 
-static void test_compare_runs(void)
+/* Two reports read back: their headers and rows. */
+static void check_loaded(const tl_compare_run *a, const tl_compare_run *b)
 {
-    tl_compare_run a, b;
-    tl_compare c;
-    tl_error err;
-    char *text;
-    tl_json_value *doc = NULL;
+    TL_CHECK_STR(a->release, "3.0.19");
+    TL_CHECK_STR(b->openssl, "OpenSSL 3.5.7 1 Jan 2026");
+    TL_CHECK_INT(a->n, 5);
+    TL_CHECK_INT(a->rows[4].has_observed, 0);
+    TL_CHECK_INT(a->rows[0].observed.n_tickets, 2);
+}
 
-    TL_CHECK_INT(tl_compare_load(write_report("a.json", "3.0.19", rows_a, 5), &a, &err), 0);
-    TL_CHECK_INT(tl_compare_load(write_report("b.json", "3.5.7", rows_b, 5), &b, &err), 0);
-    TL_CHECK_STR(a.release, "3.0.19");
-    TL_CHECK_STR(b.openssl, "OpenSSL 3.5.7 1 Jan 2026");
-    TL_CHECK_INT(a.n, 5);
-    TL_CHECK_INT(a.rows[4].has_observed, 0);
-    TL_CHECK_INT(a.rows[0].observed.n_tickets, 2);
-    TL_CHECK_INT(tl_compare_runs(&a, &b, &c, &err), 0);
+/* A's order first, then the rows only in B: the counts. */
+static void check_counts(const tl_compare *c)
+{
+    TL_CHECK_INT(c->n, 5);
+    TL_CHECK_INT(c->in_both, 4);
+    TL_CHECK_INT(c->n_status, 3);
+    TL_CHECK_INT(c->n_outcome, 1);
+    TL_CHECK_INT(c->n_only_a, 1);
+    TL_CHECK_INT(c->n_only_b, 1);
+    TL_CHECK_INT(c->n_field[TL_FIELD_TICKETS], 1);
+    TL_CHECK_INT(c->n_field[TL_FIELD_HINTS], 1);
+    TL_CHECK_INT(c->n_field[TL_FIELD_LOG], 0);
+}
 
-    /* A's order first, then the rows only in B. */
-    TL_CHECK_INT(c.n, 5);
-    TL_CHECK_INT(c.in_both, 4);
-    TL_CHECK_INT(c.n_status, 3);
-    TL_CHECK_INT(c.n_outcome, 1);
-    TL_CHECK_INT(c.n_only_a, 1);
-    TL_CHECK_INT(c.n_only_b, 1);
-    TL_CHECK_INT(c.n_field[TL_FIELD_TICKETS], 1);
-    TL_CHECK_INT(c.n_field[TL_FIELD_HINTS], 1);
-    TL_CHECK_INT(c.n_field[TL_FIELD_LOG], 0);
-    if (c.n == 5) {
-        TL_CHECK_STR(c.entries[0].a->name, "m.ignore_renew");
-        TL_CHECK_INT(c.entries[0].fields, (1u << TL_FIELD_TICKETS) | (1u << TL_FIELD_HINTS));
-        TL_CHECK_INT(c.entries[0].status_changed, 1);
-        /* The changed fields are the ones tl_outcome_diff counts. */
-        {
-            char diff[TL_OUTCOME_LINE_MAX * 2];
+/* The entries, in order, and what changed in each. */
+static void check_entries(const tl_compare *c)
+{
+    char diff[TL_OUTCOME_LINE_MAX * 2];
 
-            TL_CHECK_INT(tl_outcome_diff(&c.entries[0].a->observed, &c.entries[0].b->observed, diff,
-                                         sizeof(diff)), 2);
-            TL_CHECK_STR(diff, "tickets: want 2, got 0; hints: want 7200,7200, got -");
-        }
-        TL_CHECK_STR(c.entries[1].a->name, "m.use");
-        TL_CHECK_INT(c.entries[1].fields, 0);
-        TL_CHECK_STR(c.entries[1].b->status, "n/a");
-        TL_CHECK_STR(c.entries[2].a->name, "m.gone");
-        TL_CHECK(c.entries[2].b == NULL);
-        TL_CHECK_STR(c.entries[3].a->name, "m.broken");  /* error -> pass: a status change */
-        TL_CHECK_INT(c.entries[3].fields, 0);
-        TL_CHECK(c.entries[4].a == NULL);
-        TL_CHECK_STR(c.entries[4].b->name, "m.new");
-    }
+    if (c->n != 5)
+        return;   /* check_counts said so */
+    TL_CHECK_STR(c->entries[0].a->name, "m.ignore_renew");
+    TL_CHECK_INT(c->entries[0].fields, (1u << TL_FIELD_TICKETS) | (1u << TL_FIELD_HINTS));
+    TL_CHECK_INT(c->entries[0].status_changed, 1);
+    /* The changed fields are the ones tl_outcome_diff counts. */
+    TL_CHECK_INT(tl_outcome_diff(&c->entries[0].a->observed, &c->entries[0].b->observed, diff,
+                                 sizeof(diff)), 2);
+    TL_CHECK_STR(diff, "tickets: want 2, got 0; hints: want 7200,7200, got -");
+    TL_CHECK_STR(c->entries[1].a->name, "m.use");
+    TL_CHECK_INT(c->entries[1].fields, 0);
+    TL_CHECK_STR(c->entries[1].b->status, "n/a");
+    TL_CHECK_STR(c->entries[2].a->name, "m.gone");
+    TL_CHECK(c->entries[2].b == NULL);
+    TL_CHECK_STR(c->entries[3].a->name, "m.broken");  /* error -> pass: a status change */
+    TL_CHECK_INT(c->entries[3].fields, 0);
+    TL_CHECK(c->entries[4].a == NULL);
+    TL_CHECK_STR(c->entries[4].b->name, "m.new");
+}
 
-    text = written(&c, TL_REPORT_TABLE);
+/* The table names every change, by kind. */
+static void check_table(const tl_compare *c)
+{
+    char *text = written(c, TL_REPORT_TABLE);
+
     TL_CHECK(strncmp(text, "OpenSSL 3.0.19 -> OpenSSL 3.5.7\n", 32) == 0);
     TL_CHECK(strstr(text, "Status changed in 3 rows (A -> B):\n  m.ignore_renew  pass -> fail\n"
                           "  m.use           pass -> n/a\n  m.broken        error -> pass\n") != NULL);
@@ -406,9 +409,16 @@ static void test_compare_runs(void)
                           "1 only in A, 1 only in B") != NULL);
     TL_CHECK(strstr(text, "log changed") == NULL);
     free(text);
+}
 
-    /* The JSON reads back with our own reader. */
-    text = written(&c, TL_REPORT_JSON);
+/* The JSON reads back with our own reader. */
+static void check_json(const tl_compare *c)
+{
+    char *text;
+    tl_json_value *doc = NULL;
+    tl_error err;
+
+    text = written(c, TL_REPORT_JSON);
     TL_CHECK_INT(tl_json_parse(text, strlen(text), "cmp.json", NULL, &doc, &err), 0);
     if (doc != NULL) {
         const tl_json_value *changed = tl_json_get(doc, "changed"), *f0;
@@ -429,19 +439,32 @@ static void test_compare_runs(void)
     }
     tl_json_free(doc);
     free(text);
+}
 
-    text = written(&c, TL_REPORT_SVG);
+/* The SVG shows the change; a comparison has no JUnit form. */
+static void check_svg_and_junit(const tl_compare *c)
+{
+    char *text;
+    tl_error err;
+
+    text = written(c, TL_REPORT_SVG);
     TL_CHECK(strstr(text, "OpenSSL 3.0.19 \xe2\x86\x92 OpenSSL 3.5.7") != NULL);
     TL_CHECK(strstr(text, "<title>m.ignore_renew: tickets: 2 \xe2\x86\x92 0</title>") != NULL);
     TL_CHECK(strstr(text, "</svg>\n") != NULL);
     free(text);
 
-    TL_CHECK_INT(tl_compare_write(stdout, &c, TL_REPORT_JUNIT, &err), -1);
+    TL_CHECK_INT(tl_compare_write(stdout, c, TL_REPORT_JUNIT, &err), -1);
     TL_CHECK_STR(err.msg, "a comparison has no junit form: use table, json or svg");
-    tl_compare_free(&c);
+}
 
-    /* A run against itself: no differences. */
-    TL_CHECK_INT(tl_compare_runs(&a, &a, &c, &err), 0);
+/* A run against itself: no differences. */
+static void check_self_compare(const tl_compare_run *a)
+{
+    tl_compare c;
+    tl_error err;
+    char *text;
+
+    TL_CHECK_INT(tl_compare_runs(a, a, &c, &err), 0);
     TL_CHECK_INT(c.n, 0);
     TL_CHECK_INT(c.in_both, 5);
     text = written(&c, TL_REPORT_TABLE);
@@ -452,6 +475,25 @@ static void test_compare_runs(void)
     TL_CHECK(strstr(text, "No differences") != NULL);
     free(text);
     tl_compare_free(&c);
+}
+
+static void test_compare_runs(void)
+{
+    tl_compare_run a, b;
+    tl_compare c;
+    tl_error err;
+
+    TL_CHECK_INT(tl_compare_load(write_report("a.json", "3.0.19", rows_a, 5), &a, &err), 0);
+    TL_CHECK_INT(tl_compare_load(write_report("b.json", "3.5.7", rows_b, 5), &b, &err), 0);
+    check_loaded(&a, &b);
+    TL_CHECK_INT(tl_compare_runs(&a, &b, &c, &err), 0);
+    check_counts(&c);
+    check_entries(&c);
+    check_table(&c);
+    check_json(&c);
+    check_svg_and_junit(&c);
+    tl_compare_free(&c);
+    check_self_compare(&a);
     tl_compare_run_free(&a);
     tl_compare_run_free(&b);
     unlink(path_in("a.json"));
