@@ -24,7 +24,7 @@ static const char help[] =
 "                    [--key-source builtin|set-keys|evp-cb|legacy-cb]\n"
 "                    [--alpn LIST] [--appdata HEX | --appdata-size N]\n"
 "                    [--lifetime SECONDS] [--rotate SECONDS]\n"
-"                    [--decrypt-return RET] [--key-return-enc R[,R...]]\n"
+"                    [--decrypt-return [STATUS=]RET] [--key-return-enc R[,R...]]\n"
 "                    [--key-return-dec R[,R...]]\n"
 "\n"
 "DESCRIPTION\n"
@@ -50,9 +50,12 @@ static const char help[] =
 "                      the real time while serving.\n"
 "    --rotate S        a new ticket key every S seconds (1 to 86400); the last 4\n"
 "                      keys still decrypt (key sources evp-cb and legacy-cb)\n"
-"    --decrypt-return RET  what the decrypt callback returns, for every\n"
-"                      status: ABORT, IGNORE, IGNORE_RENEW, USE, USE_RENEW or a\n"
-"                      number (default: the documented natural answer)\n"
+"    --decrypt-return RET  what the decrypt callback returns for a ticket it\n"
+"                      decrypted (SUCCESS, SUCCESS_RENEW): ABORT, IGNORE,\n"
+"                      IGNORE_RENEW, USE, USE_RENEW or a number (default: the\n"
+"                      documented natural answer)\n"
+"    --decrypt-return STATUS=RET  the same for one status: EMPTY, NO_DECRYPT,\n"
+"                      SUCCESS or SUCCESS_RENEW (repeat the option for more)\n"
 "    --key-return-enc R[,R...]  the key callback's returns while encrypting,\n"
 "                      call by call in each connection (n: natural; at most 16)\n"
 "    --key-return-dec R[,R...]  the same while decrypting\n"
@@ -142,6 +145,34 @@ static int parse_key_script(const char *opt, const char *v, int enc, tl_policy *
     return -1;
 }
 
+/*
+ * Parse --decrypt-return RET (for a decrypted ticket: SUCCESS and
+ * SUCCESS_RENEW) or STATUS=RET (for that status only) into p. Returns 0,
+ * or -1 after printing why.
+ */
+static int parse_decrypt_return(const char *v, tl_policy *p)
+{
+    const char *eq = strchr(v, '=');
+    int ret, status = -1;
+
+    if (eq != NULL) {
+        for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
+            if (strlen(tl_ticket_status_name(st)) == (size_t)(eq - v)
+                && strncmp(v, tl_ticket_status_name(st), (size_t)(eq - v)) == 0)
+                status = st;
+    }
+    if ((eq != NULL && status < 0) || tl_ticket_return_parse(eq ? eq + 1 : v, &ret) != 0) {
+        tl_cli_fail(CMD, "--decrypt-return takes RET or STATUS=RET (STATUS: EMPTY, NO_DECRYPT, "
+                    "SUCCESS, SUCCESS_RENEW; RET: ABORT, IGNORE, IGNORE_RENEW, USE, USE_RENEW or "
+                    "a number), not '%s'", v);
+        return -1;
+    }
+    if (status >= 0)
+        return tl_policy_set_decrypt(p, status, ret);
+    tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS, ret);
+    return tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS_RENEW, ret);
+}
+
 /* Parse a whole number from 1 to max for opt. Returns 0, or -1 after printing why. */
 static int count_from_one(const char *opt, const char *v, unsigned long long max,
                           unsigned long long *out)
@@ -156,7 +187,6 @@ static int count_from_one(const char *opt, const char *v, unsigned long long max
 static int serve_option(int c, const char *v, tl_world_config *cfg, serve_args *a)
 {
     unsigned long long n;
-    int ret;
 
     switch (c) {
     case OPT_LIFETIME:
@@ -169,12 +199,7 @@ static int serve_option(int c, const char *v, tl_world_config *cfg, serve_args *
     case OPT_APPDATA_SIZE:
         return count_from_one("--appdata-size", v, 60000, &a->appdata_size);
     case OPT_DECRYPT_RETURN:
-        if (tl_ticket_return_parse(v, &ret) != 0)
-            return tl_cli_fail(CMD, "--decrypt-return takes ABORT, IGNORE, IGNORE_RENEW, USE, "
-                               "USE_RENEW or a number, not '%s'", v), -1;
-        for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
-            tl_policy_set_decrypt(&a->policy, st, ret);
-        return 0;
+        return parse_decrypt_return(v, &a->policy);
     case OPT_KEY_RETURN_ENC:
     case OPT_KEY_RETURN_DEC:
         return parse_key_script(c == OPT_KEY_RETURN_ENC ? "--key-return-enc" : "--key-return-dec",

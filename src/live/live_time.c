@@ -97,9 +97,12 @@ static int start_one(tl_lp_state *s, tl_lp_version *pv, int watch, timed *tm, tl
                     "hint (0: unspecified)");
         return 0;
     } else if ((double)t->hint + EXPIRE_MARGIN > o->expire) {
+        char more[64] = "the longest wait is 600 s";
+
+        if (t->hint < 600)
+            snprintf(more, sizeof(more), "give --expire %u or more", t->hint + 1);
         tl_lp_check(s, name, TL_VERDICT_SKIP, "", "", "not checked: the lifetime hint is %u s, "
-                    "longer than --expire %g allows (give --expire %u or more, at most 600)",
-                    t->hint, o->expire, t->hint + 1);
+                    "longer than --expire %g allows (%s)", t->hint, o->expire, more);
         return 0;
     } else {
         tm->due = tm->taken + (double)t->hint + EXPIRE_MARGIN;
