@@ -75,16 +75,22 @@ def assert_full_then_resumed(stdout, n=2):
     return conns
 
 
+def s_client_pair(port, sess):
+    """Two `openssl s_client` connections, -sess_out then -sess_in: their outputs."""
+    outs = []
+    for flag in ("-sess_out", "-sess_in"):
+        c = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
+                            ROOT, "-servername", NAME, flag, sess, "-ign_eof"],
+                           input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=30)
+        outs.append(c.stdout.decode(errors="replace"))
+    return outs
+
+
 @pytest.mark.tools("openssl")
 def test_openssl_s_client_stores_and_reuses(ticketlab, tmp_path):
     srv = Serve(ticketlab, "--connections", "2")
     sess = tmp_path / "sess.pem"
-    outs = []
-    for flag in ("-sess_out", "-sess_in"):
-        c = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-CAfile",
-                            ROOT, "-servername", NAME, flag, sess, "-ign_eof"],
-                           input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=30)
-        outs.append(c.stdout.decode(errors="replace"))
+    outs = s_client_pair(srv.port, sess)
     p = srv.finish()
     assert p.returncode == 0, p.stderr
     assert "New, TLSv1.3" in outs[0] and "Verify return code: 0 (ok)" in outs[0]
@@ -177,17 +183,6 @@ def test_probe_audits_serve(ticketlab, run):
 
 
 # ---- scripted policies: what the clients do with them ------------------------------------
-
-def s_client_pair(port, sess):
-    """Two `openssl s_client` connections, -sess_out then -sess_in: their outputs."""
-    outs = []
-    for flag in ("-sess_out", "-sess_in"):
-        c = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
-                            ROOT, "-servername", NAME, flag, sess, "-ign_eof"],
-                           input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=30)
-        outs.append(c.stdout.decode(errors="replace"))
-    return outs
-
 
 @pytest.mark.tools("openssl")
 @pytest.mark.parametrize("args, reused, event", [
