@@ -22,6 +22,7 @@ typedef struct tl_lp_ticket {
     uint32_t hint;                   /* lifetime hint, seconds */
     uint32_t max_early_data;
     SSL_SESSION *sess;               /* owned */
+    double at;                       /* tl_live_now() when it arrived */
 } tl_lp_ticket;
 
 /* One connection's outcome. */
