@@ -5,7 +5,7 @@
  * deadlines, and drive an OpenSSL SSL object over a non-blocking socket
  * so that no call ever waits longer than the deadline it was given.
  *
- * The probe (live_probe.c, live_checks.c): a black-box audit of the session
+ * The probe (live_probe.c, live_checks.c, live_time.c): a black-box audit of the session
  * tickets of a running TLS server, with OpenSSL as the client. It captures
  * the tickets the server sends, offers them back, unchanged and tampered,
  * and reports each check as pass, warn, fail or skip (validate.h's
