@@ -89,7 +89,7 @@ def make_cert(tmp_path, name):
     return pem, key
 
 
-def write_nginx_conf(tmp_path, port, servers):
+def write_nginx_conf(tmp_path, port, servers, extra=""):
     blocks = ""
     for i, (name, cert, key, ticket_key) in enumerate(servers):
         blocks += f"""
@@ -101,6 +101,7 @@ def write_nginx_conf(tmp_path, port, servers):
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_session_tickets on;
         ssl_session_ticket_key {ticket_key};
+        {extra}
         location / {{ return 200 "{name}\\n"; }}
     }}"""
     conf = tmp_path / "nginx.conf"
@@ -110,12 +111,13 @@ def write_nginx_conf(tmp_path, port, servers):
 
 @pytest.fixture
 def nginx(tmp_path):
-    """nginx(servers) -> port; servers: [(server_name, cert, key, ticket_key_file)]."""
+    """nginx(servers, extra="") -> port; servers: [(server_name, cert, key, ticket_key_file)];
+    extra: more directives for every server block."""
     procs = []
 
-    def _start(servers):
+    def _start(servers, extra=""):
         port = free_port()
-        conf = write_nginx_conf(tmp_path, port, servers)
+        conf = write_nginx_conf(tmp_path, port, servers, extra)
         procs.append(start([NGINX, "-c", str(conf), "-p", str(tmp_path)], port, "nginx",
                            tmp_path / "error.log"))
         return port
@@ -142,6 +144,27 @@ def test_nginx_random_key_passes(nginx, run, tmp_path):
     assert checks["tls12.cross-vhost"]["verdict"] == "skip"
     assert checks["version.tls12-ticket-in-tls13"]["verdict"] == "pass"
     assert checks["version.tls13-ticket-in-tls12"]["verdict"] == "pass"
+
+
+@pytest.mark.tools("nginx")
+def test_nginx_honours_a_short_session_timeout(nginx, run, tmp_path):
+    """--expire: nginx's ssl_session_timeout is the hint, and nginx (OpenSSL)
+    refuses a ticket offered after it, in both versions."""
+    key = tmp_path / "ticket.key"
+    assert run("keygen", "--format", "nginx", "--size", "80", "-o", key).returncode == 0
+    port = nginx([("a.ticketlab.test", TESTDATA / "server.pem", TESTDATA / "server.key", key)],
+                 extra="ssl_session_timeout 2s;")
+    report, checks = probe_json(run, port, "--sni", "a.ticketlab.test", "--expire", "5")
+    assert report["summary"]["fail"] == 0
+    for prefix in ("tls12", "tls13"):
+        c = checks[f"{prefix}.expire"]
+        assert c["verdict"] == "pass", c
+        assert "lifetime hints 2 s" in checks[f"{prefix}.tickets"]["seen"]
+        assert "-byte ticket with a 2 s hint, offered " in c["seen"]
+        assert c["seen"].endswith(" s after it was issued: full handshake, not resumed")
+        assert c["expected"].startswith("a ticket older than its lifetime hint does not resume")
+        assert c["why"]
+    assert not any(".watch." in name for name in checks)
 
 
 @pytest.mark.tools("nginx")
@@ -331,6 +354,8 @@ def test_junit_report_to_file(s_server, run, tmp_path):
     (["127.0.0.1:443", "--timeout", "0"], "--timeout takes seconds"),
     (["127.0.0.1:443", "--format", "svg"], "--format takes table, json or junit"),
     (["127.0.0.1:443", "--alpn", "h2,,x"], "--alpn"),
+    (["127.0.0.1:443", "--expire", "0"], "--expire takes seconds from 0.1 to 600"),
+    (["127.0.0.1:443", "--watch", "601"], "--watch takes seconds from 0.1 to 600"),
 ])
 def test_usage_errors(run, args, message):
     p = probe(run, *args)

@@ -17,7 +17,8 @@ static void probe_help(FILE *f)
         "SYNOPSIS\n"
         "    ticketlab probe HOST:PORT [--sni NAME] [--sni-other NAME]\n"
         "                    [--tls 1.2|1.3|both] [--alpn LIST] [--connections N]\n"
-        "                    [--timeout SECONDS] [--format table|json|junit] [-o FILE]\n\n"
+        "                    [--timeout SECONDS] [--expire SECONDS] [--watch SECONDS]\n"
+        "                    [--format table|json|junit] [-o FILE]\n\n"
         "DESCRIPTION\n"
         "    Connects to the server with OpenSSL as the client, captures the tickets\n"
         "    it issues and offers them back, unchanged and tampered. Works against\n"
@@ -35,6 +36,13 @@ static void probe_help(FILE *f)
         "                    haproxy 48/80, libtls or OpenSSL built-in layout\n"
         "      cross-vhost   with --sni-other: a ticket made for --sni does not\n"
         "                    resume under the other name\n"
+        "      expire        with --expire: a ticket offered after its lifetime hint\n"
+        "                    (plus 1 s) does not resume; skipped when the hint is\n"
+        "                    longer than the wait allowed\n"
+        "      watch.rotation    with --watch: the key name changes between a ticket\n"
+        "                    and one taken SECONDS later (warn: the same key)\n"
+        "      watch.old-ticket  after a rotation, the first ticket still resumes\n"
+        "                    within its hint (warn: the old key was dropped at once)\n"
         "    and, with both versions, version.*: a TLS 1.2 ticket offered in TLS 1.3\n"
         "    and the reverse never resume. Each check says pass, warn, fail or skip\n"
         "    (not checked, and why), with what was seen, what was expected and why\n"
@@ -48,6 +56,10 @@ static void probe_help(FILE *f)
         "    --alpn LIST        ALPN protocols to offer, comma-separated\n"
         "    --connections N    full handshakes per version, 2 to %d (default 8)\n"
         "    --timeout SECONDS  bound on each connection, 0.1 to 600 (default 5)\n"
+        "    --expire SECONDS   opt in to the expiry check, waiting at most SECONDS\n"
+        "                       (0.1 to 600) for a ticket's hint to pass\n"
+        "    --watch SECONDS    opt in to the rotation check: tickets SECONDS apart\n"
+        "                       (0.1 to 600); with --expire the waits overlap\n"
         "    --format F         table (default), json or junit\n"
         "    -o FILE            write the report to FILE instead of standard output\n"
         "    --help             this text\n\n"
@@ -93,7 +105,17 @@ typedef struct probe_args {
     const char *target, *tls, *conns, *timeout, *format, *out;
 } probe_args;
 
-enum { OPT_SNI = 256, OPT_SNI_OTHER, OPT_TLS, OPT_ALPN, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_FORMAT, OPT_HELP };
+/* Parse the seconds of --expire or --watch into *out. Returns 0, or -1 after printing why. */
+static int parse_wait(const char *opt, const char *v, double *out)
+{
+    if (tl_cli_seconds(v, out) == 0)
+        return 0;
+    tl_cli_fail(CMD, "%s takes seconds from 0.1 to 600, not '%s'", opt, v);
+    return -1;
+}
+
+enum { OPT_SNI = 256, OPT_SNI_OTHER, OPT_TLS, OPT_ALPN, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_FORMAT, OPT_HELP,
+       OPT_EXPIRE, OPT_WATCH };
 
 /* Read the options into a and o. Returns 0, 1 after --help, or -1 after printing why. */
 static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
@@ -106,6 +128,8 @@ static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
         { "connections", required_argument, NULL, OPT_CONNECTIONS },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "expire", required_argument, NULL, OPT_EXPIRE },
+        { "watch", required_argument, NULL, OPT_WATCH },
         { "o", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
@@ -128,6 +152,14 @@ static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
         case OPT_CONNECTIONS: a->conns = v; break;
         case OPT_TIMEOUT: a->timeout = v; break;
         case OPT_FORMAT: a->format = v; break;
+        case OPT_EXPIRE:
+            if (parse_wait("--expire", v, &o->expire) != 0)
+                return -1;
+            break;
+        case OPT_WATCH:
+            if (parse_wait("--watch", v, &o->watch) != 0)
+                return -1;
+            break;
         case 'o': a->out = v; break;
         default: return -1;
         }

@@ -4,11 +4,13 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "live.h"
+#include "scenario.h"
 
 #define CMD "serve"
 
@@ -20,7 +22,10 @@ static const char help[] =
 "    ticketlab serve --port N [--connections N] [--timeout SECONDS]\n"
 "                    [--tls 1.2|1.3] [--seed N] [--num-tickets N]\n"
 "                    [--key-source builtin|set-keys|evp-cb|legacy-cb]\n"
-"                    [--alpn LIST] [--appdata HEX]\n"
+"                    [--alpn LIST] [--appdata HEX | --appdata-size N]\n"
+"                    [--lifetime SECONDS] [--rotate SECONDS]\n"
+"                    [--decrypt-return [STATUS=]RET] [--key-return-enc R[,R...]]\n"
+"                    [--key-return-dec R[,R...]]\n"
 "\n"
 "DESCRIPTION\n"
 "    Listens on 127.0.0.1:N with the server of the world `ticketlab handshake`\n"
@@ -37,6 +42,23 @@ static const char help[] =
 "    --connections N   stop after N connections (default 0: until a signal)\n"
 "    --timeout S       bound on each connection, 0.1 to 600 seconds (default 5)\n"
 "    --tls ... --appdata   the scenario, as for `ticketlab handshake`\n"
+"    --appdata-size N  attach N bytes (1 to 60000) of app data to every ticket:\n"
+"                      a huge ticket (the bytes are 00 01 02 ... ff 00 ...)\n"
+"    --lifetime S      session lifetime, 1 to 604800 seconds: the tickets' hint,\n"
+"                      and the age after which serve no longer resumes them\n"
+"                      (default OpenSSL's, 7200). The harness clock follows\n"
+"                      the real time while serving.\n"
+"    --rotate S        a new ticket key every S seconds (1 to 86400); the last 4\n"
+"                      keys still decrypt (key sources evp-cb and legacy-cb)\n"
+"    --decrypt-return RET  what the decrypt callback returns for a ticket it\n"
+"                      decrypted (SUCCESS, SUCCESS_RENEW): ABORT, IGNORE,\n"
+"                      IGNORE_RENEW, USE, USE_RENEW or a number (default: the\n"
+"                      documented natural answer)\n"
+"    --decrypt-return STATUS=RET  the same for one status: EMPTY, NO_DECRYPT,\n"
+"                      SUCCESS or SUCCESS_RENEW (repeat the option for more)\n"
+"    --key-return-enc R[,R...]  the key callback's returns while encrypting,\n"
+"                      call by call in each connection (n: natural; at most 16)\n"
+"    --key-return-dec R[,R...]  the same while decrypting\n"
 "\n"
 "EXAMPLE\n"
 "    ticketlab serve --port 8443 --connections 2 &\n"
@@ -83,17 +105,124 @@ static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
     fflush(stdout);
 }
 
-enum { OPT_PORT = 256, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_HELP };
+enum { OPT_PORT = 256, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_HELP, OPT_LIFETIME, OPT_ROTATE,
+       OPT_APPDATA_SIZE, OPT_DECRYPT_RETURN, OPT_KEY_RETURN_ENC, OPT_KEY_RETURN_DEC };
+
+/* What serve scripts beside the world's configuration. */
+typedef struct serve_args {
+    const char *appdata;
+    unsigned long long port, conns, appdata_size, rotate;
+    tl_serve_opts so;
+    tl_policy policy;         /* decrypt and key callback returns; copied into the world */
+} serve_args;
+
+/* Parse R[,R...] (numbers, n: natural) into the key callback script for enc or dec. Returns 0 or -1. */
+static int parse_key_script(const char *opt, const char *v, int enc, tl_policy *p)
+{
+    const char *s = v;
+
+    if (enc)
+        p->n_key_enc = 0;
+    else
+        p->n_key_dec = 0;
+    for (;;) {
+        char *end = NULL;
+        long r = TL_NATURAL;
+
+        if (*s == 'n')
+            end = (char *)s + 1;
+        else
+            r = strtol(s, &end, 10);
+        if (end == s || (*end != ',' && *end != '\0') || r < -1000 || r > 1000
+            || tl_policy_script_key(p, enc, (int)r) != 0)
+            break;
+        if (*end == '\0')
+            return 0;
+        s = end + 1;
+    }
+    tl_cli_fail(CMD, "%s takes up to %d returns, numbers from -1000 to 1000 or n, separated by "
+                "commas, not '%s'", opt, TL_POLICY_SCRIPT_MAX, v);
+    return -1;
+}
+
+/*
+ * Parse --decrypt-return RET (for a decrypted ticket: SUCCESS and
+ * SUCCESS_RENEW) or STATUS=RET (for that status only) into p. Returns 0,
+ * or -1 after printing why.
+ */
+static int parse_decrypt_return(const char *v, tl_policy *p)
+{
+    const char *eq = strchr(v, '=');
+    int ret, status = -1;
+
+    if (eq != NULL) {
+        for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
+            if (strlen(tl_ticket_status_name(st)) == (size_t)(eq - v)
+                && strncmp(v, tl_ticket_status_name(st), (size_t)(eq - v)) == 0)
+                status = st;
+    }
+    if ((eq != NULL && status < 0) || tl_ticket_return_parse(eq ? eq + 1 : v, &ret) != 0) {
+        tl_cli_fail(CMD, "--decrypt-return takes RET or STATUS=RET (STATUS: EMPTY, NO_DECRYPT, "
+                    "SUCCESS, SUCCESS_RENEW; RET: ABORT, IGNORE, IGNORE_RENEW, USE, USE_RENEW or "
+                    "a number), not '%s'", v);
+        return -1;
+    }
+    if (status >= 0)
+        return tl_policy_set_decrypt(p, status, ret);
+    tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS, ret);
+    return tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS_RENEW, ret);
+}
+
+/* Parse a whole number from 1 to max for opt. Returns 0, or -1 after printing why. */
+static int count_from_one(const char *opt, const char *v, unsigned long long max,
+                          unsigned long long *out)
+{
+    if (tl_cli_uint(v, max, out) == 0 && *out > 0)
+        return 0;
+    tl_cli_fail(CMD, "%s takes 1 to %llu, not '%s'", opt, max, v);
+    return -1;
+}
+
+/* Take one of serve's own scripting options. Returns 0, or -1 after printing why. */
+static int serve_option(int c, const char *v, tl_world_config *cfg, serve_args *a)
+{
+    unsigned long long n;
+
+    switch (c) {
+    case OPT_LIFETIME:
+        if (count_from_one("--lifetime", v, 604800, &n) != 0)
+            return -1;
+        cfg->session_timeout = (long)n;
+        return 0;
+    case OPT_ROTATE:
+        return count_from_one("--rotate", v, 86400, &a->rotate);
+    case OPT_APPDATA_SIZE:
+        return count_from_one("--appdata-size", v, 60000, &a->appdata_size);
+    case OPT_DECRYPT_RETURN:
+        return parse_decrypt_return(v, &a->policy);
+    case OPT_KEY_RETURN_ENC:
+    case OPT_KEY_RETURN_DEC:
+        return parse_key_script(c == OPT_KEY_RETURN_ENC ? "--key-return-enc" : "--key-return-dec",
+                                v, c == OPT_KEY_RETURN_ENC, &a->policy);
+    default:
+        return tl_cli_world_option(c, v, cfg, &a->appdata, CMD) > 0 ? 0 : -1;
+    }
+}
 
 /* Read the options. Returns 0, 1 after --help, or -1 after printing why. */
-static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, const char **appdata,
-                            unsigned long long *port, unsigned long long *conns, double *timeout)
+static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, serve_args *a)
 {
     static const struct option longopts[] = {
         TL_CLI_WORLD_OPTIONS,
         { "port", required_argument, NULL, OPT_PORT },
         { "connections", required_argument, NULL, OPT_CONNECTIONS },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "lifetime", required_argument, NULL, OPT_LIFETIME },
+        { "rotate", required_argument, NULL, OPT_ROTATE },
+        { "appdata-size", required_argument, NULL, OPT_APPDATA_SIZE },
+        { "decrypt-return", required_argument, NULL, OPT_DECRYPT_RETURN },
+        { "key-return-enc", required_argument, NULL, OPT_KEY_RETURN_ENC },
+        { "key-return-dec", required_argument, NULL, OPT_KEY_RETURN_DEC },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -108,22 +237,22 @@ static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, const c
             fputs(help, stdout);
             return 1;
         case OPT_PORT:
-            if (tl_cli_count("--port", v, 65535, port, CMD) != 0)
+            if (tl_cli_count("--port", v, 65535, &a->port, CMD) != 0)
                 return -1;
             have_port = 1;
             break;
         case OPT_CONNECTIONS:
-            if (tl_cli_count("--connections", v, 1000000, conns, CMD) != 0)
+            if (tl_cli_count("--connections", v, 1000000, &a->conns, CMD) != 0)
                 return -1;
             break;
         case OPT_TIMEOUT:
-            if (tl_cli_seconds(v, timeout) != 0) {
+            if (tl_cli_seconds(v, &a->so.timeout) != 0) {
                 tl_cli_fail(CMD, "--timeout takes seconds from 0.1 to 600, not '%s'", v);
                 return -1;
             }
             break;
         default:
-            if (tl_cli_world_option(c, v, cfg, appdata, CMD) <= 0)
+            if (serve_option(c, v, cfg, a) != 0)
                 return -1;
         }
     }
@@ -135,15 +264,46 @@ static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, const c
         tl_cli_fail(CMD, "--port N is required (0 for any free port; try --help)");
         return -1;
     }
+    if (a->appdata != NULL && a->appdata_size > 0) {
+        tl_cli_fail(CMD, "--appdata and --appdata-size say the same thing twice: give one");
+        return -1;
+    }
+    if (a->rotate > 0 && cfg->key_source != TL_KEYS_EVP_CB && cfg->key_source != TL_KEYS_LEGACY_CB) {
+        tl_cli_fail(CMD, "--rotate needs the key ring: --key-source evp-cb or legacy-cb");
+        return -1;
+    }
     return 0;
+}
+
+/* Put a's scripted returns and the --appdata-size bytes into w's policy. Returns 0, or -1 after printing why. */
+static int script_world(tl_world *w, const serve_args *a)
+{
+    tl_policy *p = tl_world_policy(w);
+    unsigned char *bytes;
+    int rc;
+
+    memcpy(p->decrypt_ret, a->policy.decrypt_ret, sizeof(p->decrypt_ret));
+    memcpy(p->key_enc, a->policy.key_enc, sizeof(p->key_enc));
+    memcpy(p->key_dec, a->policy.key_dec, sizeof(p->key_dec));
+    p->n_key_enc = a->policy.n_key_enc;
+    p->n_key_dec = a->policy.n_key_dec;
+    if (a->appdata_size == 0)
+        return 0;
+    if ((bytes = malloc(a->appdata_size)) == NULL)
+        return tl_cli_fail(CMD, "out of memory"), -1;
+    for (size_t i = 0; i < a->appdata_size; i++)
+        bytes[i] = (unsigned char)i;
+    rc = tl_policy_set_appdata(p, bytes, a->appdata_size);
+    free(bytes);
+    if (rc != 0)
+        tl_cli_fail(CMD, "out of memory");
+    return rc;
 }
 
 int tl_cmd_serve(int argc, char **argv)
 {
     tl_world_config cfg;
-    const char *appdata = NULL;
-    unsigned long long port = 0, conns = 0;
-    double timeout = 5.0;
+    serve_args a;
     unsigned bound = 0;
     tl_error err = { "" };
     serve_tally tally = { 0 };
@@ -152,13 +312,19 @@ int tl_cmd_serve(int argc, char **argv)
     int fd, rc;
 
     tl_world_config_init(&cfg);
-    if ((rc = parse_serve_opts(argc, argv, &cfg, &appdata, &port, &conns, &timeout)) != 0)
+    memset(&a, 0, sizeof(a));
+    a.so.timeout = 5.0;
+    tl_policy_init(&a.policy);
+    if ((rc = parse_serve_opts(argc, argv, &cfg, &a)) != 0)
         return rc > 0 ? TL_EXIT_OK : TL_EXIT_USAGE;
-    fd = tl_live_listen("127.0.0.1", (unsigned)port, &bound, &err);
+    a.so.connections = (unsigned)a.conns;
+    a.so.rotate = (unsigned)a.rotate;
+    fd = tl_live_listen("127.0.0.1", (unsigned)a.port, &bound, &err);
     if (fd < 0)
         return tl_cli_fail(CMD, "%s", err.msg);
-    w = tl_cli_world_new(&cfg, appdata, CMD);
-    if (w == NULL) {
+    w = tl_cli_world_new(&cfg, a.appdata, CMD);
+    if (w == NULL || script_world(w, &a) != 0) {
+        tl_world_free(w);
         close(fd);
         return TL_EXIT_USAGE;
     }
@@ -172,7 +338,7 @@ int tl_cmd_serve(int argc, char **argv)
            cfg.tls_version == TLS1_2_VERSION ? "TLSv1.2" : "TLSv1.3",
            tl_key_source_name(cfg.key_source), (unsigned long long)cfg.seed);
     fflush(stdout);
-    rc = tl_live_serve(w, fd, (unsigned)conns, timeout, &stop_flag, print_conn, &tally, &err);
+    rc = tl_live_serve(w, fd, &a.so, &stop_flag, print_conn, &tally, &err);
     close(fd);
     tl_world_free(w);
     if (rc != 0)

@@ -5,7 +5,7 @@
  * deadlines, and drive an OpenSSL SSL object over a non-blocking socket
  * so that no call ever waits longer than the deadline it was given.
  *
- * The probe (live_probe.c, live_checks.c): a black-box audit of the session
+ * The probe (live_probe.c, live_checks.c, live_time.c): a black-box audit of the session
  * tickets of a running TLS server, with OpenSSL as the client. It captures
  * the tickets the server sends, offers them back, unchanged and tampered,
  * and reports each check as pass, warn, fail or skip (validate.h's
@@ -92,6 +92,8 @@ typedef struct tl_live_opts {
     unsigned connections;     /* full handshakes per version for the ticket
                                  statistics (2..TL_LIVE_MAX_CONNECTIONS) */
     double timeout;           /* seconds for each connection */
+    double expire;            /* > 0: the expiry check, waiting at most this long */
+    double watch;             /* > 0: the rotation check, tickets this far apart */
 } tl_live_opts;
 
 /* tl_live_opts_init - defaults: both versions, 8 connections, 5 s. */
@@ -111,7 +113,9 @@ typedef struct tl_live_report {
  * gives the verdict), or -1 with err when the server cannot be audited at
  * all: the name does not resolve, nothing listens, it never answers, it
  * closes the connection, it does not speak TLS, or no TLS version asked
- * for completes a handshake. Every connection is bounded by o->timeout.
+ * for completes a handshake. Every connection is bounded by o->timeout;
+ * the whole probe also waits up to o->expire and o->watch seconds when
+ * those checks are asked for.
  */
 int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err);
 
@@ -137,17 +141,29 @@ typedef struct tl_serve_conn {
 
 typedef void (*tl_serve_fn)(tl_world *w, const tl_serve_conn *c, void *arg);
 
+/* How `tl_live_serve` serves. */
+typedef struct tl_serve_opts {
+    unsigned connections;     /* stop after this many (0: no limit) */
+    double timeout;           /* seconds for each connection */
+    unsigned rotate;          /* > 0: a new libtls key every `rotate` seconds
+                                 (the ring keeps the last 4 for decryption) */
+} tl_serve_opts;
+
 /*
  * tl_live_serve - accept connections on listen_fd with the server of w
  * (its SSL_CTX, issuer, key ring, policy and event log) until
- * `connections` have been handled (0: no limit) or *stop becomes non-zero
- * (a signal handler sets it; checked at least every 0.2 s). Each connection
- * gets a handshake; then, if the client sends an HTTP request, a small
- * "200 ok" answer; then a close_notify. Each is bounded by `timeout`
- * seconds and reported to fn when done. Returns 0, or -1 with err when
- * accepting fails or the harness does.
+ * o->connections have been handled or *stop becomes non-zero (a signal
+ * handler sets it; checked at least every 0.2 s). Each connection gets a
+ * handshake; then, if the client sends an HTTP request, a small "200 ok"
+ * answer; then a close_notify. Each is bounded by o->timeout seconds and
+ * reported to fn when done. The harness clock (clock.h), frozen at w's
+ * start, moves on by the whole seconds of real time that pass, so that
+ * session lifetimes and key ages run as the clients see them; the key
+ * callback scripts of w's policy apply to each connection afresh. Returns
+ * 0, or -1 with err when accepting fails, a rotation fails, or the harness
+ * does.
  */
-int tl_live_serve(tl_world *w, int listen_fd, unsigned connections, double timeout,
+int tl_live_serve(tl_world *w, int listen_fd, const tl_serve_opts *o,
                   volatile sig_atomic_t *stop, tl_serve_fn fn, void *arg, tl_error *err);
 
 #endif

@@ -57,10 +57,11 @@ static int new_session(SSL *ssl, SSL_SESSION *sess)
     t->hint = (uint32_t)SSL_SESSION_get_ticket_lifetime_hint(sess);
     t->max_early_data = SSL_SESSION_get_max_early_data(sess);
     t->sess = sess;
+    t->at = tl_live_now();
     return 1;   /* we keep the reference */
 }
 
-static void conn_free(tl_lp_conn *c)
+void tl_lp_conn_free(tl_lp_conn *c)
 {
     for (size_t i = 0; i < c->n; i++)
         SSL_SESSION_free(c->t[i].sess);
@@ -90,7 +91,7 @@ static SSL_CTX *client_ctx(int version, tl_error *err)
  * be NULL. A failed connection is an outcome in c, not an error; -1 only
  * when the harness itself fails.
  */
-static int run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSION *offer,
+int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSION *offer,
                     int collect, tl_lp_conn *c, tl_error *err)
 {
     const tl_live_opts *o = s->o;
@@ -140,7 +141,7 @@ static int run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESS
 }
 
 /* "resumed", "full handshake", or why it failed. */
-static const char *outcome(const tl_lp_conn *c)
+const char *tl_lp_outcome(const tl_lp_conn *c)
 {
     if (c->io != TL_LIVE_IO_OK)
         return c->why;
@@ -153,7 +154,7 @@ static const char *outcome(const tl_lp_conn *c)
  * session it has resumed not resumable, so a session object is never
  * offered twice. Returns 0 or -1.
  */
-static int offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
+int tl_lp_offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
                         const unsigned char *ticket, size_t len, const char *sni, tl_lp_conn *c,
                         tl_error *err)
 {
@@ -162,7 +163,7 @@ static int offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
 
     if (sess == NULL)
         return -1;
-    rc = run_conn(s, pv, sni, sess, 0, c, err);
+    rc = tl_lp_run_conn(s, pv, sni, sess, 0, c, err);
     SSL_SESSION_free(sess);
     return rc;
 }
@@ -178,17 +179,35 @@ static int check_resume(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
 {
     char name[TL_CHECK_NAME_MAX];
     tl_lp_conn c;
+    double age;
 
     name_of(name, sizeof(name), pv, "resume");
-    if (offer_ticket(s, pv, t->sess, t->bytes, t->len, s->sni, &c, err) != 0)
+    if (tl_lp_offer_ticket(s, pv, t->sess, t->bytes, t->len, s->sni, &c, err) != 0)
         return -1;
-    tl_lp_check(s, name, c.io == TL_LIVE_IO_OK && c.reused ? TL_VERDICT_PASS : TL_VERDICT_FAIL,
-                "the first ticket, offered back unchanged, resumes the session",
-                "a server that issues tickets it does not accept makes every client pay for a "
-                "full handshake and a ticket it cannot use",
-                "%s, offering the %zu-byte ticket of the first connection", outcome(&c), t->len);
-    conn_free(&c);
+    age = tl_live_now() - t->at;
+    if (c.io == TL_LIVE_IO_OK && !c.reused && t->hint > 0 && age >= (double)t->hint)
+        tl_lp_check(s, name, TL_VERDICT_SKIP, "", "",
+                    "not checked: %s, but the ticket was %.1f s old, past its %u s lifetime hint "
+                    "(fewer --connections, or a longer lifetime, give it time)",
+                    tl_lp_outcome(&c), age, t->hint);
+    else
+        tl_lp_check(s, name, c.io == TL_LIVE_IO_OK && c.reused ? TL_VERDICT_PASS : TL_VERDICT_FAIL,
+                    "the first ticket, offered back unchanged, resumes the session",
+                    "a server that issues tickets it does not accept makes every client pay for a "
+                    "full handshake and a ticket it cannot use",
+                    "%s, offering the %zu-byte ticket of the first connection", tl_lp_outcome(&c),
+                    t->len);
+    tl_lp_conn_free(&c);
     return 0;
+}
+
+tl_verdict tl_lp_must_not_resume(const tl_lp_conn *c)
+{
+    if (c->io == TL_LIVE_IO_OK)
+        return c->reused ? TL_VERDICT_FAIL : TL_VERDICT_PASS;
+    if (c->io == TL_LIVE_IO_FAILED)
+        return TL_VERDICT_WARN;   /* refused the client outright: no resumption, but no service either */
+    return TL_VERDICT_FAIL;       /* hung or dropped the connection */
 }
 
 /* One tampered ticket: never resumes; a full handshake is the right answer. */
@@ -200,14 +219,9 @@ static int tamper_one(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, 
     tl_verdict vd;
 
     snprintf(name, sizeof(name), "%s.tamper.%s", pv->prefix, what);
-    if (offer_ticket(s, pv, t->sess, bytes, len, s->sni, &c, err) != 0)
+    if (tl_lp_offer_ticket(s, pv, t->sess, bytes, len, s->sni, &c, err) != 0)
         return -1;
-    if (c.io == TL_LIVE_IO_OK)
-        vd = c.reused ? TL_VERDICT_FAIL : TL_VERDICT_PASS;
-    else if (c.io == TL_LIVE_IO_FAILED)
-        vd = TL_VERDICT_WARN;   /* refused the client outright: no resumption, but no service either */
-    else
-        vd = TL_VERDICT_FAIL;   /* hung or dropped the connection */
+    vd = tl_lp_must_not_resume(&c);
     tl_lp_check(s, name, vd,
                 "never resumes; the server falls back to a full handshake (RFC 5077 3.4, "
                 "RFC 8446 4.6.1)",
@@ -215,8 +229,8 @@ static int tamper_one(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, 
                     ? "a server that accepts a ticket it did not make unchanged does not "
                       "authenticate its tickets: anyone can forge a session"
                     : "a client whose ticket is stale or damaged must still get a connection",
-                "%s: %s", how, outcome(&c));
-    conn_free(&c);
+                "%s: %s", how, tl_lp_outcome(&c));
+    tl_lp_conn_free(&c);
     return 0;
 }
 
@@ -251,13 +265,13 @@ static int check_tamper(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
         goto done;
     /* Still there? */
     name_of(name, sizeof(name), pv, "alive");
-    if (run_conn(s, pv, s->sni, NULL, 0, &c, err) != 0)
+    if (tl_lp_run_conn(s, pv, s->sni, NULL, 0, &c, err) != 0)
         goto done;
     tl_lp_check(s, name, c.io == TL_LIVE_IO_OK ? TL_VERDICT_PASS : TL_VERDICT_FAIL,
                 "a full handshake completes after the tampered tickets",
                 "a server that crashes or stalls on a bad ticket can be taken down by anyone",
                 "%s", c.io == TL_LIVE_IO_OK ? "a full handshake completed" : c.why);
-    conn_free(&c);
+    tl_lp_conn_free(&c);
     rc = 0;
 done:
     free(b);
@@ -276,7 +290,7 @@ static int check_cross_vhost(tl_lp_state *s, tl_lp_version *pv, const tl_lp_tick
                     "not checked: give --sni-other NAME, a second name the server answers for");
         return 0;
     }
-    if (offer_ticket(s, pv, t->sess, t->bytes, t->len, s->o->sni_other, &c, err) != 0)
+    if (tl_lp_offer_ticket(s, pv, t->sess, t->bytes, t->len, s->o->sni_other, &c, err) != 0)
         return -1;
     tl_lp_check(s, name,
                 c.io != TL_LIVE_IO_OK ? TL_VERDICT_WARN : c.reused ? TL_VERDICT_FAIL : TL_VERDICT_PASS,
@@ -286,8 +300,8 @@ static int check_cross_vhost(tl_lp_state *s, tl_lp_version *pv, const tl_lp_tick
                 "a session authenticated for one host (a client certificate, a stricter "
                 "configuration) carries over to the other",
                 "a ticket issued for %s, offered with SNI %s: %s", from, s->o->sni_other,
-                c.io == TL_LIVE_IO_OK && c.reused ? "resumed" : outcome(&c));
-    conn_free(&c);
+                c.io == TL_LIVE_IO_OK && c.reused ? "resumed" : tl_lp_outcome(&c));
+    tl_lp_conn_free(&c);
     return 0;
 }
 
@@ -296,7 +310,7 @@ static int check_replay(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
 {
     tl_lp_conn c;
 
-    if (offer_ticket(s, pv, t->sess, t->bytes, t->len, s->sni, &c, err) != 0)
+    if (tl_lp_offer_ticket(s, pv, t->sess, t->bytes, t->len, s->sni, &c, err) != 0)
         return -1;
     if (c.io == TL_LIVE_IO_OK && c.reused)
         tl_lp_check(s, "tls13.replay", TL_VERDICT_WARN,
@@ -307,8 +321,8 @@ static int check_replay(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
                     "the same ticket resumed a second time");
     else
         tl_lp_check(s, "tls13.replay", TL_VERDICT_PASS, "a ticket resumes at most once",
-                    "single-use tickets stop 0-RTT replay", "the second use: %s", outcome(&c));
-    conn_free(&c);
+                    "single-use tickets stop 0-RTT replay", "the second use: %s", tl_lp_outcome(&c));
+    tl_lp_conn_free(&c);
     if (t->max_early_data > 0)
         tl_lp_check(s, "tls13.0rtt-replay", TL_VERDICT_SKIP, "", "",
                     "not checked: the server allows %u bytes of early data, but ticketlab probe "
@@ -327,7 +341,7 @@ static int check_cross_version(tl_lp_state *s, tl_lp_version *to, const tl_lp_ti
 {
     tl_lp_conn c;
 
-    if (offer_ticket(s, to, base->sess, foreign->bytes, foreign->len, s->sni, &c, err) != 0)
+    if (tl_lp_offer_ticket(s, to, base->sess, foreign->bytes, foreign->len, s->sni, &c, err) != 0)
         return -1;
     tl_lp_check(s, name,
                 c.io == TL_LIVE_IO_OK && c.reused ? TL_VERDICT_FAIL
@@ -335,8 +349,8 @@ static int check_cross_version(tl_lp_state *s, tl_lp_version *to, const tl_lp_ti
                 "never resumes: a session belongs to the version that made it",
                 "resuming a session under another version mixes the two key schedules",
                 "%s: %s", what,
-                c.io == TL_LIVE_IO_FAILED ? "the handshake was refused, no resumption" : outcome(&c));
-    conn_free(&c);
+                c.io == TL_LIVE_IO_FAILED ? "the handshake was refused, no resumption" : tl_lp_outcome(&c));
+    tl_lp_conn_free(&c);
     return 0;
 }
 
@@ -378,7 +392,7 @@ static int capture(tl_lp_state *s, tl_lp_version *pv, tl_error *err)
     for (unsigned i = 0; i < s->o->connections; i++) {
         tl_lp_conn *c = &pv->full[i];
 
-        if (run_conn(s, pv, s->sni, NULL, 1, c, err) != 0)
+        if (tl_lp_run_conn(s, pv, s->sni, NULL, 1, c, err) != 0)
             return -1;
         pv->n_full = i + 1;
         if (c->io == TL_LIVE_IO_OK)
@@ -450,7 +464,7 @@ static void free_state(tl_lp_state *s)
 {
     for (size_t k = 0; k < 2; k++) {
         for (size_t i = 0; i < s->v[k].n_full; i++)
-            conn_free(&s->v[k].full[i]);
+            tl_lp_conn_free(&s->v[k].full[i]);
         free(s->v[k].full);
         SSL_CTX_free(s->v[k].ctx);
     }
@@ -506,6 +520,8 @@ int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err)
         }
     }
     if (o->tls12 && o->tls13 && cross_versions(&s, err) != 0)
+        goto done;
+    if (tl_lp_check_time(&s, err) != 0)
         goto done;
     rc = 0;
 done:

@@ -20,6 +20,9 @@
 
 #include <openssl/err.h>
 
+#include "ticketlab/clock.h"
+#include "ticketlab/rng.h"
+
 static const char http_answer[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
     "Connection: close\r\n\r\nok\n";
@@ -127,10 +130,37 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t size)
     }
 }
 
-int tl_live_serve(tl_world *w, int listen_fd, unsigned connections, double timeout,
+/*
+ * Bring the harness clock to the real time passed since `start` (clock0
+ * then), and with o->rotate, add the libtls keys due by now. *rev is the
+ * newest revision. Returns 0, or -1 with err.
+ */
+static int follow_time(tl_world *w, const tl_serve_opts *o, int64_t clock0, double start,
+                       uint32_t *rev, tl_error *err)
+{
+    int64_t elapsed = (int64_t)(tl_live_now() - start);
+
+    tl_clock_freeze(clock0 + elapsed);
+    while (o->rotate > 0 && *rev < 1 + (uint64_t)elapsed / o->rotate) {
+        unsigned char key[TL_LIBTLS_KEY_LEN];
+        tl_keyring *kr = tl_world_keyring(w);
+
+        tl_rng_bytes(key, sizeof(key));
+        if (tl_keyring_add_libtls(kr, *rev + 1, key, sizeof(key)) != 0)
+            return tl_error_set(err, "rotating the key ring: %s", tl_keyring_error(kr));
+        (*rev)++;
+    }
+    return 0;
+}
+
+int tl_live_serve(tl_world *w, int listen_fd, const tl_serve_opts *o,
                   volatile sig_atomic_t *stop, tl_serve_fn fn, void *arg, tl_error *err)
 {
-    for (unsigned n = 0; (connections == 0 || n < connections) && !*stop;) {
+    int64_t clock0 = tl_clock_now();
+    double start = tl_live_now();
+    uint32_t rev = 1;   /* the world's key */
+
+    for (unsigned n = 0; (o->connections == 0 || n < o->connections) && !*stop;) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         tl_serve_conn c;
@@ -148,11 +178,16 @@ int tl_live_serve(tl_world *w, int listen_fd, unsigned connections, double timeo
                 continue;
             return tl_error_set(err, "accept failed: %s", strerror(errno));
         }
+        if (follow_time(w, o, clock0, start, &rev, err) != 0) {
+            close(fd);
+            return -1;
+        }
         memset(&c, 0, sizeof(c));
         c.index = (int)n++;
         peer_text(&ss, c.peer, sizeof(c.peer));
         c.ev_begin = tl_world_events(w)->n;
-        rc = serve_one(w, fd, &c, timeout, err);
+        tl_world_issuer(w)->key_enc_calls = tl_world_issuer(w)->key_dec_calls = 0;
+        rc = serve_one(w, fd, &c, o->timeout, err);
         close(fd);
         c.ev_end = tl_world_events(w)->n;
         if (rc != 0)

@@ -22,6 +22,7 @@ typedef struct tl_lp_ticket {
     uint32_t hint;                   /* lifetime hint, seconds */
     uint32_t max_early_data;
     SSL_SESSION *sess;               /* owned */
+    double at;                       /* tl_live_now() when it arrived */
 } tl_lp_ticket;
 
 /* One connection's outcome. */
@@ -65,9 +66,49 @@ void tl_lp_check(tl_lp_state *s, const char *name, tl_verdict verdict, const cha
 /* tl_lp_first_ticket - the first ticket of the full handshakes of pv, or NULL. */
 const tl_lp_ticket *tl_lp_first_ticket(const tl_lp_version *pv);
 
+/* live_probe.c: connections (see there). */
+
+/*
+ * tl_lp_run_conn - one connection of pv's version under sni (NULL: none),
+ * offering `offer` (may be NULL); with collect, it reads until the server
+ * is quiet, for TLS 1.3's tickets. The outcome is in c (free it with
+ * tl_lp_conn_free), a failed connection included. Returns 0, or -1 with
+ * err when the harness itself fails.
+ */
+int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSION *offer,
+                   int collect, tl_lp_conn *c, tl_error *err);
+
+/*
+ * tl_lp_offer_ticket - offer `ticket` (len bytes) in a fresh copy of base
+ * under sni; c gets the outcome. Returns 0, or -1 with err.
+ */
+int tl_lp_offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
+                       const unsigned char *ticket, size_t len, const char *sni, tl_lp_conn *c,
+                       tl_error *err);
+
+/* tl_lp_conn_free - free the sessions c holds and clear it. */
+void tl_lp_conn_free(tl_lp_conn *c);
+
+/* tl_lp_outcome - "resumed", "full handshake, not resumed", or why the connection failed. */
+const char *tl_lp_outcome(const tl_lp_conn *c);
+
+/*
+ * tl_lp_must_not_resume - the verdict for an offer that must not resume:
+ * pass for a full handshake, fail for a resumption or a server that hangs
+ * or drops the connection, warn for a refused handshake.
+ */
+tl_verdict tl_lp_must_not_resume(const tl_lp_conn *c);
+
 /* live_checks.c: the checks on the captured tickets alone. */
 void tl_lp_check_tickets(tl_lp_state *s, tl_lp_version *pv);   /* counts, sizes, hints */
 void tl_lp_check_layout(tl_lp_state *s, tl_lp_version *pv);    /* key name, IVs */
 int tl_lp_check_zero_keys(tl_lp_state *s, tl_lp_version *pv, tl_error *err);
+
+/*
+ * live_time.c: the opt-in checks that wait (--expire, --watch), on every
+ * audited version at once, so that the waits overlap. Returns 0, or -1
+ * with err when the harness fails.
+ */
+int tl_lp_check_time(tl_lp_state *s, tl_error *err);
 
 #endif
