@@ -86,6 +86,14 @@ int tl_lp_offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
                        const unsigned char *ticket, size_t len, const char *sni, tl_lp_conn *c,
                        tl_error *err);
 
+/*
+ * tl_lp_client_ctx - the probe's client context for one TLS version: no
+ * certificate checks (any server is audited), a session cache that hands
+ * every new session to the connection that made it (live_conn.c). Returns
+ * it, or NULL with err.
+ */
+SSL_CTX *tl_lp_client_ctx(int version, tl_error *err);
+
 /* tl_lp_conn_free - free the sessions c holds and clear it. */
 void tl_lp_conn_free(tl_lp_conn *c);
 
