@@ -16,14 +16,10 @@
 
 static char dir[256];
 
+/* name inside the scratch directory (tl_test_path: four calls may be alive at once). */
 static const char *path_in(const char *name)
 {
-    static char buf[4][512];
-    static int i;
-
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-    return buf[i];
+    return tl_test_path(dir, name);
 }
 
 /* Parse text (NUL-terminated); returns the tree or NULL with err set. */

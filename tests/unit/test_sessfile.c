@@ -19,14 +19,10 @@
 
 static char dir[256];
 
+/* name inside the scratch directory (tl_test_path: four calls may be alive at once). */
 static const char *path_in(const char *name)
 {
-    static char buf[4][512];
-    static int i;
-
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-    return buf[i];
+    return tl_test_path(dir, name);
 }
 
 static int write_file(const char *path, const char *text, mode_t mode)

@@ -79,4 +79,19 @@ static inline int tl_test_tmpdir(char *dir, size_t size, const char *name)
     return 0;
 }
 
+/*
+ * tl_test_path - "dir/name" in one of four rotating static buffers, so up
+ * to four results can be used in one call. Never fails (a path too long
+ * for 512 bytes is cut, which a test then notices).
+ */
+static inline const char *tl_test_path(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int i;
+
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+    return buf[i];
+}
+
 #endif
