@@ -36,14 +36,26 @@ mkdir -p "$ROOT" "$REPORTS"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-rows=() names=() status=0
+# Each release: build, ctest (which runs the conformance suite once and
+# writes its reports), then pytest in the background while the next release
+# builds: two cores, two jobs. At most one pytest runs at a time.
+names=() status=0
+declare -a R_NAME R_REL R_B R_C R_R R_START R_PID
+run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
+  # test_install and test_oss_fuzz_build build their own trees against the
+  # system OpenSSL whatever release is checked here: ci/test.sh runs them.
+  TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ \
+    --ignore=pytest/test_install.py --ignore=pytest/test_oss_fuzz_build.py >"$2" 2>&1
+}
+last_pid=""
 for spec in "${specs[@]}"; do
-  start=$(date +%s)
+  i=${#R_NAME[@]}
+  R_START[i]=$(date +%s)
   name=$spec; [ -d "$spec" ] || [ -f "$spec" ] && name=$(basename "$spec")
   name=${name#openssl-}; name=${name%.tar.*}
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
-  b=fail c=- r=- p=- release=?
+  b=fail c=- r=- release=? R_PID[i]=""
   echo "== OpenSSL $spec" >&2
   if prefix=$(tl_openssl_prefix "$spec" plain 2>>"$log"); then
     args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
@@ -58,26 +70,35 @@ d = json.load(open(sys.argv[1])); s = d["summary"]
 print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
-      # test_install and test_oss_fuzz_build build their own trees against the
-      # system OpenSSL whatever release is checked here: ci/test.sh runs them.
-      if TICKETLAB_BUILD="$build" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ \
-           --ignore=pytest/test_install.py --ignore=pytest/test_oss_fuzz_build.py >>"$log" 2>&1; then
-        p=ok
-      else
-        p=FAIL
-      fi
-      p="$p ($(grep -Eo '[0-9]+ (passed|failed|skipped)' "$log" | tail -3 | paste -sd, -))"
+      [ -n "$last_pid" ] && { wait "$last_pid" || true; }
+      (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" || rc=$?
+       date +%s >"$REPORTS/$name.pytest.end"; exit $rc) &
+      R_PID[i]=$!; last_pid=$!
     fi
   fi
-  secs=$(( $(date +%s) - start ))
-  ok=1
-  [ "$b" = ok ] || ok=0
-  [[ "$c" == ok* ]] || ok=0
-  [[ "$p" == ok* ]] || ok=0
-  [[ "$r" == *", 0 fail, 0 err" ]] || ok=0
-  [ $ok -eq 1 ] || status=1
-  rows+=("$(printf '%-10s %-9s %-6s %-22s %-36s %-24s %5ss' "$name" "${release:-?}" "$b" "$c" "$r" "$p" "$secs")")
+  R_NAME[i]=$name R_REL[i]=${release:-?} R_B[i]=$b R_C[i]=$c R_R[i]=$r
   [ -f "$REPORTS/$name.json" ] && names+=("$name")
+done
+
+rows=()
+for ((i = 0; i < ${#R_NAME[@]}; i++)); do
+  p=-
+  if [ -n "${R_PID[i]}" ]; then
+    plog="$REPORTS/${R_NAME[i]}.pytest.log"
+    if wait "${R_PID[i]}"; then p=ok; else p=FAIL; fi
+    cat "$plog" >>"$REPORTS/${R_NAME[i]}.log"
+    p="$p ($(grep -Eo '[0-9]+ (passed|failed|skipped)' "$plog" | tail -3 | paste -sd, -))"
+    end=$(cat "$REPORTS/${R_NAME[i]}.pytest.end" 2>/dev/null || date +%s)
+    rm -f "$plog" "$REPORTS/${R_NAME[i]}.pytest.end"
+  fi
+  secs=$(( ${end:-$(date +%s)} - R_START[i] )); end=""
+  ok=1
+  [ "${R_B[i]}" = ok ] || ok=0
+  [[ "${R_C[i]}" == ok* ]] || ok=0
+  [[ "$p" == ok* ]] || ok=0
+  [[ "${R_R[i]}" == *", 0 fail, 0 err" ]] || ok=0
+  [ $ok -eq 1 ] || status=1
+  rows+=("$(printf '%-10s %-9s %-6s %-22s %-36s %-24s %5ss' "${R_NAME[i]}" "${R_REL[i]}" "${R_B[i]}" "${R_C[i]}" "${R_R[i]}" "$p" "$secs")")
 done
 
 # What changed between neighbouring releases, as OpenSSL maintainers want it.
