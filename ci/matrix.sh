@@ -40,7 +40,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # writes its reports), then pytest in the background while the next release
 # builds: two cores, two jobs. At most one pytest runs at a time.
 names=() status=0
-declare -a R_NAME R_REL R_B R_C R_R R_START R_PID
+R_NAME=() R_REL=() R_B=() R_C=() R_R=() R_START=() R_PID=()
 run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
   # test_install and test_oss_fuzz_build build their own trees against the
   # system OpenSSL whatever release is checked here: ci/test.sh runs them.
