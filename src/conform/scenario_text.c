@@ -344,13 +344,18 @@ void tl_scenario_format(const tl_scenario *sc, char *buf, size_t size)
 
     buf[0] = '\0';
     for (size_t i = 0; i < N_FIELDS; i++) {
-        char value[96];
+        char value[96], tok[128];
+        size_t len;
 
         field_text(sc, &fields[i], value, sizeof(value));
         if (value[0] == '\0')
             continue;
-        snprintf(buf + used, size - used, "%s%s=%s", used ? " " : "", fields[i].name, value);
-        used = strlen(buf);
+        snprintf(tok, sizeof(tok), "%s%s=%s", used ? " " : "", fields[i].name, value);
+        len = strlen(tok);
+        if (used + len >= size)
+            break;   /* TL_SCENARIO_LINE_MAX holds every field at once */
+        memcpy(buf + used, tok, len + 1);
+        used += len;
     }
 }
 
