@@ -60,8 +60,14 @@ size_t tl_event_log_count(const tl_event_log *log, tl_event_kind kind, int hs);
 /* tl_ticket_status_name - "EMPTY", "NO_DECRYPT", ... for SSL_TICKET_STATUS. */
 const char *tl_ticket_status_name(int status);
 
+/* tl_ticket_status_parse - the reverse of tl_ticket_status_name(). Returns 0 or -1. */
+int tl_ticket_status_parse(const char *name, int *status);
+
 /* tl_ticket_return_name - "ABORT", "IGNORE", ... or "RETURN_<n>" if unknown. */
 const char *tl_ticket_return_name(int ret);
+
+/* tl_ticket_return_parse - "USE" (etc.) or a decimal number from -1000000 to 1000000 into *ret. Returns 0 or -1. */
+int tl_ticket_return_parse(const char *name, int *ret);
 
 /* tl_event_kind_name - "key_cb", "decrypt_cb", "generate_cb". */
 const char *tl_event_kind_name(tl_event_kind kind);

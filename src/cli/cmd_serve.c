@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "live.h"
-#include "scenario.h"
 
 #define CMD "serve"
 
@@ -156,10 +155,16 @@ static int parse_decrypt_return(const char *v, tl_policy *p)
     int ret, status = -1;
 
     if (eq != NULL) {
-        for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
-            if (strlen(tl_ticket_status_name(st)) == (size_t)(eq - v)
-                && strncmp(v, tl_ticket_status_name(st), (size_t)(eq - v)) == 0)
-                status = st;
+        char name[32];
+        size_t len = (size_t)(eq - v);
+
+        if (len < sizeof(name)) {
+            memcpy(name, v, len);
+            name[len] = '\0';
+            /* only the statuses a decrypt callback is called with */
+            if (tl_ticket_status_parse(name, &status) != 0 || status < SSL_TICKET_EMPTY)
+                status = -1;
+        }
     }
     if ((eq != NULL && status < 0) || tl_ticket_return_parse(eq ? eq + 1 : v, &ret) != 0) {
         tl_cli_fail(CMD, "--decrypt-return takes RET or STATUS=RET (STATUS: EMPTY, NO_DECRYPT, "

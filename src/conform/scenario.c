@@ -49,26 +49,6 @@ int tl_present_parse(const char *name, tl_present *out)
     return -1;
 }
 
-int tl_ticket_return_parse(const char *name, int *ret)
-{
-    static const int all[] = { SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
-                               SSL_TICKET_RETURN_IGNORE_RENEW, SSL_TICKET_RETURN_USE,
-                               SSL_TICKET_RETURN_USE_RENEW };
-    char *end;
-    long v;
-
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        if (strcmp(name, tl_ticket_return_name(all[i])) == 0) {
-            *ret = all[i];
-            return 0;
-        }
-    v = strtol(name, &end, 10);
-    if (*name == '\0' || *end != '\0' || v < -1000000 || v > 1000000)
-        return -1;
-    *ret = (int)v;
-    return 0;
-}
-
 long tl_scenario_key_lifetime(const tl_scenario *sc)
 {
     if (sc->key_lifetime)

@@ -94,8 +94,6 @@ const char *tl_present_name(tl_present p);
 /* tl_present_parse - the reverse. Returns 0 or -1. */
 int tl_present_parse(const char *name, tl_present *out);
 
-/* tl_ticket_return_parse - "USE" (etc.) or a decimal number into *ret. Returns 0 or -1. */
-int tl_ticket_return_parse(const char *name, int *ret);
 
 /* tl_scenario_key_lifetime - the key ring lifetime the scenario runs with (retired: 3600). */
 /*

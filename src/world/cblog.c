@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/ssl.h>
-
 #include "ticketlab/events.h"
 
 static const char *const kind_names[] = { "kdec", "kenc", "dcb", "gen" };
@@ -86,29 +84,13 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
-static int parse_status(const char *s, int *out)
-{
-    for (int st = -8; st <= 8; st++)
-        if (strcmp(tl_ticket_status_name(st), s) == 0) {
-            *out = st;
-            return 0;
-        }
-    return -1;
-}
-
-/* A decrypt callback's return: a name, RETURN_<n>, or a number. */
+/* A decrypt callback's return: a name, RETURN_<n> (how the formatter writes
+ * other values), or a number. */
 static int parse_return(const char *s, int *out)
 {
-    static const int all[] = { SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
-                               SSL_TICKET_RETURN_IGNORE_RENEW, SSL_TICKET_RETURN_USE,
-                               SSL_TICKET_RETURN_USE_RENEW };
-
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        if (strcmp(tl_ticket_return_name(all[i]), s) == 0) {
-            *out = all[i];
-            return 0;
-        }
-    return parse_int(strncmp(s, "RETURN_", 7) == 0 ? s + 7 : s, out);
+    if (strncmp(s, "RETURN_", 7) == 0)
+        return s[7] == '-' || (s[7] >= '0' && s[7] <= '9') ? tl_ticket_return_parse(s + 7, out) : -1;
+    return tl_ticket_return_parse(s, out);
 }
 
 static int copy_token(char *dst, size_t size, const char *s)
@@ -144,7 +126,7 @@ static int entry_parse(char *tok, tl_cb_entry *e)
     e->kind = (tl_cb_kind)kind;
     switch (e->kind) {
     case TL_CB_DCB:
-        if ((n != 2 && n != 4) || parse_status(part[1], &e->status) != 0
+        if ((n != 2 && n != 4) || tl_ticket_status_parse(part[1], &e->status) != 0
             || (n == 4 && (copy_token(e->key, sizeof(e->key), part[2]) != 0
                            || copy_token(e->app, sizeof(e->app), part[3]) != 0)))
             return -1;

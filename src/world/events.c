@@ -84,6 +84,36 @@ const char *tl_ticket_status_name(int status)
     }
 }
 
+int tl_ticket_status_parse(const char *name, int *status)
+{
+    for (int st = SSL_TICKET_FATAL_ERR_MALLOC; st <= SSL_TICKET_SUCCESS_RENEW; st++)
+        if (strcmp(name, tl_ticket_status_name(st)) == 0) {
+            *status = st;
+            return 0;
+        }
+    return -1;
+}
+
+int tl_ticket_return_parse(const char *name, int *ret)
+{
+    static const int all[] = { SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
+                               SSL_TICKET_RETURN_IGNORE_RENEW, SSL_TICKET_RETURN_USE,
+                               SSL_TICKET_RETURN_USE_RENEW };
+    char *end;
+    long v;
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(name, tl_ticket_return_name(all[i])) == 0) {
+            *ret = all[i];
+            return 0;
+        }
+    v = strtol(name, &end, 10);
+    if (*name == '\0' || *end != '\0' || v < -1000000 || v > 1000000)
+        return -1;
+    *ret = (int)v;
+    return 0;
+}
+
 const char *tl_ticket_return_name(int ret)
 {
     static char other[32];
