@@ -22,6 +22,7 @@
 #include "ticketlab/events.h"
 #include "probe.h"
 #include "ticketlab/rng.h"
+#include "memo.h"
 #include "scenario_memo.h"
 #include "ticketlab/ticket.h"
 #include "ticketlab/world.h"
@@ -423,7 +424,7 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
  * SSL_CTX settings these scenarios change: they always get a fresh world. */
 static int memo_fits(const tl_scenario *sc)
 {
-    return tl_scenario_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
+    return tl_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
 }
 
 /* A fresh world with the scenario's set-up app data, after the set-up

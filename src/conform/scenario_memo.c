@@ -60,11 +60,6 @@ typedef struct entry {
 
 static entry table[TL_SCENARIO_MEMO_MAX];
 static unsigned long long use_clock;
-int tl_scenario_memo_enabled(void)
-{
-    return tl_memo_enabled();
-}
-
 static void entry_free(entry *e)
 {
     tl_world_free(e->world);
@@ -232,7 +227,7 @@ int tl_scenario_memo_keep(const char *key, tl_world *w, tl_handshake_result *set
     SSL_CTX *sctx = tl_world_server_ctx(w);
     entry *e;
 
-    if (!tl_scenario_memo_enabled() || find(key) != NULL
+    if (!tl_memo_enabled() || find(key) != NULL
         || strlen(key) >= sizeof(e->key) || (e = slot()) == NULL)
         return -1;
     snprintf(e->key, sizeof(e->key), "%s", key);
@@ -286,7 +281,7 @@ tl_world *tl_scenario_memo_take(const char *key, const tl_handshake_result **set
 {
     entry *e;
 
-    if (!tl_scenario_memo_enabled() || (e = find(key)) == NULL || e->in_use)
+    if (!tl_memo_enabled() || (e = find(key)) == NULL || e->in_use)
         return NULL;
     if (rewind_world(e) != 0) {
         ERR_clear_error();
@@ -306,6 +301,6 @@ void tl_scenario_memo_release(tl_world *w)
     if (e == NULL)
         return;
     e->in_use = 0;
-    if (!tl_scenario_memo_enabled())
+    if (!tl_memo_enabled())
         entry_free(e);
 }

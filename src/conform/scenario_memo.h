@@ -28,13 +28,11 @@
 #define TL_SCENARIO_MEMO_MAX 256
 #define TL_SCENARIO_MEMO_KEY_MAX 512
 
-/* tl_scenario_memo_enabled - 1 when runs may use the memo, else 0. */
-int tl_scenario_memo_enabled(void);
-
 /*
- * tl_scenario_memo_set - turn the memo on (1) or off (0) for the runs that
- * follow, whatever TICKETLAB_NO_MEMO says. Turning it off frees every kept
- * world. Returns the previous setting.
+ * tl_scenario_memo_set - turn the memos on (1) or off (0) for the runs that
+ * follow, whatever TICKETLAB_NO_MEMO says (tl_memo_set, memo.h; whether they
+ * are on is tl_memo_enabled). Turning them off frees every kept world.
+ * Returns the previous setting.
  */
 int tl_scenario_memo_set(int on);
 

@@ -278,11 +278,6 @@ static EVP_PKEY *parse_key(const char *pem, OSSL_LIB_CTX *libctx)
     return k;
 }
 
-static int memo_off(void)
-{
-    return !tl_memo_enabled();
-}
-
 /* The parsed chain, as new references (*cert, *key or *root may be NULL
  * when not wanted). Returns 0, or -1 with err. */
 static int chain(OSSL_LIB_CTX *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl_error *err)
@@ -290,7 +285,7 @@ static int chain(OSSL_LIB_CTX *libctx, X509 **cert, EVP_PKEY **key, X509 **root,
     X509 *c = NULL, *r = NULL;
     EVP_PKEY *k = NULL;
 
-    if (memo_off()) {
+    if (!tl_memo_enabled()) {
         c = cert ? parse_cert(tl_testcert_server_pem, libctx) : NULL;
         k = key ? parse_key(tl_testcert_server_key, libctx) : NULL;
         r = root ? parse_cert(tl_testcert_root_pem, libctx) : NULL;

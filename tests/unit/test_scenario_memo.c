@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "ticketlab/rng.h"
 #include "scenario_bytes.h"
+#include "memo.h"
 #include "scenario_memo.h"
 #include "suite.h"
 #include "tl_test.h"
@@ -212,12 +213,12 @@ static void test_memo_switch(void)
     TL_CHECK_INT(out.rc, 0);
     TL_CHECK_INT(tl_scenario_memo_count(), 1);
     TL_CHECK_INT(tl_scenario_memo_set(0), 1);
-    TL_CHECK_INT(tl_scenario_memo_enabled(), 0);
+    TL_CHECK_INT(tl_memo_enabled(), 0);
     TL_CHECK_INT(tl_scenario_memo_count(), 0);
     run_one(&sc, &out);
     TL_CHECK_INT(tl_scenario_memo_count(), 0);
     TL_CHECK_INT(tl_scenario_memo_set(1), 0);
-    TL_CHECK_INT(tl_scenario_memo_enabled(), 1);
+    TL_CHECK_INT(tl_memo_enabled(), 1);
     run_one(&sc, &out);
     TL_CHECK_INT(tl_scenario_memo_count(), 1);
     tl_scenario_memo_clear();
