@@ -1,6 +1,6 @@
 /*
  * release.h - the OpenSSL release running here, and the ticket behaviour
- * changes between 3.x releases that ticketlab knows about.
+ * changes between releases (3.x and 4.x) that ticketlab knows about.
  *
  * Each change (src/det/release.c) has a short name, used in
  * expectations.tl as `since NAME`, the function it lives in, what it does to
@@ -28,6 +28,7 @@ typedef enum tl_change {
     TL_CHANGE_CLIENT_AGE_NO_WRAP,      /* the client sends age 0 for a session from the future */
     TL_CHANGE_CLEAR_DROPS_SESSION,     /* SSL_clear() on a server forgets its session */
     TL_CHANGE_WALL_CLOCK_GETTIMEOFDAY, /* libssl reads ossl_time_now() (gettimeofday) */
+    TL_CHANGE_GET_ERROR_IGNORES_QUEUE, /* SSL_get_error() reads the connection, not the queue */
     TL_CHANGE_COUNT
 } tl_change;
 

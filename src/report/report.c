@@ -9,6 +9,7 @@
 #include "json.h"
 #include "release.h"
 #include "ticketlab/version.h"
+#include "unexplained.h"
 #include "ticketlab/world.h"
 #include "xml.h"
 
@@ -175,7 +176,7 @@ static const char *status_word(const tl_row *r)
     return r->status == TL_ROW_PASS ? "ok" : r->status == TL_ROW_NA ? "n/a" : "FAIL";
 }
 
-static void write_table(FILE *f, const tl_suite *s, double seconds)
+static void write_table(FILE *f, const tl_suite *s, const tl_unexplained *u, double seconds)
 {
     counts c = count_rows(s);
 
@@ -209,6 +210,7 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
     table_grids(f, s);
     table_not_applicable(f, s);
     table_gaps(f, s);
+    tl_unexplained_table(f, u);
     fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors, %zu n/a; %zu doc/implementation gaps; "
                "%.2f s (%.0f rows/s) on %s (rules of release line %s)\n",
             c.ran, c.pass, c.fail, c.error, c.na, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
@@ -253,7 +255,7 @@ static void json_field(FILE *f, const char *key, const char *v)
         tl_json_string(f, v);
 }
 
-static void write_json(FILE *f, const tl_suite *s, double seconds)
+static void write_json(FILE *f, const tl_suite *s, const tl_unexplained *u, double seconds)
 {
     counts c = count_rows(s);
     int first = 1;
@@ -299,7 +301,9 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "error", r->error[0] ? r->error : NULL);
         fprintf(f, ", \"seconds\": %.6f}", r->seconds);
     }
-    fprintf(f, "\n ],\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
+    fputs("\n ],\n ", f);
+    tl_unexplained_json(f, u);
+    fprintf(f, ",\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
                "\"na\": %zu, \"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.na, c.gaps,
             seconds);
 }
@@ -516,11 +520,34 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fputs("</svg>\n", f);
 }
 
+/* Where the reference reports are: the suite's choice, else "reference" beside the table. */
+static const char *reference_dir(const tl_suite *s, char *buf, size_t size)
+{
+    const char *slash;
+
+    if (s->reference_dir != NULL)
+        return s->reference_dir;
+    if (s->path == NULL)
+        return NULL;
+    slash = strrchr(s->path, '/');
+    if (slash == NULL)
+        snprintf(buf, size, "reference");
+    else
+        snprintf(buf, size, "%.*s/reference", (int)(slash - s->path), s->path);
+    return buf;
+}
+
 int tl_report_write(FILE *f, const tl_suite *s, tl_report_format fmt, double seconds, tl_error *err)
 {
+    tl_unexplained u;
+    char dir[1024];
+
+    if ((fmt == TL_REPORT_TABLE || fmt == TL_REPORT_JSON)
+        && tl_unexplained_find(s, reference_dir(s, dir, sizeof(dir)), &u, err) != 0)
+        return -1;
     switch (fmt) {
-    case TL_REPORT_TABLE: write_table(f, s, seconds); break;
-    case TL_REPORT_JSON: write_json(f, s, seconds); break;
+    case TL_REPORT_TABLE: write_table(f, s, &u, seconds); tl_unexplained_free(&u); break;
+    case TL_REPORT_JSON: write_json(f, s, &u, seconds); tl_unexplained_free(&u); break;
     case TL_REPORT_JUNIT: write_junit(f, s, seconds); break;
     case TL_REPORT_SVG: write_svg(f, s, seconds); break;
     }
