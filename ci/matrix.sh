@@ -3,9 +3,19 @@
 #
 #   ci/matrix.sh [SPEC...]
 #
-# SPEC is "system", a version with a tarball in ../shared/openssl/ (3.0.14,
-# 3.0.22, 3.5.7, 3.6.3), a tarball, a source tree or an installed prefix
-# (see ci/openssl.sh). Default: system and every tarball in ../shared/openssl/.
+# SPEC is "system", a version with a tarball in $TICKETLAB_OPENSSL_SOURCES or
+# ../shared/openssl/ (3.0.14, 3.0.22, 3.5.7, 3.6.3, 4.0.2), a tarball, a
+# source tree or an installed prefix (see ci/openssl.sh), each optionally with
+# patches: 3.0.14+ci/patches/3.0.14-psk-empty-identity.diff applies a diff,
+# 3.5.7+revert:ci/patches/3.5.7-ticket-after-suite-mismatch.diff reverts an
+# upstream change. Default: system, every release tarball, then every patch in
+# ci/patches/ on its release (RELEASE-NAME.diff; its first line says "(apply)"
+# or "(revert)").
+#
+# Each unpatched release's conformance run is kept as a reference report,
+# conformance/reference/<release>.json (ci/reference.py), when all its rows
+# pass: the "unexplained" section of a later run compares failed rows with
+# them. Commit the files when they change.
 #
 # For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
 # the clone), build ticketlab with ASan+UBSan and -Werror against it, run
@@ -27,6 +37,11 @@ if [ ${#specs[@]} -eq 0 ]; then
     [ -f "$t" ] || continue
     v=$(basename "$t"); v=${v#openssl-}; v=${v%.tar.*}
     specs+=("$v")
+  done
+  for p in ci/patches/*.diff; do
+    [ -f "$p" ] || continue
+    v=$(basename "$p"); v=${v%%-*}
+    if head -1 "$p" | grep -q '(revert)'; then specs+=("$v+revert:$p"); else specs+=("$v+$p"); fi
   done
 fi
 
@@ -54,8 +69,7 @@ last_pid=""
 for spec in "${specs[@]}"; do
   i=${#R_NAME[@]}
   R_START[i]=$(date +%s)
-  name=$spec; [ -d "$spec" ] || [ -f "$spec" ] && name=$(basename "$spec")
-  name=${name#openssl-}; name=${name%.tar.*}
+  name=$(tl_openssl_spec_name "$spec")
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
   b=fail c=- r=- release=? R_PID[i]=""
@@ -73,6 +87,15 @@ d = json.load(open(sys.argv[1])); s = d["summary"]
 print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
+      # A passing run of an unpatched release becomes its reference report.
+      if [ "$spec" = "${spec%%+*}" ] && [[ "$r" == *", 0 fail, 0 err" ]] && [ -n "$release" ]; then
+        mkdir -p "$REPORTS/reference"
+        python3 ci/reference.py "$REPORTS/$name.json" "$REPORTS/reference/$release.json" 2>>"$log" &&
+          cp "$REPORTS/reference/$release.json" conformance/reference/ 2>>"$log" || true
+      fi
+      u=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("unexplained", {}).get("count", 0))' \
+            "$REPORTS/$name.json" 2>/dev/null) || u=0
+      [ "${u:-0}" != 0 ] && r="$r, $u unexplained"
       [ -n "$last_pid" ] && { wait "$last_pid" || true; }
       (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" || rc=$?
        date +%s >"$REPORTS/$name.pytest.end"; exit $rc) &
@@ -101,7 +124,7 @@ for ((i = 0; i < ${#R_NAME[@]}; i++)); do
   [[ "$p" == ok* ]] || ok=0
   [[ "${R_R[i]}" == *", 0 fail, 0 err" ]] || ok=0
   [ $ok -eq 1 ] || status=1
-  rows+=("$(printf '%-10s %-9s %-6s %-22s %-36s %-24s %5ss' "${R_NAME[i]}" "${R_REL[i]}" "${R_B[i]}" "${R_C[i]}" "${R_R[i]}" "$p" "$secs")")
+  rows+=("$(printf '%-34s %-9s %-6s %-22s %-50s %-24s %5ss' "${R_NAME[i]}" "${R_REL[i]}" "${R_B[i]}" "${R_C[i]}" "${R_R[i]}" "$p" "$secs")")
 done
 
 # What changed between neighbouring releases, as OpenSSL maintainers want it.
@@ -118,7 +141,7 @@ if [ -n "$tl" ] && "$tl" conformance --help 2>&1 | grep -q -- '--compare'; then
 fi
 
 echo
-printf '%-10s %-9s %-6s %-22s %-36s %-24s %6s\n' openssl release build ctest "conformance rows" pytest time
+printf '%-34s %-9s %-6s %-22s %-50s %-24s %6s\n' openssl release build ctest "conformance rows" pytest time
 for row in "${rows[@]}"; do echo "$row"; done
 echo "logs and reports: $REPORTS/"
 exit $status

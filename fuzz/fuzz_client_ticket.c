@@ -122,6 +122,7 @@
 #include "ticketlab/cache.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
+#include "ossl_compat.h"
 #include "ticketlab/spack.h"
 #include "ticketlab/ticket.h"
 
@@ -446,7 +447,7 @@ static int connect_pair(tl_world *w)
     SSL_set_accept_state(R.server);
     SSL_set_msg_callback(R.client, client_msg_cb);
     SSL_set_info_callback(R.client, client_info_cb);
-    if (!SSL_set_tlsext_host_name(R.client, TL_SERVER_NAME) || !SSL_set1_host(R.client, TL_SERVER_NAME))
+    if (!SSL_set_tlsext_host_name(R.client, TL_SERVER_NAME) || !tl_ssl_set1_host(R.client, TL_SERVER_NAME))
         tl_fuzz_die("harness: the client refuses its server name");
     R.collect = !R.tls13;
     for (int round = 0; round < 32; round++) {

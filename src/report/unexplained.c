@@ -109,7 +109,10 @@ static int load_refs(tl_unexplained *u, const char *dir, tl_error *err)
     for (size_t i = 0; i < n; i++) {
         char path[1200];
 
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        int len = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+
+        if (len < 0 || (size_t)len >= sizeof(path))
+            return tl_error_set(err, "%s: the reference directory's name is too long", dir);
         if (tl_compare_load(path, &u->refs[i], err) != 0)
             return -1;
         u->n_refs++;
