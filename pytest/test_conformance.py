@@ -269,6 +269,6 @@ def test_version_names_both_openssls(ticketlab, full_json):
     lines = proc.stdout.splitlines()
     assert len(lines) == 3
     assert re.match(r"ticketlab \d+\.\d+\.\d+", lines[0])
-    assert re.match(r"built with OpenSSL 3\.\d+\.\d+", lines[1])
+    assert re.match(r"built with OpenSSL \d+\.\d+\.\d+", lines[1])
     assert lines[2].startswith(f"running on {full_json['openssl']} (rules of release line "
                                f"{full_json['engine']})")
