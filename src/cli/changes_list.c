@@ -18,8 +18,8 @@ static const char *answer_word(int v)
 
 static void write_table(FILE *f)
 {
-    fprintf(f, "Ticket behaviour of %s (release line %s), detected in %.1f ms:\n", tl_openssl_running(),
-            tl_release_series(), tl_detect_cost_ms());
+    fprintf(f, "Ticket behaviour of %s (release line %s), detected in %.1f ms (%.1f ms CPU):\n",
+            tl_openssl_running(), tl_release_series(), tl_detect_cost_ms(), tl_detect_cost_cpu_ms(-1));
     for (int i = 0; i < TL_CHANGE_COUNT; i++) {
         tl_behaviour b;
         char note[400];
@@ -27,8 +27,9 @@ static void write_table(FILE *f)
         tl_behaviour_get((tl_change)i, &b);
         tl_behaviour_note(&b, note, sizeof(note));
         fprintf(f, "\n%s: %s\n", b.name, note);
-        fprintf(f, "  detected %s, history %s, asserted %s: the engine uses %s (%s)\n", answer_word(b.detected),
-                answer_word(b.history), answer_word(b.asserted), answer_word(b.used), b.source);
+        fprintf(f, "  detected %s (%.1f ms CPU), history %s, asserted %s: the engine uses %s (%s)\n",
+                answer_word(b.detected), tl_detect_cost_cpu_ms(i), answer_word(b.history), answer_word(b.asserted),
+                answer_word(b.used), b.source);
         fprintf(f, "  where:     %s\n  what:      %s\n  reference: %s\n", tl_change_where(b.change),
                 tl_change_what(b.change), tl_change_reference(b.change));
     }
@@ -42,8 +43,8 @@ static void write_json(FILE *f)
     tl_version_json(f);
     fputs(", \"release\": ", f);
     tl_json_string(f, tl_release_name());
-    fprintf(f, ", \"detect_ms\": %.3f, \"changes_disagree\": %d, ", tl_detect_cost_ms(),
-            tl_behaviour_disagreements());
+    fprintf(f, ", \"detect_ms\": %.3f, \"detect_cpu_ms\": %.3f, \"changes_disagree\": %d, ", tl_detect_cost_ms(),
+            tl_detect_cost_cpu_ms(-1), tl_behaviour_disagreements());
     tl_behaviour_json(f);
     fputs("}\n", f);
 }

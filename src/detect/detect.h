@@ -53,7 +53,12 @@ int tl_detect_install(tl_error *err);
 int tl_detect_run(tl_change c, tl_error *err);
 
 /* tl_detect_cost_ms - how long tl_detect_ensure()'s self-tests took in this
- * process, in milliseconds (0 before they ran). */
+ * process, wall clock, in milliseconds (0 before they ran). */
 double tl_detect_cost_ms(void);
+
+/* tl_detect_cost_cpu_ms - the CPU time they took, in milliseconds: all of
+ * them (c -1) or change c's alone. A fairer figure than the wall clock on
+ * a loaded machine. 0 before they ran. */
+double tl_detect_cost_cpu_ms(int c);
 
 #endif
