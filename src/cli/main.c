@@ -14,16 +14,19 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int detect;     /* runs worlds: detect the library's ticket behaviour first
+                       (the leak excuses and the engine ask it); conformance
+                       does it itself, after its --expect-change options */
 } commands[] = {
-    { "keygen", tl_cmd_keygen, "make a ticket key file (libtls, nginx, envoy, haproxy)" },
-    { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS" },
-    { "handshake", tl_cmd_handshake, "run the in-process world and print its event log" },
-    { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
-    { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
-    { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table" },
-    { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)" },
-    { "probe", tl_cmd_probe, "audit the session tickets of a running TLS server (live)" },
-    { "serve", tl_cmd_serve, "serve the in-process issuer's tickets to real clients (live)" },
+    { "keygen", tl_cmd_keygen, "make a ticket key file (libtls, nginx, envoy, haproxy)", 0 },
+    { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS", 0 },
+    { "handshake", tl_cmd_handshake, "run the in-process world and print its event log", 1 },
+    { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches", 0 },
+    { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target", 0 },
+    { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table", 0 },
+    { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)", 1 },
+    { "probe", tl_cmd_probe, "audit the session tickets of a running TLS server (live)", 0 },
+    { "serve", tl_cmd_serve, "serve the in-process issuer's tickets to real clients (live)", 1 },
 };
 
 static void usage(FILE *f)
@@ -128,8 +131,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0)
         return print_version();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            tl_error err = { "" };
+
+            if (commands[i].detect && tl_detect_install(&err) != 0)
+                return tl_cli_fail(commands[i].name, "%s", err.msg);
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)\n", argv[1]);
     return TL_EXIT_USAGE;
 }

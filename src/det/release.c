@@ -165,7 +165,7 @@ void tl_history_describe(tl_change c, char *buf, size_t size)
         n += (size_t)snprintf(buf + n, size - n, "%s%d.%d.%d", f == changes[c].first ? "" : ", ",
                               f->major, f->minor, f->patch);
     if (n < size)
-        snprintf(buf + n, size - n, tl_history_has(c) ? "; the %s line branched after it" : "; not in the %s line",
+        snprintf(buf + n, size - n, tl_history_has(c) ? "; the newer %s line has it" : "; not in the %s line",
                  run.series);
 }
 

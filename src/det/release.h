@@ -51,7 +51,7 @@ int tl_history_has(tl_change c);
  * tl_history_describe - what history says of c for the running release, in
  * words: "upstream from 3.5.7" (its line has the change from that patch
  * release), or "upstream in 3.0.21, 3.5.7, 3.6.3; not in the 3.1 line" /
- * "...; the 4.0 line branched after it". Always NUL-terminates buf (size > 0).
+ * "...; the newer 4.0 line has it". Always NUL-terminates buf (size > 0).
  */
 void tl_history_describe(tl_change c, char *buf, size_t size);
 
