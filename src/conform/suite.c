@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "release.h"
+#include "detect.h"
 
 #define LINE_MAX_LEN 8192
 #define COLUMNS_MAX 5
@@ -130,7 +130,8 @@ static int add_overlay(tl_suite *s, char *cols[], int ncols, int lineno, const c
     o = &r->overlays[r->n_overlays++];
     memset(o, 0, sizeof(*o));
     o->line = lineno;
-    o->applies = tl_release_has(c);
+    tl_detect_ensure();
+    o->applies = tl_behaviour_has(c);
     o->change = strdup(change);
     o->expected_text = strdup(cols[1]);
     o->why = strdup(cols[2]);
