@@ -65,15 +65,34 @@ run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
   [ "${TICKETLAB_MATRIX_QUICK:-0}" = 1 ] && skip+=(--ignore=pytest/test_hostile_inputs.py)
   TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ "${skip[@]}" >"$2" 2>&1
 }
-last_pid=""
+# spec_assertions SPEC - what a patched build's patches do, as
+# TICKETLAB_EXPECT_CHANGES: ci/patches/<release>-<change>.diff applied is
+# "<change>=yes", reverted "<change>=no" ("" for an unpatched release). The
+# build's self-tests must find it so (test_detect), its rows follow it, and
+# its reports name where it differs from the release's upstream history.
+spec_assertions() {
+  local spec=$1 part f c out=""
+  [ "${spec%%+*}" = "$spec" ] && return 0
+  IFS=+ read -r -a parts <<<"${spec#*+}"
+  for part in "${parts[@]}"; do
+    f=${part#revert:}; c=$(basename "$f" .diff); c=${c#*-}
+    if [ "$part" != "$f" ]; then out="$out${out:+,}$c=no"; else out="$out${out:+,}$c=yes"; fi
+  done
+  echo "$out"
+}
+last_pid="" user_expect=${TICKETLAB_EXPECT_CHANGES:-}
 for spec in "${specs[@]}"; do
   i=${#R_NAME[@]}
   R_START[i]=$(date +%s)
   name=$(tl_openssl_spec_name "$spec")
+  asserted=$(spec_assertions "$spec")
+  # A caller's own assertions hold for every release; the patch's come after (they win).
+  expect="$user_expect${user_expect:+${asserted:+,}}$asserted"
+  if [ -n "$expect" ]; then export TICKETLAB_EXPECT_CHANGES=$expect; else unset TICKETLAB_EXPECT_CHANGES; fi
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
   b=fail c=- r=- release=? R_PID[i]=""
-  echo "== OpenSSL $spec" >&2
+  echo "== OpenSSL $spec${asserted:+ (TICKETLAB_EXPECT_CHANGES=$asserted)}" >&2
   if prefix=$(tl_openssl_prefix "$spec" plain 2>>"$log"); then
     args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
     if build_ticketlab "$build" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang "${args[@]}" >>"$log" 2>&1; then
