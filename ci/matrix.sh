@@ -72,6 +72,7 @@ run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
 # its reports name where it differs from the release's upstream history.
 spec_assertions() {
   local spec=$1 part f c out=""
+  local -a parts
   [ "${spec%%+*}" = "$spec" ] && return 0
   IFS=+ read -r -a parts <<<"${spec#*+}"
   for part in "${parts[@]}"; do

@@ -56,6 +56,7 @@ tl_openssl_release_tarball() {
 # "3.5.7-ticket-after-suite-mismatch" (a patch applied, a change reverted).
 tl_openssl_spec_name() {
   local spec=$1 base name part p
+  local -a parts
   base=${spec%%+*}
   name=$base
   case "$base" in */*|*.tar.*) name=$(basename "$base") ;; *) [ -e "$base" ] && name=$(basename "$base") ;; esac
@@ -78,6 +79,7 @@ tl_openssl_spec_name() {
 # missing.
 tl_openssl_patch_list() {
   local spec=$1 part f mode
+  local -a parts
   [ "${spec%%+*}" = "$spec" ] && return 0
   IFS=+ read -r -a parts <<<"${spec#*+}"
   for part in "${parts[@]}"; do
