@@ -30,8 +30,9 @@ tl_use_ccache() {
 TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates ccache)
 # What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
 # to mint and probe tickets, curl as a client of `ticketlab serve`, and
-# pkg-config for a plug-in built against an installed ticketlab.
-TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config)
+# pkg-config for a plug-in built against an installed ticketlab;
+# python3-cryptography for the hostile TLS 1.3 peer (pytest/tls13peer.py).
+TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config python3-cryptography)
 
 # build_ticketlab DIR [cmake args...] - configure and build into DIR.
 build_ticketlab() {

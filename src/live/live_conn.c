@@ -160,6 +160,32 @@ static void after_failure(SSL *ssl, int e, char *why, size_t size)
 }
 
 /*
+ * Before each read from the server's socket: once TL_LP_NST_FLOOD tickets
+ * have come or the connection's deadline has passed, the read ends as if
+ * the server had closed. SSL_read() handles post-handshake messages in a
+ * loop of its own while data keeps coming, so a server that sends tickets
+ * without pause would otherwise keep it busy past any deadline.
+ */
+static long limit_reads(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                        int ret, size_t *processed)
+{
+    tl_lp_conn *c = (tl_lp_conn *)BIO_get_callback_arg(b);
+
+    (void)argp;
+    (void)len;
+    (void)argi;
+    (void)argl;
+    (void)processed;
+    if (oper != BIO_CB_READ || c == NULL)
+        return ret;
+    if (c->nst_msgs >= TL_LP_NST_FLOOD) {
+        c->flood = 1;
+        return 0;
+    }
+    return tl_live_now() >= c->until ? 0 : ret;
+}
+
+/*
  * TLS 1.3 tickets follow the handshake: read until the server is quiet
  * (longer while no ticket has come yet), it closes, it sends
  * TL_LP_NST_FLOOD tickets (c->flood), or the deadline; a failure on the
@@ -186,7 +212,9 @@ static void collect(SSL *ssl, int fd, tl_lp_conn *c, double deadline)
         e = SSL_get_error(ssl, r);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
             continue;
-        after_failure(ssl, e, c->after_why, sizeof(c->after_why));
+        if (!c->flood && tl_live_now() < c->until)
+            after_failure(ssl, e, c->after_why, sizeof(c->after_why));
+        ERR_clear_error();
         return;
     }
 }
@@ -234,6 +262,9 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
         close(fd);
         return tl_error_set_ssl(err, "cannot set up a client connection");
     }
+    c->until = deadline;
+    BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)c);
+    BIO_set_callback_ex(SSL_get_rbio(ssl), limit_reads);
     SSL_set_connect_state(ssl);
     c->io = tl_live_handshake(ssl, fd, deadline, c->why, sizeof(c->why));
     if (c->io == TL_LIVE_IO_OK) {
@@ -246,6 +277,7 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
     }
     if (cut && tl_live_now() >= deadline && (c->io == TL_LIVE_IO_TIMEOUT || collect_tickets))
         s->out_of_time = c->out_of_time = 1;
+    BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
     SSL_set_app_data(ssl, NULL);
     SSL_free(ssl);
     close(fd);

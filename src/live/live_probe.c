@@ -426,6 +426,12 @@ int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err)
         goto done;
     if (tl_lp_check_time(&s, err) != 0)
         goto done;
+    if (s.out_of_time && tl_validation_count(&out->v, TL_VERDICT_SKIP) == out->v.n) {
+        /* A run that checked nothing is not a pass. */
+        tl_error_set(err, "%s:%s: the run deadline (%.0f s, --deadline) passed before any check "
+                     "was made", o->host, o->port, s.run_seconds);
+        goto done;
+    }
     rc = 0;
 done:
     free_state(&s);

@@ -40,6 +40,7 @@ typedef struct tl_lp_conn {
     char nst_bad[200];               /* the first malformed NewSessionTicket, "" if none */
     char after_why[320];             /* the connection failed after the handshake, "" if not */
     int out_of_time;                 /* the run deadline cut it short or prevented it */
+    double until;                    /* tl_live_now() time its reads stop */
 } tl_lp_conn;
 
 /* NewSessionTickets read after one handshake before the probe stops reading. */
