@@ -177,7 +177,9 @@ static void read_answer(SSL *ssl, int fd, double deadline, ed_conn *c)
             continue;
         code = ERR_peek_error();
         if (e == SSL_ERROR_SSL)
-            snprintf(c->after_why, sizeof(c->after_why), "then the connection failed (OpenSSL: %s)",
+            snprintf(c->after_why, sizeof(c->after_why), "then the %s (OpenSSL: %s)",
+                     code && ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET
+                         ? "server aborted the connection with an alert" : "connection failed",
                      code ? ERR_reason_error_string(code) : "TLS error");
         ERR_clear_error();
         return;
