@@ -67,6 +67,18 @@ def test_big_ticket_is_our_limit_not_the_servers_fault(peer, run):
     assert checks["tls13.alive"]["verdict"] == "pass"
 
 
+def test_ticket_at_the_limit_is_offered(peer, run):
+    """60,000 bytes still fit a ClientHello, with a long SNI and ALPN list."""
+    port = peer("limit")   # never resumes: a full handshake is its answer
+    sni = ".".join(c * 60 for c in "abcd") + ".test"
+    p, report, checks = probe13(run, port, "--sni", sni, "--alpn", "h2,http/1.1,acme-tls/1")
+    assert checks["tls13.resume"]["seen"] == ("full handshake, not resumed, offering the "
+                                              "60000-byte ticket of the first connection")
+    assert checks["tls13.tamper.truncated"]["seen"] == ("cut from 60000 to 59984 bytes: full "
+                                                        "handshake, not resumed")
+    assert "internal error" not in p.stdout
+
+
 @pytest.mark.parametrize("mode, named", [
     ("zero", "a NewSessionTicket with a zero-length ticket (RFC 8446 4.6.1: ticket<1..2^16-1>)"),
     ("overlong", "a NewSessionTicket whose ticket length (1000 bytes) overruns the message "

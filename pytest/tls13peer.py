@@ -12,6 +12,8 @@ handshake), then, after the handshake, does what MODE says:
     normal    two well-formed NewSessionTickets (lifetime 300 s)
     big       one NewSessionTicket whose ticket is 65,535 bytes (the most
               RFC 8446 4.6.1 allows)
+    limit     one NewSessionTicket whose ticket is 60,000 bytes (the most
+              the probe offers back)
     zero      one NewSessionTicket with a zero-length ticket
     overlong  one NewSessionTicket whose ticket length (1,000) overruns the
               message (10 bytes follow)
@@ -183,6 +185,8 @@ def tickets_for(mode):
     """The NewSessionTickets to send after the handshake (flood: None)."""
     if mode == "big":
         return [nst(os.urandom(65535))]
+    if mode == "limit":
+        return [nst(os.urandom(60000))]
     if mode == "zero":
         return [nst(b"")]
     if mode == "overlong":
@@ -268,7 +272,7 @@ def handle(conn, mode, key, cert):
 
 def main():
     port, mode = int(sys.argv[1]), sys.argv[2]
-    if mode not in ("normal", "big", "zero", "overlong", "flood", "stall", "once"):
+    if mode not in ("normal", "big", "limit", "zero", "overlong", "flood", "stall", "once"):
         sys.exit(f"tls13peer: unknown mode {mode!r}")
     key, cert = make_identity()
     lsock = socket.socket()

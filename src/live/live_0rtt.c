@@ -200,10 +200,10 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
     double deadline;
     SSL *ssl;
     BIO *bio;
-    int fd, ok;
+    int fd, ok, cut;
 
     memset(c, 0, sizeof(*c));
-    if (tl_lp_conn_deadline(s, &deadline) < 0) {
+    if ((cut = tl_lp_conn_deadline(s, &deadline)) < 0) {
         c->io = TL_LIVE_IO_TIMEOUT;
         snprintf(c->why, sizeof(c->why), "not made: the run deadline had passed");
         return 0;
@@ -245,6 +245,8 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
     SSL_free(ssl);
     close(fd);
     ERR_clear_error();
+    if (cut && tl_live_now() >= deadline)
+        s->out_of_time = 1;   /* cut short by the run deadline: its check is not made */
     return 0;
 }
 
