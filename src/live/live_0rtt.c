@@ -57,6 +57,7 @@ typedef struct flight {
     unsigned char bytes[FLIGHT_MAX];
     size_t len;                /* all of it, kept or not */
     int heard;
+    double until;              /* tl_live_now() time reads stop (the connection's deadline) */
 } flight;
 
 /* One 0-RTT connection. */
@@ -105,6 +106,10 @@ static long flight_cb(BIO *b, int oper, const char *argp, size_t len, int argi, 
     (void)len;
     (void)argi;
     (void)argl;
+    /* SSL_read() loops over post-handshake messages while data keeps coming:
+     * at the deadline, a read ends as if the server had closed. */
+    if (f != NULL && oper == BIO_CB_READ && tl_live_now() >= f->until)
+        return 0;
     if (f == NULL || ret <= 0 || processed == NULL || *processed == 0)
         return ret;
     if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
@@ -227,6 +232,7 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
         close(fd);
         return tl_error_set_ssl(err, "cannot set up a 0-RTT client connection");
     }
+    c->fl.until = deadline;
     BIO_set_callback_arg(bio, (char *)&c->fl);
     BIO_set_callback_ex(bio, flight_cb);
     SSL_set_connect_state(ssl);
