@@ -256,10 +256,16 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
     return 0;
 }
 
-/* The data was taken: early data accepted, on a connection that did not fail afterwards. */
+/* The server accepted the early data (its EncryptedExtensions said so): it reached the server's application. */
+static int accepted(const ed_conn *c)
+{
+    return c->io == TL_LIVE_IO_OK && c->status == SSL_EARLY_DATA_ACCEPTED;
+}
+
+/* Accepted, and the connection did not fail afterwards (for the size limit, enforced as it reads). */
 static int taken(const ed_conn *c)
 {
-    return c->io == TL_LIVE_IO_OK && c->status == SSL_EARLY_DATA_ACCEPTED && !c->after_why[0];
+    return accepted(c) && !c->after_why[0];
 }
 
 /* "#12: resumed, early data accepted (answer: HTTP/1.1 200 OK)" and the like. */
@@ -297,10 +303,11 @@ static void check_first(tl_lp_state *s, const ed_conn *a, uint32_t max)
 
     describe(a, seen, sizeof(seen));
     tl_lp_check(s, names[0],
-                taken(a) ? TL_VERDICT_PASS : a->io == TL_LIVE_IO_OK ? TL_VERDICT_WARN : TL_VERDICT_FAIL,
+                taken(a) ? TL_VERDICT_PASS
+                : a->io == TL_LIVE_IO_OK && !a->after_why[0] ? TL_VERDICT_WARN : TL_VERDICT_FAIL,
                 "a fresh ticket that allows early data resumes with a small early-data request "
                 "accepted (RFC 8446 4.2.10)",
-                a->io == TL_LIVE_IO_OK
+                a->io == TL_LIVE_IO_OK && !a->after_why[0]
                     ? "a server that advertises early data and then refuses it makes clients send "
                       "every first request twice"
                     : "a server that fails on the early data its own tickets allow breaks every "
@@ -324,13 +331,13 @@ static void check_replay(tl_lp_state *s, const ed_conn *a, const ed_conn *b, con
         snprintf(same, sizeof(same), "#%zu's ClientHello and early data replayed, but the bytes "
                  "could not be made identical (%zu, then %zu bytes)", a->index, a->fl.len,
                  c->fl.len);
-    if (taken(b) || taken(c)) {
+    if (accepted(b) || accepted(c)) {
         char again[64];
 
-        if (taken(b) && taken(c))
+        if (accepted(b) && accepted(c))
             snprintf(again, sizeof(again), "#%zu and #%zu", b->index, c->index);
         else
-            snprintf(again, sizeof(again), "#%zu", taken(b) ? b->index : c->index);
+            snprintf(again, sizeof(again), "#%zu", accepted(b) ? b->index : c->index);
         tl_lp_check(s, names[1], TL_VERDICT_FAIL,
                     "the same early data is accepted at most once (RFC 8446 8: single-use "
                     "tickets or ClientHello recording)",
@@ -420,7 +427,7 @@ static int check_tweak(tl_lp_state *s, tl_lp_version *pv, SSL_CTX *ctx, int size
                     "buffer, before the handshake ends, more than it planned for",
                     "%zu bytes of early data on a ticket allowing %u: %s", len, max, seen);
     else
-        tl_lp_check(s, name, taken(&c) ? TL_VERDICT_FAIL : TL_VERDICT_PASS,
+        tl_lp_check(s, name, accepted(&c) ? TL_VERDICT_FAIL : TL_VERDICT_PASS,
                     "early data is refused when the ticket age the client claims is off by more "
                     "than the freshness window (RFC 8446 8.3: on the order of 10 s)",
                     "the age check is what limits a replay to a few seconds after the capture; a "
@@ -435,9 +442,9 @@ done:
     return rc;
 }
 
-/* A, B, C with the first fresh ticket: the 0rtt and 0rtt-replay checks. Sets *accepted. */
+/* A, B, C with the first fresh ticket: the 0rtt and 0rtt-replay checks. Sets *took when A's early data was accepted. */
 static int first_and_replay(tl_lp_state *s, SSL_CTX *ctx, const tl_lp_ticket *t,
-                            const unsigned char *req, size_t req_len, int *accepted, tl_error *err)
+                            const unsigned char *req, size_t req_len, int *took, tl_error *err)
 {
     tl_rng_state st;
     int64_t frozen = tl_clock_now();
@@ -453,8 +460,8 @@ static int first_and_replay(tl_lp_state *s, SSL_CTX *ctx, const tl_lp_ticket *t,
     if (rc != 0)
         goto done;
     check_first(s, &e[0], t->max_early_data);
-    *accepted = taken(&e[0]);
-    if (!*accepted) {
+    *took = accepted(&e[0]);
+    if (!*took) {
         tl_lp_check(s, names[1], TL_VERDICT_SKIP, "", "", "not checked: the server did not accept "
                     "early data on first use (see tls13.0rtt), so there is nothing to replay");
         goto done;
@@ -481,7 +488,7 @@ int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket
     OSSL_LIB_CTX *lib;
     const char *why;
     tl_lp_conn f;
-    int accepted = 0, rc = -1;
+    int took = 0, rc = -1;
 
     if (s->o->no_early_data) {
         skip_all(s, 0, "not checked: --no-early-data (the probe sends no 0-RTT data)");
@@ -517,10 +524,10 @@ int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket
     for (size_t i = 0; i < sizeof(seed); i++)
         seed64 = seed64 << 8 | seed[i];
     tl_rng_seed(seed64);
-    if (first_and_replay(s, ctx, &f.t[0], (const unsigned char *)req, strlen(req), &accepted,
+    if (first_and_replay(s, ctx, &f.t[0], (const unsigned char *)req, strlen(req), &took,
                          err) != 0)
         goto done;
-    if (!accepted) {
+    if (!took) {
         skip_all(s, 2, "not checked: the server did not accept early data on a fresh ticket (see "
                  "tls13.0rtt)");
         rc = 0;
