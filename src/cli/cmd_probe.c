@@ -83,7 +83,8 @@ static void probe_help(FILE *f)
         "EXIT STATUS\n"
         "    0 nothing failed (warnings allowed), 1 a check failed, 2 usage error or\n"
         "    the server cannot be audited (no such name, nothing listening, no\n"
-        "    answer, not TLS, the connection closed).\n", TL_LIVE_OFFER_MAX, TL_LIVE_OFFER_MAX,
+        "    answer, not TLS, the connection closed, or the run deadline passed\n"
+        "    before any check was made).\n", TL_LIVE_OFFER_MAX, TL_LIVE_OFFER_MAX,
         TL_LIVE_MAX_CONNECTIONS, TL_LIVE_DEADLINE);
 }
 
