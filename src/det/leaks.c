@@ -28,9 +28,9 @@ int tl_leak_note_decrypt(const SSL *s, SSL_SESSION *ss, SSL_TICKET_STATUS status
  * symbols; only compiled in when the headers are a release that leaks
  * (3.0.0-3.0.20, 3.1-3.5.6, 3.6.0-3.6.2).
  */
-#if OPENSSL_VERSION_NUMBER < 0x30000150L \
+#if TL_TLSLIB_OPENSSL && (OPENSSL_VERSION_NUMBER < 0x30000150L \
     || (OPENSSL_VERSION_NUMBER >= 0x30100000L && OPENSSL_VERSION_NUMBER < 0x30500070L) \
-    || (OPENSSL_VERSION_NUMBER >= 0x30600000L && OPENSSL_VERSION_NUMBER < 0x30600030L)
+    || (OPENSSL_VERSION_NUMBER >= 0x30600000L && OPENSSL_VERSION_NUMBER < 0x30600030L))
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {

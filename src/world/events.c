@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include "ticketlab/tlslib.h"
+
 #include "ticketlab/codec.h"
 #include "json.h"
 
