@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "release.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 
 static const struct {
@@ -99,8 +100,12 @@ int main(int argc, char **argv)
          * can differ, and the expectations follow the loaded one. */
         printf("ticketlab %s\n", tl_version());
         printf("built with %s\n", tl_openssl_built());
-        printf("running on %s (rules of release line %s)\n", tl_openssl_running(),
-               tl_release_series());
+        if (tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL)
+            printf("running on %s (rules of release line %s)\n", tl_openssl_running(),
+                   tl_release_series());
+        else
+            printf("running on %s (%s's rules: docs/libraries.md)\n", tl_openssl_running(),
+                   tl_tlslib_name());
         return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

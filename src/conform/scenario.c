@@ -327,6 +327,11 @@ static void event_entry(const tl_event *e, const unsigned char builtin[16], tl_c
         out->kind = TL_CB_GEN;
         app_token(e, out->app, sizeof(out->app));
         break;
+    case TL_EV_AEAD_OPEN:
+    case TL_EV_AEAD_SEAL:
+        out->kind = e->kind == TL_EV_AEAD_OPEN ? TL_CB_OPEN : TL_CB_SEAL;
+        name_token(e->key_name, 16, builtin, out->key, sizeof(out->key));
+        break;
     }
 }
 

@@ -32,6 +32,14 @@ const char *tl_scenario_lacks(const tl_scenario *sc)
         why = tl_tlslib_lacks(TL_API_NO_ANTI_REPLAY);
     if (why == NULL && sc->cipher[0] != '\0' && sc->tls == TLS1_3_VERSION)
         why = tl_tlslib_lacks(TL_API_TLS13_SUITES);
+    if (why == NULL && sc->tls == TLS1_3_VERSION && sc->no_ticket && sc->present != TL_PRESENT_NONE
+        && sc->present != TL_PRESENT_EMPTY && tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL)
+        /* tls13_server.cc add_new_session_tickets: nothing to offer. */
+        why = tl_tlslib_which() == TL_TLSLIB_KIND_AWSLC
+                  ? "AWS-LC has no stateful TLS 1.3 tickets: with SSL_OP_NO_TICKET it sends none, "
+                    "so there is no session to offer"
+                  : "BoringSSL has no stateful TLS 1.3 tickets: with SSL_OP_NO_TICKET it sends none, "
+                    "so there is no session to offer";
     if (why == NULL && sc->keys == TL_KEYS_SET_KEYS
         && tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
         /* ssl/ssl_lib.cc SSL_CTX_set_tlsext_ticket_keys: 48 bytes, AES-128. */
