@@ -51,7 +51,7 @@ set(TL_TESTS_OPENSSL_ONLY "")
 set(TL_FUZZ_OPENSSL_ONLY "")
 if(NOT TL_TLSLIB STREQUAL openssl)
   set(TL_TESTS_OPENSSL_ONLY test_cache test_probe test_sessfile test_spack test_ticket_codec
-                            test_validate)
+                            test_validate test_detect)
   set(TL_FUZZ_OPENSSL_ONLY fuzz_decrypt_status fuzz_client_ticket)
   message(STATUS "ticketlab: not built on ${TL_TLSLIB_NAME}: ${TL_TESTS_OPENSSL_ONLY} ${TL_FUZZ_OPENSSL_ONLY}")
 endif()
