@@ -76,7 +76,7 @@ tl_tlslib_prefix() {
     flock 9
     [ -f "$prefix/.ticketlab-built" ] && exit 0
     rm -rf "$prefix" "$prefix.src" "$prefix.build"
-    echo "ci/tlslib.sh: building $lib ${name#*-} ($flavour) into $prefix; log in $log" >&2
+    echo "ci/tlslib.sh: building $lib ${name##*-} ($flavour) into $prefix; log in $log" >&2
     local work="$prefix.src" bld="$prefix.build"
     mkdir -p "$work"
     tar xf "$tarball" -C "$work" --strip-components=1 || { echo "ci/tlslib.sh: cannot unpack $tarball" >&2; exit 1; }
@@ -93,8 +93,8 @@ tl_tlslib_prefix() {
       mkdir -p "$prefix/lib" &&
       cp -a "$work/include" "$prefix/" &&
       cp "$(find "$bld" -name libssl.a | head -1)" "$(find "$bld" -name libcrypto.a | head -1)" "$prefix/lib/"
-    } >"$log" 2>&1 || { echo "ci/tlslib.sh: building $lib ${name#*-} ($flavour) failed; see $log" >&2; exit 1; }
-    echo "$lib ${name#*-}" >"$prefix/TICKETLAB_SOURCE"
+    } >"$log" 2>&1 || { echo "ci/tlslib.sh: building $lib ${name##*-} ($flavour) failed; see $log" >&2; exit 1; }
+    echo "$lib ${name##*-}" >"$prefix/TICKETLAB_SOURCE"
     touch "$prefix/.ticketlab-built"
     rm -rf "$work" "$bld"
   ) 9>"$prefix.lock" || return 1

@@ -40,6 +40,16 @@ const char *tl_scenario_lacks(const tl_scenario *sc)
                     "so there is no session to offer"
                   : "BoringSSL has no stateful TLS 1.3 tickets: with SSL_OP_NO_TICKET it sends none, "
                     "so there is no session to offer";
+    if (why == NULL && sc->keys == TL_KEYS_LEGACY_CB && tl_tlslib_which() == TL_TLSLIB_KIND_AWSLC) {
+        /* ssl/ssl_session.cc ssl_encrypt_ticket_with_cipher_ctx: only ret < 0
+         * is handled; on 0 it goes on to EVP_CIPHER_CTX_iv_length() of a
+         * context the callback never initialised: a NULL dereference. */
+        for (size_t i = 0; i < sc->n_kenc && why == NULL; i++)
+            if (sc->kenc[i] == 0)
+                why = "AWS-LC crashes when the key callback returns 0 while encrypting "
+                      "(ssl_encrypt_ticket_with_cipher_ctx reads the IV length of a cipher context "
+                      "the callback left empty: NULL dereference); not run, it would take the harness down";
+    }
     if (why == NULL && sc->keys == TL_KEYS_SET_KEYS
         && tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
         /* ssl/ssl_lib.cc SSL_CTX_set_tlsext_ticket_keys: 48 bytes, AES-128. */

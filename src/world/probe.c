@@ -412,6 +412,7 @@ static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len, s
 #if TL_TLSLIB_OPENSSL
 typedef OSSL_LIB_CTX probe_lib;
 #define probe_lib_get(err) tl_libctx(err)
+#define probe_md_name EVP_MD_get0_name
 
 /* HMAC-`md`(key, data) into out, md_len (the hash size) bytes. */
 static int hmac(probe_lib *lib, const char *md, size_t md_len,
@@ -456,7 +457,7 @@ static int digest(probe_lib *lib, const char *md, const void *data, size_t len, 
 }
 
 /* The digest's name as EVP_get_digestbyname knows it. */
-static const char *EVP_MD_get0_name(const EVP_MD *md)
+static const char *probe_md_name(const EVP_MD *md)
 {
     return EVP_MD_type(md) == NID_sha384 ? "SHA384" : EVP_MD_type(md) == NID_sha256 ? "SHA256" : NULL;
 }
@@ -543,7 +544,7 @@ static size_t build_hello(tl_probe *p, const unsigned char *ticket, size_t len,
         return tl_error_set(err, "a PSK binder exists only in TLS 1.3, this probe is TLS 1.2"), 0;
     c = SSL_SESSION_get0_cipher(psk);
     md = c != NULL ? SSL_CIPHER_get_handshake_digest(c) : NULL;
-    md_name = md != NULL ? EVP_MD_get0_name(md) : NULL;
+    md_name = md != NULL ? probe_md_name(md) : NULL;
     md_len = md != NULL ? EVP_MD_get_size(md) : 0;
     if (md_name == NULL || md_len <= 0 || md_len > EVP_MAX_MD_SIZE)
         return tl_error_set(err, "the PSK session has no cipher with a handshake digest (%s)",
