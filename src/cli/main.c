@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 
 static const struct {
@@ -100,11 +101,17 @@ static int print_version(void)
     char note[400];
     int n;
 
+    printf("ticketlab %s\n", tl_version());
+    printf("built with %s\n", tl_openssl_built());
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
+        /* BoringSSL and AWS-LC: the library and its commit; no OpenSSL
+         * release change applies to them (docs/libraries.md). */
+        printf("running on %s (%s's rules: docs/libraries.md)\n", tl_openssl_running(), tl_tlslib_name());
+        return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
+    }
     if (tl_detect_install(&err) != 0)
         return tl_cli_fail("--version", "%s", err.msg);
     n = tl_behaviour_notable_count();
-    printf("ticketlab %s\n", tl_version());
-    printf("built with %s\n", tl_openssl_built());
     printf("running on %s (release line %s)\n", tl_openssl_running(), tl_release_series());
     if (n == 0)
         printf("ticket behaviour: %d changes detected, as upstream history has them for %s "
