@@ -56,7 +56,8 @@ def test_the_planted_leak_is_reported_beside_the_known_one():
         assert "ERROR: LeakSanitizer: detected memory leaks" in proc.stderr
         leaks = _direct_leaks(proc.stderr)
         assert len(leaks) == 1, proc.stderr
-        assert any(name == "d2i_SSL_SESSION" for name, _ in leaks[0]), proc.stderr
+        # 4.0's tls_decrypt_ticket calls d2i_SSL_SESSION_ex itself.
+        assert any(name in ("d2i_SSL_SESSION", "d2i_SSL_SESSION_ex") for name, _ in leaks[0]), proc.stderr
     assert "plant: a session of another hash" in both.stdout
     summary = re.compile(r"SUMMARY: AddressSanitizer: \d+ byte\(s\) leaked in \d+ allocation\(s\)")
     assert summary.search(alone.stderr).group(0) == summary.search(both.stderr).group(0)
