@@ -11,7 +11,9 @@ from conftest import BUILD
 
 PLANT = BUILD / "bin" / "plant_psk_leak"
 # A libssl frame of an allocation stack: "in NAME (" or "(…/libssl.so.3+0x…)".
-FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (\S+) )?\(?([^ )]*libssl[^ )]*)\)?", re.M)
+# A libssl frame: "(.../libssl.so.3+0x...)" without debug information, or
+# ".../ssl/ssl_asn1.c:280:15" from a release built with -g (ci/openssl.sh).
+FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (\S+) )?\(?([^ )]*(?:libssl|/ssl/)[^ )]*)\)?", re.M)
 
 
 def _sanitized():
