@@ -481,7 +481,7 @@ done:
 
 int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, tl_error *err)
 {
-    char req[400], skip[200];
+    char req[400], skip[512];
     unsigned char seed[8];
     uint64_t seed64 = 0;
     SSL_CTX *ctx = NULL;
@@ -507,7 +507,7 @@ int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket
         return -1;
     if (why != NULL) {
         snprintf(skip, sizeof(skip), "not checked: the connection that was to take a fresh "
-                 "ticket: %.140s", why);
+                 "ticket: %s", why);
         skip_all(s, 0, skip);
         tl_lp_conn_free(&f);
         return 0;
