@@ -9,6 +9,7 @@
  * codec says which one it was.
  */
 #include "ticketlab/ticket.h"
+#include "wipe.h"
 #include "ossl_compat.h"
 
 #include <limits.h>
@@ -329,7 +330,7 @@ int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
         rc = ticket_session(info, plain, err);
     else if (rc == 1)
         rc = 0;   /* the verdict is BAD_PADDING */
-    OPENSSL_clear_free(plain, ctlen);
+    tl_wipe_free(plain, ctlen);
     return rc;
 }
 

@@ -632,7 +632,11 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     if (p->early) {
         if (new_server(p, err) != 0)
             return -1;
-    } else if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1) {
+    } else if (!TL_TLSLIB_OPENSSL && (SSL_clear(p->server) != 1 || SSL_set_session(p->server, NULL) != 1)) {
+        /* BoringSSL and AWS-LC abort() on SSL_set_session mid-handshake:
+         * clear first, then drop the session. */
+        return tl_error_set_ssl(err, "SSL_clear failed");
+    } else if (TL_TLSLIB_OPENSSL && (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1)) {
         return tl_error_set_ssl(err, "SSL_clear failed");
     }
     SSL_set_accept_state(p->server);
