@@ -1,7 +1,8 @@
 """`ticketlab probe`'s 0-RTT checks against real servers on loopback.
 
 `openssl s_server -early_data` with and without `-no_anti_replay`, nginx
-with `ssl_early_data on` and `gnutls-serv --earlydata`, each started on a free loopback port,
+with `ssl_early_data on`, haproxy with `allow-0rtt` and `gnutls-serv
+--earlydata`, each started on a free loopback port,
 waited for with a bounded loop and stopped by pid. The probe sends a small
 HTTP request as early data on a fresh ticket (tls13.0rtt), then the same
 ticket and request again and the first connection's ClientHello and early
@@ -16,8 +17,8 @@ import re
 import pytest
 
 from realservers import free_port, start, stop
-from test_live_probe import (GNUTLS_SERV, TESTDATA, probe, probe_json, write_nginx_conf,  # noqa: F401
-                             nginx)
+from test_live_probe import (GNUTLS_SERV, HAPROXY, TESTDATA, probe, probe_json,  # noqa: F401
+                             write_nginx_conf, nginx)
 
 EARLY = ["tls13.0rtt", "tls13.0rtt-replay", "tls13.0rtt-age", "tls13.0rtt-size"]
 # A whole request as s_server prints it (the oversized one ends a byte later, refused).
@@ -136,6 +137,38 @@ def test_nginx_early_data_is_replayable(nginx, run, tmp_path):
     assert checks["tls13.0rtt-size"]["verdict"] == "pass"
     # OpenSSL, under nginx, stopped the oversized early data.
     assert "too much early data" in (tmp_path / "error.log").read_text(errors="replace")
+
+
+@pytest.mark.tools("haproxy")
+def test_haproxy_allow_0rtt_is_replayable(run, tmp_path):
+    pem = tmp_path / "haproxy.pem"
+    pem.write_bytes((TESTDATA / "server.pem").read_bytes() + (TESTDATA / "server.key").read_bytes())
+    port = free_port()
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(f"""
+global
+    log stderr format raw local0 err
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 5s
+    timeout server 5s
+frontend tls
+    bind 127.0.0.1:{port} ssl crt {pem} allow-0rtt
+    http-request return status 200 content-type text/plain string ok
+""")
+    proc = start([HAPROXY, "-f", str(cfg), "-db"], port, "haproxy", tmp_path / "haproxy.log")
+    try:
+        report, checks = probe_13(run, port, "--sni", "server.ticketlab.test")
+    finally:
+        stop(proc)
+    failed = {name for name, c in checks.items() if c["verdict"] == "fail"}
+    assert failed == {"tls13.0rtt-replay"}
+    replay = checks["tls13.0rtt-replay"]["seen"]
+    assert ", a byte-identical replay." in replay
+    assert replay.count("early data accepted (answer: HTTP/1.1 200 OK)") == 3
+    assert checks["tls13.0rtt-age"]["verdict"] == "pass"
+    assert checks["tls13.0rtt-size"]["verdict"] == "pass"
 
 
 @pytest.mark.tools("gnutls-serv")
