@@ -17,8 +17,8 @@ import re
 import pytest
 
 from realservers import free_port, start, stop
-from test_live_probe import (GNUTLS_SERV, HAPROXY, TESTDATA, probe, probe_json,  # noqa: F401
-                             write_nginx_conf, nginx)
+from test_live_probe import (GNUTLS_SERV, TESTDATA, probe, probe_json,  # noqa: F401
+                             start_haproxy, write_nginx_conf, nginx)
 
 EARLY = ["tls13.0rtt", "tls13.0rtt-replay", "tls13.0rtt-age", "tls13.0rtt-size"]
 # A whole request as s_server prints it (the oversized one ends a byte later, refused).
@@ -141,23 +141,7 @@ def test_nginx_early_data_is_replayable(nginx, run, tmp_path):
 
 @pytest.mark.tools("haproxy")
 def test_haproxy_allow_0rtt_is_replayable(run, tmp_path):
-    pem = tmp_path / "haproxy.pem"
-    pem.write_bytes((TESTDATA / "server.pem").read_bytes() + (TESTDATA / "server.key").read_bytes())
-    port = free_port()
-    cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(f"""
-global
-    log stderr format raw local0 err
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 5s
-    timeout server 5s
-frontend tls
-    bind 127.0.0.1:{port} ssl crt {pem} allow-0rtt
-    http-request return status 200 content-type text/plain string ok
-""")
-    proc = start([HAPROXY, "-f", str(cfg), "-db"], port, "haproxy", tmp_path / "haproxy.log")
+    proc, port = start_haproxy(tmp_path, "allow-0rtt")
     try:
         report, checks = probe_13(run, port, "--sni", "server.ticketlab.test")
     finally:
