@@ -16,6 +16,8 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "ossl_compat.h"
+
 #include "ticketlab/world.h"
 
 static int new_session(SSL *ssl, SSL_SESSION *sess)
