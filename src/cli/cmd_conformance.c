@@ -10,6 +10,7 @@
 #include "compare.h"
 #include "report.h"
 #include "suite.h"
+#include "text.h"
 
 #define CMD "conformance"
 #define TABLE_NAME "conformance/expectations.tl"
@@ -144,8 +145,8 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
         tl_compare_free(&cmp);
     }
     if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
-        fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
-                "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
+        tl_text_line(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
+                "%zu only in A, %zu only in B", a.release, path_a, b.release, path_b, changed,
                 changed == 1 ? "" : "s", only_a, only_b);
     tl_compare_run_free(&a);
     tl_compare_run_free(&b);

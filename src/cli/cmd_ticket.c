@@ -15,6 +15,7 @@
 #include "ticketlab/codec.h"
 #include "fileio.h"
 #include "json.h"
+#include "text.h"
 #include "ticketlab/keyfile.h"
 #include "ticketlab/keyring.h"
 #include "ticketlab/policy.h"
@@ -192,8 +193,11 @@ static void print_text(FILE *f, const tl_ticket_info *info)
     fprintf(f, "cipher: %s (0x%04x)\n", info->cipher, info->cipher_id);
     fprintf(f, "time: %lld\n", (long long)info->time);
     fprintf(f, "timeout: %lld\n", (long long)info->timeout);
-    fprintf(f, "sni: %s\n", info->sni[0] ? info->sni : "(none)");
-    fprintf(f, "alpn: %.*s\n", (int)info->alpn_len, info->alpn_len ? (const char *)info->alpn : "");
+    /* The server name and ALPN come from inside the ticket: any bytes. */
+    tl_text_line(f, "sni: %s", info->sni[0] ? info->sni : "(none)");
+    fputs("alpn: ", f);
+    tl_text_put(f, (const char *)info->alpn, info->alpn_len);
+    fputc('\n', f);
     fputs("appdata: ", f);
     for (size_t i = 0; i < info->appdata_len; i++)
         fprintf(f, "%02x", info->appdata[i]);
@@ -414,8 +418,8 @@ static int ticket_seal(int argc, char **argv)
         rc = tl_cli_fail(CMD, "%s", err.msg);
         goto out;
     }
-    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
-            "wrote %s: %zu bytes, a %s ticket under key %s (%s)\n", out_path,
+    tl_text_line(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "wrote %s: %zu bytes, a %s ticket under key %s (%s)", out_path,
             res.tickets[0].ticket_len, res.version == TLS1_2_VERSION ? "TLSv1.2" : "TLSv1.3",
             tl_hex_encode(res.tickets[0].ticket, TL_KEY_NAME_LEN <= res.tickets[0].ticket_len
                           ? TL_KEY_NAME_LEN : res.tickets[0].ticket_len, hex),
@@ -471,8 +475,8 @@ static int ticket_extract(int argc, char **argv)
     if (rc != 0)
         rc = tl_cli_fail(CMD, "%s", err.msg);
     else
-        fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
-                "wrote %s: %zu bytes of ticket\n", out_path, tick_len);
+        tl_text_line(strcmp(out_path, "-") == 0 ? stderr : stdout,
+                "wrote %s: %zu bytes of ticket", out_path, tick_len);
     SSL_SESSION_free(sess);
     return rc;
 }
