@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,20 +386,91 @@ static int parse_array(parser *ps, tl_json_value *v, int depth)
     return 0;
 }
 
-static int parse_object(parser *ps, tl_json_value *v, int depth)
+/*
+ * The member names of one object so far, to refuse a name given twice (the
+ * first one would win here and the last one in Python: two readers, two
+ * meanings). An open-addressing hash set of member indexes, so that an
+ * object of a million members costs no more than a million lookups.
+ */
+typedef struct name_set {
+    size_t *slot;   /* member index + 1; 0 is an empty slot */
+    size_t cap;     /* a power of two, more than twice the members */
+    size_t *at;     /* where each member's name starts in the input */
+    size_t at_cap;
+} name_set;
+
+/* FNV-1a. */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return (size_t)h;
+}
+
+/* Make room for member n in ns (v->keys[0..n) are the names so far). Returns 0 or -1. */
+static int names_grow(parser *ps, name_set *ns, const tl_json_value *v, size_t n)
+{
+    if (n >= ns->at_cap) {
+        size_t want = ns->at_cap ? ns->at_cap * 2 : 8;
+        size_t *at = realloc(ns->at, want * sizeof(*at));
+
+        if (at == NULL)
+            return fail_at(ps, ps->p, "out of memory");
+        ns->at = at;
+        ns->at_cap = want;
+    }
+    if (2 * (n + 1) > ns->cap) {
+        size_t want = ns->cap ? ns->cap * 2 : 16;
+        size_t *slot = calloc(want, sizeof(*slot));
+
+        if (slot == NULL)
+            return fail_at(ps, ps->p, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            size_t k = name_hash(v->keys[i]) & (want - 1);
+
+            while (slot[k] != 0)
+                k = (k + 1) & (want - 1);
+            slot[k] = i + 1;
+        }
+        free(ns->slot);
+        ns->slot = slot;
+        ns->cap = want;
+    }
+    return 0;
+}
+
+/*
+ * Add member v->n, named key (its name starts at key_at), to ns; the caller
+ * stores key in v->keys[v->n] after. Returns 0, or -1 with "byte N: the
+ * member name "K" is given twice (first at byte M)".
+ */
+static int names_add(parser *ps, name_set *ns, const tl_json_value *v, const char *key,
+                     const unsigned char *key_at)
+{
+    size_t k;
+
+    if (names_grow(ps, ns, v, v->n) != 0)
+        return -1;
+    for (k = name_hash(key) & (ns->cap - 1); ns->slot[k] != 0; k = (k + 1) & (ns->cap - 1))
+        if (strcmp(v->keys[ns->slot[k] - 1], key) == 0)
+            return fail_at(ps, key_at, "the member name \"%.80s\" is given twice (first at byte %zu)",
+                           key, ns->at[ns->slot[k] - 1]);
+    ns->slot[k] = v->n + 1;
+    ns->at[v->n] = (size_t)(key_at - ps->start);
+    return 0;
+}
+
+/* The members of the object whose '{' ps->p has passed, into v. */
+static int parse_members(parser *ps, tl_json_value *v, int depth, name_set *ns)
 {
     size_t cap = 0;
     char buf[24];
     int more;
 
-    v->type = TL_JSON_OBJECT;
-    ps->p++;
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
-        return 0;
-    }
     do {
+        const unsigned char *key_at;
         char *key;
 
         skip_space(ps);
@@ -406,8 +478,13 @@ static int parse_object(parser *ps, tl_json_value *v, int depth)
             return fail_at(ps, ps->p, "the input ends inside the object opened at byte %zu", v->offset);
         if (*ps->p != '"')
             return fail_at(ps, ps->p, "expected a member name in double quotes, found %s", found(ps, buf));
+        key_at = ps->p;
         if (grow(ps, v, &cap, 1) != 0 || parse_string(ps, &key) != 0)
             return -1;
+        if (names_add(ps, ns, v, key, key_at) != 0) {
+            free(key);
+            return -1;
+        }
         skip_space(ps);
         if (ps->p >= ps->end || *ps->p != ':') {
             free(key);
@@ -417,16 +494,36 @@ static int parse_object(parser *ps, tl_json_value *v, int depth)
         }
         ps->p++;
         memset(&v->items[v->n], 0, sizeof(v->items[0]));
+        /* The value may fail: until then member v->n has no name to compare. */
+        v->keys[v->n] = key;
         if (parse_value(ps, &v->items[v->n], depth + 1) != 0) {
             value_clear(&v->items[v->n]);
             free(key);
             return -1;
         }
-        v->keys[v->n++] = key;
+        v->n++;
         if ((more = next_item(ps, v, '}', "object")) < 0)
             return -1;
     } while (more);
     return 0;
+}
+
+static int parse_object(parser *ps, tl_json_value *v, int depth)
+{
+    name_set ns = { NULL, 0, NULL, 0 };
+    int rc;
+
+    v->type = TL_JSON_OBJECT;
+    ps->p++;
+    skip_space(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return 0;
+    }
+    rc = parse_members(ps, v, depth, &ns);
+    free(ns.slot);
+    free(ns.at);
+    return rc;
 }
 
 /* One value at ps->p into v (zeroed by the caller); on failure v can still be cleared. */
