@@ -359,18 +359,26 @@ static int next_item(parser *ps, const tl_json_value *v, char close, const char 
                    close == ']' ? "element" : "member", found(ps, buf));
 }
 
+/* Past the opening bracket at ps->p: 1 (and past it too) when the closing one follows, else 0. */
+static int open_empty(parser *ps, char close)
+{
+    ps->p++;
+    skip_space(ps);
+    if (ps->p < ps->end && *ps->p == (unsigned char)close) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
 static int parse_array(parser *ps, tl_json_value *v, int depth)
 {
     size_t cap = 0;
     int more;
 
     v->type = TL_JSON_ARRAY;
-    ps->p++;
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (open_empty(ps, ']'))
         return 0;
-    }
     do {
         if (grow(ps, v, &cap, 0) != 0)
             return -1;
@@ -514,12 +522,8 @@ static int parse_object(parser *ps, tl_json_value *v, int depth)
     int rc;
 
     v->type = TL_JSON_OBJECT;
-    ps->p++;
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (open_empty(ps, '}'))
         return 0;
-    }
     rc = parse_members(ps, v, depth, &ns);
     free(ns.slot);
     free(ns.at);
