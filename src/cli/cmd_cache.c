@@ -426,7 +426,20 @@ static int do_import(const options *o)
     size_t imported = 0, nbad = 0, count = 0;
     int rc = TL_EXIT_USAGE;
 
+    const char *inputs[33], *role[33];
+
     memset(bad, 0, sizeof(bad));
+    /* FILE is read too ("-": standard input, written back to standard output). */
+    inputs[0] = o->file;
+    role[0] = "FILE";
+    for (int i = 0; i < nsrc; i++) {
+        inputs[i + 1] = src[i];
+        role[i + 1] = o->nsources ? "SOURCE" : "the SOURCE (standard input, as none is given)";
+    }
+    if (tl_cli_one_stdin(CMD, (size_t)nsrc + 1, inputs, role) != 0) {
+        tl_cache_free(c);
+        return TL_EXIT_USAGE;
+    }
     if (c == NULL)
         return tl_cli_fail(CMD, "out of memory");
     apply_now(o);

@@ -173,6 +173,14 @@ static int load_keys(tl_keyring *kr, const key_args *ka)
     if (ka->n > 1 && fmt != TL_KEYFMT_NGINX && fmt != TL_KEYFMT_ENVOY)
         return tl_cli_fail(CMD, "only nginx and envoy take several --keys files; "
                            "a %s file holds all its keys", ka->format);
+    {
+        const char *role[MAX_KEY_FILES];
+
+        for (size_t i = 0; i < ka->n; i++)
+            role[i] = "--keys";
+        if (tl_cli_one_stdin(CMD, ka->n, ka->path, role) != 0)
+            return TL_EXIT_USAGE;
+    }
     for (size_t i = ka->n; i-- > 0;)
         if (tl_keyfile_load(kr, ka->path[i], fmt, &err) != 0)
             return tl_cli_fail(CMD, "%s", err.msg);
@@ -268,6 +276,18 @@ static int ticket_open(int argc, char **argv)
         return tl_cli_fail(CMD, "open: one TICKET file, not '%s' and '%s'", ticket_path, argv[first + 1]);
     if (ticket_path == NULL)
         return tl_cli_fail(CMD, "open: TICKET file missing (\"-\" reads standard input)");
+    {
+        const char *paths[MAX_KEY_FILES + 1], *role[MAX_KEY_FILES + 1];
+
+        for (size_t i = 0; i < ka->n; i++) {
+            paths[i] = ka->path[i];
+            role[i] = "--keys";
+        }
+        paths[ka->n] = ticket_path;
+        role[ka->n] = "TICKET";
+        if (tl_cli_one_stdin(CMD ": open", ka->n + 1, paths, role) != 0)
+            return TL_EXIT_USAGE;
+    }
     /* offline, the keys' ages are unknown: a lifetime of 0 never retires them */
     kr = tl_keyring_new(0);
     if (kr == NULL)
