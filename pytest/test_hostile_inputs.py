@@ -155,10 +155,11 @@ def run(args, cwd=None, env=None):
                           env=env)
 
 
-def escaped(raw):
+def escaped(raw, controls=True):
     """Bytes as every line the command prints shows them (src/base/text.c):
     valid UTF-8 as it is, but control bytes, DEL, the C1 controls
-    U+0080-U+009F and every byte that is not UTF-8 as \\xNN."""
+    U+0080-U+009F and every byte that is not UTF-8 as \\xNN. With
+    controls=False only the bytes that are not UTF-8 (as --json shows them)."""
     out, i = [], 0
     while i < len(raw):
         c = raw[i]
@@ -174,7 +175,7 @@ def escaped(raw):
             continue
         o = ord(ch)
         out.append(b"".join(b"\\x%02x" % x for x in raw[i:i + n])
-                   if o < 0x20 or 0x7f <= o <= 0x9f else raw[i:i + n])
+                   if controls and (o < 0x20 or 0x7f <= o <= 0x9f) else raw[i:i + n])
         i += n
     return b"".join(out)
 
@@ -623,6 +624,23 @@ def test_hostile_names(base, tmp_path, kind, label, args, what, code, named):
         assert HOSTILE_NAMES[kind] not in out
 
 
+@pytest.mark.parametrize("kind", sorted(HOSTILE_NAMES))
+def test_hostile_names_in_json(base, tmp_path, kind):
+    """--json output stays valid JSON (UTF-8) whatever bytes a name holds:
+    a byte that is not UTF-8 is the text \\xNN, as the terminal lines show it."""
+    import json
+    name = os.fsencode(str(tmp_path)) + b"/" + HOSTILE_NAMES[kind]
+    with open(name, "wb") as f:
+        f.write(open(base["session-file"], "rb").read())
+    os.chmod(name, 0o600)
+    for action in ("list", "verify"):
+        proc = run(["cache", action, name, "--json"])
+        assert_clean(proc)
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout.decode("utf-8"))
+        assert doc["file"] == escaped(name, controls=False).decode("utf-8")
+
+
 def test_hostile_alpn_and_sni_are_escaped(base, tmp_path):
     """`cache list` printed a session's ALPN raw (--json escaped it), and
     `ticket open` a ticket's server name and ALPN: bytes from a file."""
@@ -768,7 +786,7 @@ def test_two_stdins(base, tmp_path, label, args):
 
 def test_new_kind_counts():
     """The issue-24 kinds and how many cases each has (the closing note's figures)."""
-    counts = {"hostile-names": len(HOSTILE_NAMES) * len(NAME_COMMANDS) + 1,
+    counts = {"hostile-names": len(HOSTILE_NAMES) * (len(NAME_COMMANDS) + 1) + 1,
               "duplicate-json-keys": 2 * len(DUP_KEYS), "empty-selection": len(EMPTY_SELECTIONS),
               "two-stdins": len(TWO_STDINS)}
     print("issue-24 hostile cases per kind:", counts, "total", sum(counts.values()))
