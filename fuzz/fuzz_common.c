@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 
+#include "detect.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 
@@ -99,6 +100,14 @@ static void reset_world(tl_world *w)
         tl_fuzz_die("world reset failed: %s", err.msg);
 }
 
+void tl_fuzz_detect(void)
+{
+    tl_error err = { "" };
+
+    if (tl_detect_install(&err) != 0)
+        tl_fuzz_die("%s", err.msg);
+}
+
 tl_world *tl_fuzz_world(int version, tl_key_source src)
 {
     tl_world **w = &worlds[slot(version)][src % N_SOURCES];
@@ -106,6 +115,7 @@ tl_world *tl_fuzz_world(int version, tl_key_source src)
     if (*w == NULL) {
         tl_error err = { "" };
 
+        tl_fuzz_detect();
         *w = tl_seeds_world_new(version, src, &err);
         if (*w == NULL)
             tl_fuzz_die("cannot build the %s world: %s", tl_key_source_name(src), err.msg);
