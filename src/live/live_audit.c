@@ -46,7 +46,7 @@ typedef struct nst_tally {
     int conns;                /* connections that sent it */
     int first;                /* the first of them */
     int dropped;              /* the client failed or closed the connection after it */
-    char how[200];            /* the first such failure */
+    char how[320];            /* the first such failure */
     int not_sent;             /* the filter could not craft it */
     char not_why[160];
 } nst_tally;
@@ -61,7 +61,7 @@ struct tl_audit {
     int early_sent, early_bad, early_bad_conn, early_much, early_much_conn;
     int retired, retired_conn, retired_failed, retired_again, retired_new_used;
     uint64_t retired_hash;
-    char retired_how[200];
+    char retired_how[320];
     nst_tally nst[TL_NST_COUNT];
 };
 
