@@ -210,7 +210,7 @@ void tl_audit_note(tl_audit *a, const tl_serve_conn *c)
             break;
         }
         a->t[a->n++] = (issued){ .hash = c->tickets[i].hash, .conn = c->index, .name = name,
-                                 .at = c->end, .lifetime = c->tickets[i].lifetime,
+                                 .at = c->tickets[i].at, .lifetime = c->tickets[i].lifetime,
                                  .max_early = c->tickets[i].max_early, .early = c->tickets[i].early,
                                  .tls13 = strcmp(c->version, "TLSv1.3") == 0, .kind = c->nst,
                                  .first = -1, .second = -1, .late = -1, .cross = -1 };
@@ -338,9 +338,12 @@ static void check_early(const tl_audit *a, tl_validation *v)
 
 static void check_ignored(const tl_audit *a, tl_validation *v)
 {
-    if (a->n == 0 || a->conns < 2)
+    if (a->n == 0)
         check(v, "ticket.ignored", TL_VERDICT_SKIP, "", "",
-              "%zu tickets sent over %d connections: at least two connections are needed",
+              "no ticket was sent over %d connections (%d failed)", a->conns, a->failed);
+    else if (a->conns < 2)
+        check(v, "ticket.ignored", TL_VERDICT_SKIP, "", "",
+              "%zu tickets sent over %d connection: at least two connections are needed",
               a->n, a->conns);
     else if (a->offering == 0)
         check(v, "ticket.ignored", TL_VERDICT_WARN, "the client offers a ticket it was given",

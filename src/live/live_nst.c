@@ -265,6 +265,7 @@ static void note(tl_nst_filter *f, const unsigned char *msg, size_t len, int tls
 
     if (tl_wire_nst_parse(msg, len, tls13, &t) != 0)
         return;
+    t.at = tl_live_now();
     if (f->n_sent < TL_SERVE_TICKETS_MAX)
         f->sent[f->n_sent] = t;
     f->n_sent++;

@@ -38,7 +38,11 @@ static const char http_answer[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
     "Connection: close\r\n\r\nok\n";
 
-enum { ST_HANDSHAKE, ST_REQUEST, ST_ANSWER, ST_SHUTDOWN, ST_DONE };
+enum { ST_HANDSHAKE, ST_REQUEST, ST_ANSWER, ST_SHUTDOWN, ST_LINGER, ST_DONE };
+
+/* After its close_notify, serve reads what the client still sends, up to this long, before it
+ * closes the socket: a close with unread bytes would reset the connection under the client. */
+#define LINGER_SECONDS 1.0
 
 typedef struct conn {
     tl_serve_conn info;
@@ -71,6 +75,7 @@ static void on_message(int write_p, int version, int content_type, const void *b
         c->info.hello_seen = 1;
     } else if (write_p && m[0] == SSL3_MT_NEWSESSION_TICKET
                && tl_wire_nst_parse(m, len, SSL_version(ssl) == TLS1_3_VERSION, &t) == 0) {
+        t.at = tl_live_now();
         if (c->info.n_tickets < TL_SERVE_TICKETS_MAX)
             c->info.tickets[c->info.n_tickets] = t;
         c->info.n_tickets++;
@@ -110,6 +115,11 @@ static void failed(conn *c, int e)
     }
     if (c->state == ST_REQUEST && e == SSL_ERROR_ZERO_RETURN) {
         c->state = ST_SHUTDOWN;   /* the client's close_notify: answer it */
+        return;
+    }
+    if (c->state == ST_LINGER) {   /* its close_notify, its close, or an error: all done */
+        ERR_clear_error();
+        c->state = ST_DONE;
         return;
     }
     if (c->state == ST_REQUEST) {
@@ -162,10 +172,20 @@ static void step(conn *c)
             }
             break;
         case ST_SHUTDOWN:
-            if ((r = SSL_shutdown(c->ssl)) >= 0) {
+            if ((r = SSL_shutdown(c->ssl)) == 1) {
                 c->state = ST_DONE;
                 return;
             }
+            if (r == 0) {
+                c->state = ST_LINGER;
+                if (c->deadline > tl_live_now() + LINGER_SECONDS)
+                    c->deadline = tl_live_now() + LINGER_SECONDS;
+                continue;
+            }
+            break;
+        case ST_LINGER:
+            if ((r = SSL_read(c->ssl, c->req, (int)sizeof(c->req))) > 0)
+                continue;
             break;
         default:
             return;

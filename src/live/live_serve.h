@@ -57,6 +57,7 @@ typedef struct tl_wire_nst {
     int early;                /* an early_data extension ... */
     uint32_t max_early;       /* ... with this max_early_data_size */
     size_t n_ext;
+    double at;                /* when serve sent it (tl_live_now); the parser leaves 0 */
 } tl_wire_nst;
 
 /* tl_wire_hash - a 64-bit hash of len bytes at p (FNV-1a, mixed with len). */

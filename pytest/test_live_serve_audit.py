@@ -1,0 +1,265 @@
+"""`ticketlab serve` under many clients, `serve --audit` and `serve --nst` with real clients.
+
+serve runs until SIGTERM (the proxies make as many upstream connections
+as they like), then writes its audit as JSON to a file; each test checks
+that JSON field by field against what the client did. Every process is
+started by pid, bounded, and stopped here.
+"""
+import json
+import re
+import select
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import assert_clean
+import serveclients
+from serveclients import NAME, OTHER, ROOT
+from tls_hello import client_hello
+
+CHECKS = ["tls13.ticket-reuse", "ticket.cross-name", "ticket.expired", "tls13.early-data",
+          "ticket.ignored", "ticket.retired-key"]
+
+
+class Serve:
+    """A running `ticketlab serve --port 0 ...`; .port from its first line."""
+
+    def __init__(self, ticketlab, *args):
+        self.proc = subprocess.Popen([ticketlab, "serve", "--port", "0", *map(str, args)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = self.proc.stdout.readline().decode()
+        m = re.match(r"listening on 127\.0\.0\.1:(\d+) \(", first)
+        if m is None:
+            self.proc.kill()
+            pytest.fail("serve did not start: " + first + self.proc.stderr.read().decode())
+        self.port = int(m.group(1))
+        self.lines = [first]
+
+    def read_until(self, pattern, seconds=20):
+        """Read serve's lines until one matches (bounded); returns that line."""
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if not r:
+                continue
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            text = line.decode(errors="replace")
+            self.lines.append(text)
+            if re.search(pattern, text):
+                return text
+        pytest.fail(f"serve never printed /{pattern}/: " + "".join(self.lines)[-3000:])
+
+    def stop(self, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            pytest.fail("serve did not stop")
+        p = subprocess.CompletedProcess(self.proc.args, self.proc.returncode,
+                                        "".join(self.lines) + out.decode(errors="replace"),
+                                        err.decode(errors="replace"))
+        assert_clean(p)
+        return p
+
+
+def audit(ticketlab, tmp_path, client, *args, **client_kw):
+    """serve --audit ARGS, the client's connections (plan=, waits=), SIGTERM:
+    (json report, serve's output, client statuses, client outputs)."""
+    report = tmp_path / "audit.json"
+    srv = Serve(ticketlab, "--audit", "--format", "json", "-o", report, *args)
+    statuses, outs = serveclients.CLIENTS[client](srv.port, tmp_path, **client_kw)
+    p = srv.stop()
+    assert p.returncode in (0, 1), p.stderr
+    data = json.loads(report.read_text())
+    assert (p.returncode == 1) == (data["summary"]["fail"] > 0)
+    assert data["summary"]["ok"] is (data["summary"]["fail"] == 0)
+    assert [c["name"] for c in data["checks"]][:6] == CHECKS
+    for c in data["checks"]:
+        assert c["verdict"] in ("pass", "warn", "fail", "skip") and c["seen"]
+        if c["verdict"] in ("warn", "fail"):
+            assert c["expected"] and c["why"], c
+    return data, p.stdout, statuses, outs
+
+
+def verdicts(data):
+    return {c["name"]: c["verdict"] for c in data["checks"]}
+
+
+def seen(data, name):
+    return next(c["seen"] for c in data["checks"] if c["name"] == name)
+
+
+# ---- concurrency, output bounds, escapes ------------------------------------------------
+
+@pytest.mark.tools("openssl")
+def test_twenty_stalled_clients_do_not_hold_up_a_normal_one(ticketlab):
+    srv = Serve(ticketlab, "--timeout", "30")
+    hello = client_hello()
+    held = []
+    try:
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            s.sendall(hello[:len(hello) // 2])
+            held.append(s)
+        rc, out = serveclients._run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}",
+                                     "-CAfile", str(ROOT), "-servername", NAME, "-ign_eof"])
+        assert rc == 0 and "New, TLSv1.3" in out and "\r\n\r\nok\n" in out
+        # served while the 20 are still held: its line comes before theirs
+        line = srv.read_until(r"^connection \d+ from")
+        assert line.startswith("connection 20 ") and ": full, TLSv1.3" in line
+    finally:
+        for s in held:
+            s.close()
+    p = srv.stop()
+    assert p.returncode == 1   # the 20 half-open ones failed
+    failed = re.findall(r"^connection (\d+) from [^:]+:\d+: FAILED, (.*)$", p.stdout, re.M)
+    assert sorted(int(i) for i, _ in failed) == list(range(20))
+    assert all("closed the connection in the middle of the handshake" in why for _, why in failed)
+
+
+def test_a_stalled_client_times_out_on_its_own_deadline(ticketlab):
+    srv = Serve(ticketlab, "--timeout", "0.5", "--connections", "1")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(client_hello()[:40])
+        line = srv.read_until(r"^connection 0 ")
+    assert "FAILED, the handshake stalled: no answer before the timeout" in line
+    p = srv.stop()
+    assert p.returncode == 1
+
+
+def test_psk_identity_flood_prints_a_bounded_log(ticketlab):
+    hellos = 3
+    srv = Serve(ticketlab, "--connections", hellos)
+    hello = client_hello(identities=[bytes([i % 256]) for i in range(1500)])
+    for _ in range(hellos):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+            s.sendall(hello)
+            s.recv(4096)
+    p = srv.stop()
+    blocks = p.stdout.split("\nconnection ")[1:]
+    assert len(blocks) == hellos
+    for b in blocks:
+        events = [l for l in b.splitlines() if l.startswith("    hs")]
+        assert len(events) == 32
+        more = re.search(r"^    \.\.\. (\d+) more callback calls, not shown \(at most 32 a connection\)$",
+                         b, re.M)
+        assert more and int(more.group(1)) >= 1500 - 32
+    assert len(p.stdout) < 20000
+
+
+@pytest.mark.tools("openssl")
+def test_hostile_sni_is_printed_escaped(ticketlab, tmp_path):
+    hostile = "\x1b]0;pwned\x07\x1b[31mRED\x1b[0m"
+    report = tmp_path / "a.txt"
+    srv = Serve(ticketlab, "--connections", "1", "--audit", "-o", report)
+    rc, out = serveclients._run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}",
+                                 "-servername", hostile, "-ign_eof"])
+    p = srv.stop()
+    assert "\x1b" not in p.stdout and "\x07" not in p.stdout
+    assert "SNI \\x1b]0;pwned\\x07\\x1b[31mRED\\x1b[0m, ALPN -" in p.stdout
+    text = report.read_text()
+    assert "\x1b" not in text and "\\x1b]0;pwned\\x07" in text   # cross-name's names
+
+
+# ---- --audit with the six clients ---------------------------------------------------------
+
+@pytest.mark.tools("openssl")
+def test_audit_s_client_reuses_its_ticket_and_carries_it_to_another_name(ticketlab, tmp_path):
+    data, out, statuses, _ = audit(ticketlab, tmp_path, "s_client")
+    assert statuses == [0, 0, 0, 0]
+    v = verdicts(data)
+    assert v["tls13.ticket-reuse"] == "warn"
+    assert "the ticket from connection 0 on connections 1 and 2 (3 times in all)" in \
+        seen(data, "tls13.ticket-reuse")
+    assert v["ticket.cross-name"] == "fail"
+    assert "the ticket from connection 0 came back on connection 3 (names seen: " \
+           "server.ticketlab.test, other.ticketlab.test)" in seen(data, "ticket.cross-name")
+    assert v["ticket.ignored"] == "pass" and seen(data, "ticket.ignored").startswith("3 of 4 ")
+    assert v["ticket.expired"] == v["tls13.early-data"] == v["ticket.retired-key"] == "skip"
+    assert data["summary"]["connections"] == 4 and data["summary"]["fail"] == 1
+    assert data["port"].isdigit() and data["listen"] == "127.0.0.1"
+
+
+@pytest.mark.tools("openssl")
+@pytest.mark.parametrize("args, wait, name, verdict, text", [
+    (("--lifetime", "1"), 2.2, "ticket.expired", "fail",
+     "1 tickets offered after their lifetime; the ticket from connection 0 (lifetime 1 s) came "
+     "back on connection 1"),
+    (("--rotate", "1"), 5.2, "ticket.retired-key", "pass",
+     "the ticket offered on connection 1 was from a retired key: a full handshake; the client "
+     "then did not offer the new ticket"),
+])
+def test_audit_s_client_late_tickets(ticketlab, tmp_path, args, wait, name, verdict, text):
+    """s_client -sess_in offers the saved ticket whatever its age or key."""
+    data, _, statuses, _ = audit(ticketlab, tmp_path, "s_client", *args,
+                                 plan=(NAME, NAME), waits=(0, wait))
+    assert statuses == [0, 0]
+    assert verdicts(data)[name] == verdict
+    assert seen(data, name) == text
+
+
+def test_audit_python_ssl(ticketlab, tmp_path):
+    data, out, statuses, outs = audit(ticketlab, tmp_path, "python")
+    assert statuses == [0, 0, 0, 0], outs
+    v = verdicts(data)
+    assert v["tls13.ticket-reuse"] == "warn"   # the one session object, offered three times
+    assert "the ticket from connection 0 on connections 1 and 2" in seen(data, "tls13.ticket-reuse")
+    assert v["ticket.cross-name"] == "fail"
+    assert v["ticket.ignored"] == "pass"
+    assert data["summary"]["connections"] == 4
+
+
+@pytest.mark.tools("curl")
+def test_audit_curl_two_urls(ticketlab, tmp_path):
+    data, out, statuses, outs = audit(ticketlab, tmp_path, "curl", plan=(NAME, NAME, OTHER))
+    assert statuses == [0], outs
+    v = verdicts(data)
+    assert v["ticket.cross-name"] == "pass"
+    assert v["tls13.ticket-reuse"] == "pass"
+    assert v["ticket.ignored"] == "pass" and seen(data, "ticket.ignored").startswith("1 of 3 ")
+    assert data["summary"]["connections"] == 3 and data["summary"]["ok"] is True
+
+
+@pytest.mark.tools("gnutls-cli")
+def test_audit_gnutls_cli_resume(ticketlab, tmp_path):
+    data, out, statuses, outs = audit(ticketlab, tmp_path, "gnutls-cli")
+    assert statuses == [0], outs
+    v = verdicts(data)
+    assert v["ticket.ignored"] == "pass" and seen(data, "ticket.ignored").startswith("1 of 2 ")
+    assert v["tls13.ticket-reuse"] == "pass"
+    assert v["ticket.cross-name"] == "skip"
+    assert data["summary"]["connections"] == 2
+
+
+@pytest.mark.tools("nginx", "curl")
+def test_audit_nginx_upstream_session_reuse(ticketlab, tmp_path):
+    data, out, statuses, outs = audit(ticketlab, tmp_path, "nginx")
+    assert statuses == [0, 0, 0, 0], outs
+    assert all(o.endswith("ok\n") for o in outs)
+    v = verdicts(data)
+    assert data["summary"]["connections"] == 4
+    # nginx 1.22 stores the upstream session once its handshake ends: it resumes every
+    # other connection, each time with a ticket it has not offered before
+    assert v["ticket.ignored"] == "pass" and seen(data, "ticket.ignored").startswith("2 of 4 ")
+    assert v["tls13.ticket-reuse"] == "pass"
+    assert v["ticket.cross-name"] == "skip"
+
+
+@pytest.mark.tools("haproxy", "curl")
+def test_audit_haproxy_server_ssl(ticketlab, tmp_path):
+    data, out, statuses, outs = audit(ticketlab, tmp_path, "haproxy")
+    assert statuses == [0, 0, 0, 0], outs
+    v = verdicts(data)
+    assert data["summary"]["connections"] == 4
+    assert v["ticket.ignored"] == "pass"
+    assert v["tls13.ticket-reuse"] == "pass"
