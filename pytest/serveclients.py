@@ -62,7 +62,7 @@ def python_ssl(port, tmp_path, plan=(NAME, NAME, NAME, OTHER), waits=None):
             session = session or sess
             outs.append(f"reused={reused} {data[-3:]!r}")
             statuses.append(0)
-        except (OSError, ssl.SSLError) as e:
+        except (OSError, ssl.SSLError, ValueError) as e:   # ValueError: its session cannot be read
             outs.append(repr(e))
             statuses.append(1)
     return statuses, outs

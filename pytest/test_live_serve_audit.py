@@ -263,3 +263,77 @@ def test_audit_haproxy_server_ssl(ticketlab, tmp_path):
     assert data["summary"]["connections"] == 4
     assert v["ticket.ignored"] == "pass"
     assert v["tls13.ticket-reuse"] == "pass"
+
+
+# ---- --nst: crafted NewSessionTickets ------------------------------------------------------
+
+def nst_round(client, port, tmp_path, lifetime):
+    """One round of three connections: the crafted ticket, the next connection, one after its lifetime."""
+    if client == "gnutls-cli":   # --resume: two connections in one run; a third, fresh, after
+        st, outs = serveclients.gnutls_cli(port, tmp_path)
+        time.sleep(lifetime + 0.6)
+        st2, outs2 = serveclients.python_ssl(port, tmp_path, plan=(NAME,))
+        return st + st2, outs + outs2
+    return serveclients.CLIENTS[client](port, tmp_path, plan=(NAME, NAME, NAME),
+                                        waits=(0, 0, lifetime + 0.6))
+
+
+def nst_run(ticketlab, tmp_path, client, kinds, *args):
+    """serve --nst KINDS --lifetime 1, one round per kind: (json, serve's output, the client
+    exit statuses of each round, outputs)."""
+    report = tmp_path / "audit.json"
+    srv = Serve(ticketlab, "--nst", kinds, "--lifetime", "1", "--format", "json", "-o", report, *args)
+    statuses, outs = [], []
+    for k in kinds.split(","):
+        st, o = nst_round(client, srv.port, tmp_path, 1)
+        statuses.append(st)
+        outs += o
+    p = srv.stop()
+    data = json.loads(report.read_text())
+    assert (p.returncode == 1) == (data["summary"]["fail"] > 0)
+    return data, p.stdout, statuses, outs
+
+
+# What each client did with each crafted kind (Debian 12: OpenSSL 3.0, Python 3.11, GnuTLS 3.7):
+# verdict, kept the connection, offered the ticket on the next connection, offered it after its
+# lifetime, later connections failed. docs/live-serve.md has the table and what it means.
+NST_TABLE = """
+kind            s_client        python          gnutls-cli
+lifetime-0      fail,1,1,1,0    fail,1,1,1,0    fail,1,1,1,0
+lifetime-8d     pass,1,1,0,0    pass,1,1,0,0    pass,1,1,0,0
+empty           pass,0,0,0,0    pass,0,0,0,0    warn,1,0,0,0
+huge            fail,1,0,0,2    pass,1,0,0,0    pass,1,0,0,0
+unknown-ext     pass,1,1,1,0    pass,1,1,1,0    pass,1,1,0,0
+dup-early-data  pass,0,0,0,0    pass,0,0,0,0    warn,1,1,0,0
+max-early-data  pass,1,1,1,0    pass,1,1,1,0    pass,1,1,0,0
+flood           pass,1,1,1,0    pass,1,1,1,0    pass,1,1,0,0
+tls12-unasked   pass,0,0,0,0    pass,0,0,0,0    pass,0,0,0,0
+"""
+_rows = [line.split() for line in NST_TABLE.strip().splitlines()]
+NST_SEEN = {client: {r[0]: tuple(x if j == 0 else int(x) for j, x in enumerate(r[1 + i].split(",")))
+                     for r in _rows[1:]}
+            for i, client in enumerate(_rows[0][1:])}
+NST_RE = re.compile(r"the client kept (\d+).*?it offered (\d+) on the next connection, \d+ at all, "
+                    r"(\d+) after their lifetime; (\d+) later connections failed")
+KINDS13 = "lifetime-0,lifetime-8d,empty,huge,unknown-ext,dup-early-data,max-early-data,flood"
+
+
+@pytest.mark.parametrize("client", ["s_client", "python", "gnutls-cli"])
+@pytest.mark.parametrize("kinds, args", [(KINDS13, ()), ("tls12-unasked", ("--tls", "1.2"))])
+def test_nst_kinds_against_real_clients(ticketlab, tmp_path, client, kinds, args):
+    tool = serveclients.TOOLS[client]
+    if tool and serveclients.shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    data, out, statuses, outs = nst_run(ticketlab, tmp_path, client, kinds, *args)
+    checks = {c["name"]: c for c in data["checks"]}
+    for i, kind in enumerate(kinds.split(",")):
+        c = checks[f"nst.{kind}"]
+        m = NST_RE.search(c["seen"])
+        got = (c["verdict"], min(int(m.group(1)), 1), min(int(m.group(2)), 1),
+               min(int(m.group(3)), 1), int(m.group(4)))
+        assert got == NST_SEEN[client][kind], (kind, c, statuses[i], outs)
+        assert c["seen"].startswith(f"sent on 1 connections (first: {3 * i});")
+        assert all(s is not None and s >= 0 for s in statuses[i]), (kind, statuses[i])  # no hang, no crash
+    crafted = re.findall(r"^  crafted: (\S+), (\d+) tickets sent", out, re.M)
+    assert [k for k, _ in crafted] == kinds.split(",")
+    assert all(int(n) == (100 if k == "flood" else 1) for k, n in crafted)

@@ -49,6 +49,8 @@ typedef struct nst_tally {
     char how[320];            /* the first such failure */
     int not_sent;             /* the filter could not craft it */
     char not_why[160];
+    int later_failed;         /* connections after it (until the next crafted one) that failed */
+    char later_how[320];
 } nst_tally;
 
 struct tl_audit {
@@ -63,6 +65,7 @@ struct tl_audit {
     uint64_t retired_hash;
     char retired_how[320];
     nst_tally nst[TL_NST_COUNT];
+    tl_nst_kind last_kind;    /* the kind crafted last (TL_NST_NONE: none yet) */
 };
 
 tl_audit *tl_audit_new(void)
@@ -114,11 +117,14 @@ static issued *find(tl_audit *a, uint64_t hash)
 
 static void note_name(tl_audit *a, const char *sni)
 {
+    char name[sizeof(a->names[0])];
+
+    escaped(name, sizeof(name), sni[0] ? sni : "(none)");
     for (size_t i = 0; i < a->n_names; i++)
-        if (strncmp(a->names[i], sni, sizeof(a->names[i]) - 1) == 0)
+        if (strcmp(a->names[i], name) == 0)
             return;
     if (a->n_names < NAMES_MAX)
-        escaped(a->names[a->n_names++], sizeof(a->names[0]), sni[0] ? sni : "(none)");
+        memcpy(a->names[a->n_names++], name, sizeof(name));
 }
 
 /* One offered ticket (by hash) on connection c. */
@@ -193,7 +199,8 @@ void tl_audit_note(tl_audit *a, const tl_serve_conn *c)
     a->conns++;
     a->failed += c->io != TL_LIVE_IO_OK;
     a->resumed += c->io == TL_LIVE_IO_OK && c->reused;
-    note_name(a, sni);
+    if (c->hello_seen)
+        note_name(a, sni);
     for (size_t i = 0; i < a->n && !a->chance_late; i++)
         if (a->t[i].conn < c->index && c->start > a->t[i].at + a->t[i].lifetime)
             a->chance_late = 1;
@@ -202,8 +209,13 @@ void tl_audit_note(tl_audit *a, const tl_serve_conn *c)
     if (c->hello.early_data && c->io != TL_LIVE_IO_OK && strstr(c->why, "too much early data")
         && a->early_much++ == 0)
         a->early_much_conn = c->index;
-    if (c->nst != TL_NST_NONE)
+    if (c->nst != TL_NST_NONE) {
         note_crafted(a, c);
+        a->last_kind = c->nst;
+    } else if (a->last_kind != TL_NST_NONE && c->io != TL_LIVE_IO_OK
+               && a->nst[a->last_kind].later_failed++ == 0) {
+        snprintf(a->nst[a->last_kind].later_how, sizeof(a->nst[0].later_how), "%s", c->why);
+    }
     for (size_t i = 0; i < n; i++) {
         if (a->n == TICKETS_MAX) {
             a->untracked += c->n_tickets - i;
@@ -426,7 +438,9 @@ static void check_nst(const tl_audit *a, tl_nst_kind k, tl_validation *v)
         offered += x->offers > 0;
         late += x->late >= 0 || (x->lifetime == 0 && x->offers > 0);
     }
-    if (k == TL_NST_LIFETIME_0 && offered > 0)
+    if (t->later_failed > 0)
+        verdict = TL_VERDICT_FAIL;   /* what it stored breaks the connections after */
+    else if (k == TL_NST_LIFETIME_0 && offered > 0)
         verdict = TL_VERDICT_FAIL;
     else if (k == TL_NST_EMPTY && offered > 0)
         verdict = TL_VERDICT_FAIL;
@@ -441,10 +455,11 @@ static void check_nst(const tl_audit *a, tl_nst_kind k, tl_validation *v)
           : "a client that stores what it should refuse, or drops what it should take, fails "
             "or is tracked on the servers that send it",
           "sent on %d connections (first: %d); the client kept %d%s%s%s; of %d crafted tickets "
-          "it offered %d on the next connection, %d at all, %d after their lifetime",
-          t->conns, t->first, kept, t->dropped ? " and ended " : "",
+          "it offered %d on the next connection, %d at all, %d after their lifetime; %d later "
+          "connections failed%s%s", t->conns, t->first, kept, t->dropped ? " and ended " : "",
           t->dropped ? (t->dropped == 1 ? "one: " : "some, first: ") : "",
-          t->dropped ? t->how : "", tickets, next, offered, late);
+          t->dropped ? t->how : "", tickets, next, offered, late, t->later_failed,
+          t->later_failed ? ": " : "", t->later_failed ? t->later_how : "");
 }
 
 void tl_audit_checks(const tl_audit *a, tl_validation *v)

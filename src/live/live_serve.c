@@ -117,10 +117,25 @@ static void failed(conn *c, int e)
         c->state = ST_SHUTDOWN;   /* the client's close_notify: answer it */
         return;
     }
-    if (c->state == ST_LINGER) {   /* its close_notify, its close, or an error: all done */
+    if (c->state == ST_LINGER || c->state == ST_ANSWER || c->state == ST_SHUTDOWN) {
+        /* its close_notify or its close end the connection well; an alert or a reset is the
+         * client refusing something it read (a crafted ticket, say) */
+        char why[sizeof(c->info.after)];
+        int reset = e == SSL_ERROR_SYSCALL && (errno == ECONNRESET || errno == EPIPE);
+
+        if (tl_live_failure(c->ssl, e, why, sizeof(why)) != TL_LIVE_IO_CLOSED || reset) {
+            if (reset)
+                snprintf(why, sizeof(why), "the client reset the connection");
+            const char *p = strncmp(why, "the handshake failed: ", 22) == 0 ? why + 22 : why;
+
+            c->info.client_closed = 1;
+            snprintf(c->info.after, sizeof(c->info.after), "%s", p);
+        }
         ERR_clear_error();
-        c->state = ST_DONE;
-        return;
+        if (c->state == ST_LINGER) {
+            c->state = ST_DONE;
+            return;
+        }
     }
     if (c->state == ST_REQUEST) {
         c->info.client_closed = 1;
