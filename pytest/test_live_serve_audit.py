@@ -337,3 +337,51 @@ def test_nst_kinds_against_real_clients(ticketlab, tmp_path, client, kinds, args
     crafted = re.findall(r"^  crafted: (\S+), (\d+) tickets sent", out, re.M)
     assert [k for k, _ in crafted] == kinds.split(",")
     assert all(int(n) == (100 if k == "flood" else 1) for k, n in crafted)
+
+
+# ---- early data -----------------------------------------------------------------------------
+
+def saved_ticket(sess):
+    """The ticket bytes of an `openssl s_client -sess_out` file."""
+    text = subprocess.run(["openssl", "sess_id", "-in", str(sess), "-noout", "-text"],
+                          capture_output=True, text=True, timeout=30).stdout
+    block = text.split("TLS session ticket:")[1].split("\n\n")[0]
+    return bytes.fromhex("".join(re.findall(r"^\s+[0-9a-f]{4} - (.{47})", block, re.M))
+                         .replace("-", " ").replace(" ", ""))
+
+
+@pytest.mark.tools("openssl")
+def test_audit_early_data_within_the_ticket_passes(ticketlab, tmp_path):
+    early = tmp_path / "early.txt"
+    early.write_bytes(b"GET /early HTTP/1.0\r\n\r\n")
+    report = tmp_path / "audit.json"
+    srv = Serve(ticketlab, "--audit", "--format", "json", "-o", report, "--max-early-data", "1024")
+    serveclients.s_client(srv.port, tmp_path, plan=(NAME,))
+    rc, out = serveclients._run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}",
+                                 "-CAfile", str(ROOT), "-servername", NAME, "-ign_eof",
+                                 "-sess_in", str(tmp_path / "s_client.pem"), "-early_data", str(early)])
+    p = srv.stop()
+    assert rc == 0 and "Early data was rejected" in out   # serve never accepts it
+    data = json.loads(report.read_text())
+    assert verdicts(data)["tls13.early-data"] == "pass"
+    assert seen(data, "tls13.early-data") == "1 offers with early data, each on a ticket that allowed it"
+    assert p.returncode == 0
+
+
+@pytest.mark.tools("openssl")
+def test_audit_early_data_on_a_ticket_that_allows_none_fails(ticketlab, tmp_path):
+    """A hand-made ClientHello offers a real ticket (max_early_data 0) with early_data."""
+    report = tmp_path / "audit.json"
+    srv = Serve(ticketlab, "--audit", "--format", "json", "-o", report)
+    serveclients.s_client(srv.port, tmp_path, plan=(NAME,))
+    ticket = saved_ticket(tmp_path / "s_client.pem")
+    assert len(ticket) > 64
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(client_hello(identities=[ticket], early_data=True))
+        s.recv(4096)
+    p = srv.stop()
+    assert p.returncode == 1
+    data = json.loads(report.read_text())
+    assert verdicts(data)["tls13.early-data"] == "fail"
+    assert seen(data, "tls13.early-data").startswith(
+        "1 offers with early data on tickets that allowed none (first on connection 1)")

@@ -26,6 +26,7 @@ static const char help[] =
 "                    [--decrypt-return [STATUS=]RET] [--key-return-enc R[,R...]]\n"
 "                    [--key-return-dec R[,R...]]\n"
 "                    [--audit [--format table|json|junit] [-o FILE]] [--nst KIND[,KIND...]]\n"
+"                    [--max-early-data N]\n"
 "\n"
 "DESCRIPTION\n"
 "    Listens on 127.0.0.1:N with the server of the world `ticketlab handshake`\n"
@@ -62,6 +63,9 @@ static const char help[] =
 "    --key-return-enc R[,R...]  the key callback's returns while encrypting,\n"
 "                      call by call in each connection (n: natural; at most 16)\n"
 "    --key-return-dec R[,R...]  the same while decrypting\n"
+"    --max-early-data N  tickets allow N bytes (1 to 1048576) of early data;\n"
+"                      serve refuses the early data itself (it is skipped, so\n"
+"                      nothing is ever run twice) but counts it for the audit\n"
 "    --audit           judge what the client does with its tickets, over all the\n"
 "                      connections, and write the checks when serve stops:\n"
 "                      tls13.ticket-reuse (warn: RFC 8446 C.4), ticket.cross-name\n"
@@ -156,7 +160,7 @@ static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
 
 enum { OPT_PORT = 256, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_HELP, OPT_LIFETIME, OPT_ROTATE,
        OPT_APPDATA_SIZE, OPT_DECRYPT_RETURN, OPT_KEY_RETURN_ENC, OPT_KEY_RETURN_DEC,
-       OPT_AUDIT, OPT_FORMAT, OPT_NST };
+       OPT_AUDIT, OPT_FORMAT, OPT_NST, OPT_MAX_EARLY };
 
 #define NST_ROUND 3   /* connections per crafted kind */
 #define NST_LIST_MAX 32
@@ -299,6 +303,12 @@ static int serve_option(int c, const char *v, tl_world_config *cfg, serve_args *
     case OPT_AUDIT:
         a->audit = 1;
         return 0;
+    case OPT_MAX_EARLY:
+        if (count_from_one("--max-early-data", v, 1048576, &n) != 0)
+            return -1;
+        cfg->max_early_data = (uint32_t)n;
+        cfg->no_anti_replay = 1;   /* stateless tickets still: serve never accepts the data */
+        return 0;
     case OPT_FORMAT:
         a->format = v;
         if (!tl_cli_check_format(v)) {
@@ -335,6 +345,7 @@ static int parse_serve_opts(int argc, char **argv, tl_world_config *cfg, serve_a
         { "key-return-enc", required_argument, NULL, OPT_KEY_RETURN_ENC },
         { "key-return-dec", required_argument, NULL, OPT_KEY_RETURN_DEC },
         { "audit", no_argument, NULL, OPT_AUDIT },
+        { "max-early-data", required_argument, NULL, OPT_MAX_EARLY },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "out", required_argument, NULL, 'o' },
         { "o", required_argument, NULL, 'o' },
