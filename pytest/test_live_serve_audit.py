@@ -385,3 +385,21 @@ def test_audit_early_data_on_a_ticket_that_allows_none_fails(ticketlab, tmp_path
     assert verdicts(data)["tls13.early-data"] == "fail"
     assert seen(data, "tls13.early-data").startswith(
         "1 offers with early data on tickets that allowed none (first on connection 1)")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--audit", "--format", "json"), "--format json needs -o FILE: stdout carries the connection lines"),
+    (("--audit", "--format", "csv"), "--format takes table, json or junit, not 'csv'"),
+    (("-o", "x.txt"), "--format and --out are for the audit report: add --audit"),
+    (("--nst", "nope"), "--nst takes up to 32 of lifetime-0, lifetime-8d, empty, huge, unknown-ext, "
+                        "dup-early-data, max-early-data, flood, tls12-unasked, separated by commas, not 'nope'"),
+    (("--nst", "flood,tls12-unasked"), "--nst tls12-unasked needs --tls 1.2: run the TLS 1.2 and TLS 1.3 "
+                                       "kinds in two runs"),
+    (("--nst", "flood", "--tls", "1.2"), "--nst flood needs --tls 1.3 (the default): run the TLS 1.2 and "
+                                         "TLS 1.3 kinds in two runs"),
+    (("--max-early-data", "0"), "--max-early-data takes 1 to 1048576, not '0'"),
+])
+def test_serve_audit_usage_errors(run, args, message):
+    p = run("serve", "--port", "0", *args)
+    assert p.returncode == 2
+    assert p.stderr == f"ticketlab serve: {message}\n" and p.stdout == ""
