@@ -72,3 +72,7 @@ if "$BUILD/bin/ticketlab" --help | grep -q '^  conformance'; then
   end=$(date +%s.%N)
   /usr/bin/python3 -c "import sys; r,s,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print(f'{r} rows in {e-s:.2f} s: {r/(e-s):.0f} rows/s')" "$rows" "$start" "$end"
 fi
+
+echo
+echo "== serve under load: 20 stalled clients, RSS over 3,000 --appdata-size 60000 handshakes, PSK-identity log"
+/usr/bin/python3 -u bench/serve_bench.py "$BUILD/bin/ticketlab" 3000

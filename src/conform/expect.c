@@ -18,6 +18,7 @@
 
 #include "ticketlab/policy.h"
 #include "detect.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/world.h"
 
 #define ALERT_UNEXPECTED_MESSAGE 10
@@ -764,6 +765,8 @@ int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t 
 {
     sim s = { 0 };
 
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL)
+        return tl_expect_boring_predict(sc, out, why, why_size);
     tl_outcome_init(out);
     if (why != NULL && why_size > 0)
         why[0] = '\0';

@@ -44,6 +44,13 @@
  */
 int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t why_size);
 
+/*
+ * tl_expect_boring_predict - the same prediction on BoringSSL or AWS-LC
+ * (expect_boring.c); tl_expect_predict() calls it there. Returns 0, or -1
+ * when the scenario is outside that model (why says so).
+ */
+int tl_expect_boring_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t why_size);
+
 /* tl_expect_openssl_series - the release line the engine models: the one
  * running (release.h), e.g. "3.5". The model follows its rules. */
 const char *tl_expect_openssl_series(void);

@@ -22,6 +22,7 @@
  */
 #include "ticketlab/clock.h"
 #include "ossl_compat.h"
+#include "ticketlab/tlslib.h"
 
 #include <stddef.h>
 #include <sys/time.h>
@@ -100,6 +101,11 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 int tl_clock_linked(void)
 {
+#if !TL_TLSLIB_OPENSSL
+    /* BoringSSL and AWS-LC ask each SSL_CTX's SSL_CTX_set_current_time_cb,
+     * which tl_tlslib_ctx_new() points at tl_clock_now(). */
+    return 1;
+#else
     /* SSL_SESSION_new() stamps the session with the release's wall clock
      * (time(3) on 3.0/3.1, ossl_time_now() on 3.2+); X509_cmp_time reads
      * time(3) on every release. If a clock frozen at an odd instant shows
@@ -117,4 +123,5 @@ int tl_clock_linked(void)
     frozen = was_frozen;
     frozen_now = was_now;
     return linked;
+#endif
 }

@@ -31,6 +31,8 @@
 
 #include <openssl/ssl.h>
 
+#include "ticketlab/tlslib.h"
+
 /*
  * tl_leak_note_decrypt - called by the decrypt callback with what it
  * returns: if that return makes the running release leak `ss`, mark `ss`

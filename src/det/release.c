@@ -1,5 +1,6 @@
 /* release.c - the running OpenSSL release and the upstream history of its ticket changes; see release.h. */
 #include "release.h"
+#include "ticketlab/tlslib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,12 @@ static void running(void)
     }
     snprintf(run.name, sizeof(run.name), "%d.%d.%d", run.major, run.minor, run.patch);
     snprintf(run.series, sizeof(run.series), "%d.%d", run.major, run.minor);
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
+        /* BoringSSL and AWS-LC say 1.1.1 (their API level): no OpenSSL 3
+         * release rule applies, and reports name the library instead. */
+        snprintf(run.name, sizeof(run.name), "%s", tl_tlslib_key());
+        snprintf(run.series, sizeof(run.series), "%s", tl_tlslib_key());
+    }
     run.known = 1;
 }
 

@@ -9,6 +9,8 @@
 #include "behaviour.h"
 #include "json.h"
 #include "release.h"
+#include "text.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 #include "ticketlab/world.h"
 #include "xml.h"
@@ -163,11 +165,16 @@ static void table_not_applicable(FILE *f, const tl_suite *s)
 
         if (r->status != TL_ROW_NA)
             continue;
-        if (!any)
+        if (!any && tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL)
             fprintf(f, "\nNot applicable on OpenSSL %s (run, and checked against the engine's model of it):\n",
                     tl_release_name());
+        else if (!any)
+            fprintf(f, "\nNot applicable on %s (the library lacks the API; not run):\n", tl_openssl_running());
         any = 1;
-        fprintf(f, "  %s\n    since %s: %s\n", r->name, r->active->change, r->active->why);
+        if (r->lib_na != NULL)
+            fprintf(f, "  %s\n    %s\n", r->name, r->lib_na);
+        else
+            fprintf(f, "  %s\n    since %s: %s\n", r->name, r->active->change, r->active->why);
     }
 }
 
@@ -218,7 +225,10 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
 
         if (r->status != TL_ROW_FAIL && r->status != TL_ROW_ERROR)
             continue;
-        fprintf(f, "\nFAIL %s (%s:%d)\n  scenario: %s\n", r->name, s->path, r->line, r->scenario_text);
+        /* The table's path is the user's: any bytes (text.h). */
+        fputc('\n', f);
+        tl_text_line(f, "FAIL %s (%s:%d)", r->name, s->path, r->line);
+        tl_text_line(f, "  scenario: %s", r->scenario_text);
         if (r->error[0])
             fprintf(f, "  harness error: %s\n", r->error);
         if (r->diff[0])
@@ -308,7 +318,7 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "expected_text", tl_row_expected_text(r));
         if (r->status != TL_ROW_ERROR)
             tl_outcome_format(&r->observed, observed, sizeof(observed));
-        json_field(f, "observed_text", r->status != TL_ROW_ERROR ? observed : NULL);
+        json_field(f, "observed_text", r->status != TL_ROW_ERROR && r->lib_na == NULL ? observed : NULL);
         json_field(f, "documented", r->documented);
         fputs(", ", f);
         json_outcome(f, "expected", &r->expected, r->pinned);
@@ -358,8 +368,14 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         }
         if (r->status == TL_ROW_NA) {
             /* Reported, not hidden: the reason says why the case cannot occur. */
-            fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(), r->active->change);
-            tl_xml_text(f, r->active->why);
+            if (r->lib_na != NULL) {
+                fputs(">\n      <skipped message=\"n/a: ", f);
+                tl_xml_text(f, r->lib_na);
+            } else {
+                fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(),
+                        r->active->change);
+                tl_xml_text(f, r->active->why);
+            }
             fputs("\"/>\n    </testcase>\n", f);
             continue;
         }
