@@ -85,6 +85,29 @@ tl_live_io tl_live_failure(SSL *ssl, int e, char *why, size_t why_size);
  */
 size_t tl_live_drain(SSL *ssl, int fd, double quiet, double deadline);
 
+/*
+ * A guard between OpenSSL and a non-blocking socket (live_bio.c): reads
+ * end, as at the end of the stream, once `until` (tl_live_now() time) has
+ * passed or `stop` is set, even inside one SSL_read() that keeps handling
+ * post-handshake messages; with `flight` set, the first flight (what is
+ * written before the first byte is read) is kept, up to flight_size bytes
+ * (flight_len counts all of it).
+ */
+typedef struct tl_live_guard {
+    int fd;
+    double until;
+    int stop;
+    unsigned char *flight;    /* NULL: not kept */
+    size_t flight_size, flight_len;
+    int heard;                /* a byte has been read */
+} tl_live_guard;
+
+/*
+ * tl_live_guard_bio - a BIO over g->fd guarded by g, for SSL_set_bio(); g
+ * must outlive it. Returns it, or NULL with err.
+ */
+BIO *tl_live_guard_bio(tl_live_guard *g, tl_error *err);
+
 /* ---- the probe -------------------------------------------------------------- */
 
 #define TL_LIVE_MAX_CONNECTIONS 64
