@@ -98,7 +98,7 @@ static const char *short_class(const tl_row *r)
 
     if (r->status == TL_ROW_ERROR)
         return "ERR";
-    return names[tl_outcome_classify(&r->observed)];
+    return names[tl_outcome_classify(&r->res->observed)];
 }
 
 static void table_grids(FILE *f, const tl_suite *s)
@@ -186,12 +186,12 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
 
         if (r->status == TL_ROW_NOT_RUN)
             continue;
-        snprintf(alerts, sizeof(alerts), "%s/%s", r->observed.client_ok < 0 ? "-" : r->observed.client_ok ? "ok" : "fail",
-                 r->observed.server_ok ? "ok" : "fail");
+        snprintf(alerts, sizeof(alerts), "%s/%s", r->res->observed.client_ok < 0 ? "-" : r->res->observed.client_ok ? "ok" : "fail",
+                 r->res->observed.server_ok ? "ok" : "fail");
         fprintf(f, "%-5s %-56s %-6s %-7d %s%s%s\n", status_word(r), r->name,
-                short_class(r), r->observed.n_tickets, alerts,
-                r->observed.server_alert >= 0 ? " alert=" : "",
-                r->observed.server_alert >= 0 ? tl_alert_name(r->observed.server_alert) : "");
+                short_class(r), r->res->observed.n_tickets, alerts,
+                r->res->observed.server_alert >= 0 ? " alert=" : "",
+                r->res->observed.server_alert >= 0 ? tl_alert_name(r->res->observed.server_alert) : "");
     }
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
@@ -199,12 +199,12 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
         if (r->status != TL_ROW_FAIL && r->status != TL_ROW_ERROR)
             continue;
         fprintf(f, "\nFAIL %s (%s:%d)\n  scenario: %s\n", r->name, s->path, r->line, r->scenario_text);
-        if (r->error[0])
-            fprintf(f, "  harness error: %s\n", r->error);
-        if (r->diff[0])
-            fprintf(f, "  observed differs from the pinned expectation: %s\n", r->diff);
-        if (r->engine_diff[0])
-            fprintf(f, "  the engine's prediction differs from the pinned expectation: %s\n", r->engine_diff);
+        if (r->res->error[0])
+            fprintf(f, "  harness error: %s\n", r->res->error);
+        if (r->res->diff[0])
+            fprintf(f, "  observed differs from the pinned expectation: %s\n", r->res->diff);
+        if (r->res->engine_diff[0])
+            fprintf(f, "  the engine's prediction differs from the pinned expectation: %s\n", r->res->engine_diff);
     }
     table_grids(f, s);
     table_not_applicable(f, s);
@@ -284,20 +284,20 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "since", r->active ? r->active->change : NULL);
         json_field(f, "expected_text", tl_row_expected_text(r));
         if (r->status != TL_ROW_ERROR)
-            tl_outcome_format(&r->observed, observed, sizeof(observed));
+            tl_outcome_format(&r->res->observed, observed, sizeof(observed));
         json_field(f, "observed_text", r->status != TL_ROW_ERROR ? observed : NULL);
         json_field(f, "documented", r->documented);
         fputs(", ", f);
-        json_outcome(f, "expected", &r->expected, r->pinned);
+        json_outcome(f, "expected", &r->res->expected, r->pinned);
         fputs(", ", f);
-        json_outcome(f, "observed", &r->observed, r->status != TL_ROW_ERROR);
+        json_outcome(f, "observed", &r->res->observed, r->status != TL_ROW_ERROR);
         fputs(", ", f);
-        json_outcome(f, "predicted", &r->predicted, r->predicted_ok);
-        json_field(f, "engine_why", r->engine_why);
-        json_field(f, "diff", r->diff[0] ? r->diff : NULL);
-        json_field(f, "engine_diff", r->engine_diff[0] ? r->engine_diff : NULL);
-        json_field(f, "error", r->error[0] ? r->error : NULL);
-        fprintf(f, ", \"seconds\": %.6f}", r->seconds);
+        json_outcome(f, "predicted", &r->res->predicted, r->res->predicted_ok);
+        json_field(f, "engine_why", r->res->engine_why);
+        json_field(f, "diff", r->res->diff[0] ? r->res->diff : NULL);
+        json_field(f, "engine_diff", r->res->engine_diff[0] ? r->res->engine_diff : NULL);
+        json_field(f, "error", r->res->error[0] ? r->res->error : NULL);
+        fprintf(f, ", \"seconds\": %.6f}", r->res->seconds);
     }
     fprintf(f, "\n ],\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
                "\"na\": %zu, \"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.na, c.gaps,
@@ -326,7 +326,7 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
             continue;
         fprintf(f, "    <testcase classname=\"conformance.tls1%c\" name=\"", r->scenario.tls == TLS1_3_VERSION ? '3' : '2');
         tl_xml_text(f, r->name);
-        fprintf(f, "\" time=\"%.6f\"", r->seconds);
+        fprintf(f, "\" time=\"%.6f\"", r->res->seconds);
         if (r->status == TL_ROW_PASS) {
             fputs("/>\n", f);
             continue;
@@ -341,21 +341,21 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         fputs(">\n      <", f);
         fputs(r->status == TL_ROW_ERROR ? "error" : "failure", f);
         fputs(" message=\"", f);
-        tl_xml_text(f, r->status == TL_ROW_ERROR ? r->error : r->diff[0] ? r->diff : r->engine_diff);
+        tl_xml_text(f, r->status == TL_ROW_ERROR ? r->res->error : r->res->diff[0] ? r->res->diff : r->res->engine_diff);
         fputs("\">", f);
         fprintf(f, "row %s (line %d)\nscenario: ", r->name, r->line);
         tl_xml_text(f, r->scenario_text);
-        if (r->error[0]) {
+        if (r->res->error[0]) {
             fputs("\nharness error: ", f);
-            tl_xml_text(f, r->error);
+            tl_xml_text(f, r->res->error);
         }
-        if (r->diff[0]) {
+        if (r->res->diff[0]) {
             fputs("\nobserved vs pinned: ", f);
-            tl_xml_text(f, r->diff);
+            tl_xml_text(f, r->res->diff);
         }
-        if (r->engine_diff[0]) {
+        if (r->res->engine_diff[0]) {
             fputs("\nengine vs pinned: ", f);
-            tl_xml_text(f, r->engine_diff);
+            tl_xml_text(f, r->res->engine_diff);
         }
         fprintf(f, "</%s>\n    </testcase>\n", r->status == TL_ROW_ERROR ? "error" : "failure");
     }
@@ -405,13 +405,13 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
                 x, y, CELL_W, CELL_H, x + CELL_W / 2, y + CELL_H / 2 + 4);
         return;
     }
-    c = r->status == TL_ROW_ERROR ? TL_CLASS_FAILED : tl_outcome_classify(&r->observed);
+    c = r->status == TL_ROW_ERROR ? TL_CLASS_FAILED : tl_outcome_classify(&r->res->observed);
     fputs("<g><title>", f);
     tl_xml_text(f, r->name);
     fputs(": ", f);
-    tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->diff[0] ? r->diff : r->engine_diff[0] ? r->engine_diff : r->error);
+    tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->res->diff[0] ? r->res->diff : r->res->engine_diff[0] ? r->res->engine_diff : r->res->error);
     fputs("\n", f);
-    tl_xml_text(f, tl_outcome_log_text(&r->observed, log, sizeof(log)));
+    tl_xml_text(f, tl_outcome_log_text(&r->res->observed, log, sizeof(log)));
     fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"2\"/>",
             x, y, CELL_W, CELL_H, class_colour(c));
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell%s\">%s</text>", x + CELL_W / 2, y + CELL_H / 2 + 4,
