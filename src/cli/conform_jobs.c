@@ -442,6 +442,7 @@ static void worker_lost(pool *p, worker *w, const char *how)
     if (r->res != NULL) {
         /* Out of memory, the row stays not run: the command counts it failed. */
         memset(r->res, 0, sizeof(*r->res));
+        tl_outcome_init(&r->res->observed);   /* as a row the harness could not run in one process */
         r->status = TL_ROW_ERROR;
         snprintf(r->res->error, sizeof(r->res->error), "the worker process running this row %s%s (run the "
                  "row alone with -j 1 to see it fail in one process)", how ? how : "", how ? "" : ended);

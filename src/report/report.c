@@ -60,32 +60,65 @@ static counts count_rows(const tl_suite *s)
     return c;
 }
 
-/* The matrix row for grid cell (tls, keys, status, return), or NULL. */
-/* The table's row for a grid cell, run or not; NULL when the table has none. */
-static const tl_row *grid_row_any(const tl_suite *s, int t, int k, int st, int ret)
-{
-    char name[128];
+/* The matrix rows by grid cell (tls, keys, status, return): found in one
+ * pass over the table, so a report costs time linear in the table. */
+typedef struct grid {
+    const tl_row *cell[2][4][NSTATUS][NRETURN];
+} grid;
 
-    snprintf(name, sizeof(name), "matrix.%s.%s.%s.%s", grid_tls[t], grid_keys[k],
-             grid_status[st], grid_return[ret]);
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->rows[i].name, name) == 0)
-            return &s->rows[i];
-    return NULL;
+/* The index of the n-byte word in names[0..count-1], or -1. */
+static int grid_word(const char *const *names, int count, const char *word, size_t n)
+{
+    for (int i = 0; i < count; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], word, n) == 0)
+            return i;
+    return -1;
 }
 
-static const tl_row *grid_row(const tl_suite *s, int t, int k, int st, int ret)
+/* Fill g from the rows named matrix.TLS.KEYS.STATUS.RETURN (the first row of a name wins). */
+static void grid_index(const tl_suite *s, grid *g)
 {
-    const tl_row *r = grid_row_any(s, t, k, st, ret);
+    static const char *const *const words[] = { grid_tls, grid_keys, grid_status, grid_return };
+    static const int counts_of[] = { 2, 4, NSTATUS, NRETURN };
+
+    memset(g, 0, sizeof(*g));
+    for (size_t i = 0; i < s->n; i++) {
+        const char *p = s->rows[i].name;
+        int at[4], part = 0;
+
+        if (strncmp(p, "matrix.", 7) != 0)
+            continue;
+        for (p += 7; part < 4; part++) {
+            const char *dot = strchr(p, '.');
+            size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+            if ((at[part] = grid_word(words[part], counts_of[part], p, n)) < 0 || (dot == NULL) != (part == 3))
+                break;
+            p = dot ? dot + 1 : p + n;
+        }
+        if (part == 4 && g->cell[at[0]][at[1]][at[2]][at[3]] == NULL)
+            g->cell[at[0]][at[1]][at[2]][at[3]] = &s->rows[i];
+    }
+}
+
+/* The table's row for a grid cell, run or not; NULL when the table has none. */
+static const tl_row *grid_row_any(const grid *g, int t, int k, int st, int ret)
+{
+    return g->cell[t][k][st][ret];
+}
+
+static const tl_row *grid_row(const grid *g, int t, int k, int st, int ret)
+{
+    const tl_row *r = grid_row_any(g, t, k, st, ret);
 
     return r != NULL && r->status != TL_ROW_NOT_RUN ? r : NULL;
 }
 
-static int grid_has_rows(const tl_suite *s, int t, int k)
+static int grid_has_rows(const grid *g, int t, int k)
 {
     for (int st = 0; st < NSTATUS; st++)
         for (int ret = 0; ret < NRETURN; ret++)
-            if (grid_row(s, t, k, st, ret))
+            if (grid_row(g, t, k, st, ret))
                 return 1;
     return 0;
 }
@@ -103,9 +136,12 @@ static const char *short_class(const tl_row *r)
 
 static void table_grids(FILE *f, const tl_suite *s)
 {
+    grid g;
+
+    grid_index(s, &g);
     for (int t = 0; t < 2; t++)
         for (int k = 0; k < 4; k++) {
-            if (!grid_has_rows(s, t, k))
+            if (!grid_has_rows(&g, t, k))
                 continue;
             fprintf(f, "\nTLS 1.%c, %s: decrypt-callback status x return\n", t ? '3' : '2', grid_keys[k]);
             fprintf(f, "  %-14s", "");
@@ -115,10 +151,10 @@ static void table_grids(FILE *f, const tl_suite *s)
             for (int st = 0; st < NSTATUS; st++) {
                 fprintf(f, "  %-14s", grid_status[st]);
                 for (int ret = 0; ret < NRETURN; ret++) {
-                    const tl_row *r = grid_row(s, t, k, st, ret);
+                    const tl_row *r = grid_row(&g, t, k, st, ret);
                     char cell[24];
 
-                    if (r == NULL && grid_row_any(s, t, k, st, ret) != NULL)
+                    if (r == NULL && grid_row_any(&g, t, k, st, ret) != NULL)
                         snprintf(cell, sizeof(cell), "-");   /* filtered out */
                     else if (r == NULL || r->status == TL_ROW_NA)
                         snprintf(cell, sizeof(cell), "n/a");
@@ -424,7 +460,7 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
     fputs("</g>\n", f);
 }
 
-static void svg_grid(FILE *f, const tl_suite *s, int t, int k, int gx, int gy)
+static void svg_grid(FILE *f, const grid *g, int t, int k, int gx, int gy)
 {
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"title\">TLS 1.%c &#183; %s</text>\n", gx, gy + 20,
             t ? '3' : '2', grid_keys[k]);
@@ -437,7 +473,7 @@ static void svg_grid(FILE *f, const tl_suite *s, int t, int k, int gx, int gy)
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"row\">%s</text>\n", gx + LABEL_W - 8, y + CELL_H / 2 + 4,
                 grid_status[st]);
         for (int ret = 0; ret < NRETURN; ret++)
-            svg_cell(f, grid_row(s, t, k, st, ret), gx + LABEL_W + ret * CELL_W, y);
+            svg_cell(f, grid_row(g, t, k, st, ret), gx + LABEL_W + ret * CELL_W, y);
     }
 }
 
@@ -445,10 +481,12 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
 {
     int grids[8][2], n = 0, width, height, rows;
     counts c = count_rows(s);
+    grid g;
 
+    grid_index(s, &g);
     for (int k = 0; k < 4; k++)
         for (int t = 0; t < 2; t++)
-            if (grid_has_rows(s, t, k)) {
+            if (grid_has_rows(&g, t, k)) {
                 grids[n][0] = t;
                 grids[n][1] = k;
                 n++;
@@ -492,7 +530,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors, %zu n/a &#183; %.2f s</text>\n",
             c.ran, c.pass, c.fail, c.error, c.na, seconds);
     for (int i = 0; i < n; i++)
-        svg_grid(f, s, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
+        svg_grid(f, &g, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
                  MARGIN + 56 + (i / 2) * (GRID_H + GAP));
     {
         int ly = height - MARGIN - 14, lx = MARGIN;
