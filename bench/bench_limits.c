@@ -61,29 +61,27 @@ static void make_identity(EVP_PKEY **key, X509 **cert)
         die("cannot sign the certificate");
 }
 
+/* One handshake step of s unless it is done. Returns 0, or -1 on a failure. */
+static int step(SSL *s, int *done)
+{
+    int r;
+
+    if (*done)
+        return 0;
+    r = SSL_do_handshake(s);
+    if (r == 1)
+        *done = 1;
+    return r == 1 || SSL_get_error(s, r) == SSL_ERROR_WANT_READ ? 0 : -1;
+}
+
 /* Run the handshake between c and s to its end. Returns 1 when both finished. */
 static int drive(SSL *c, SSL *s)
 {
     int cdone = 0, sdone = 0;
 
-    for (int i = 0; i < 64 && !(cdone && sdone); i++) {
-        if (!cdone) {
-            int r = SSL_do_handshake(c);
-
-            if (r == 1)
-                cdone = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-        if (!sdone) {
-            int r = SSL_do_handshake(s);
-
-            if (r == 1)
-                sdone = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-    }
+    for (int i = 0; i < 64 && !(cdone && sdone); i++)
+        if (step(c, &cdone) != 0 || step(s, &sdone) != 0)
+            return 0;
     return cdone && sdone;
 }
 
