@@ -6,10 +6,11 @@
 # taking turns, so that a ratio is read from one run on a noisy machine.
 
 # wall_medians RUNS CMD... [-- CMD...]: the median wall seconds of each
-# command over RUNS rounds, the commands in turn within a round.
+# command over RUNS rounds, the commands in turn within a round, then the
+# median CPU seconds (user + system, worker processes included) of each.
 wall_medians() {
   /usr/bin/python3 - "$@" <<'PY'
-import statistics, subprocess, sys, time
+import resource, statistics, subprocess, sys, time
 runs, cmds, cur = int(sys.argv[1]), [], []
 for a in sys.argv[2:]:
     if a == "--":
@@ -17,15 +18,19 @@ for a in sys.argv[2:]:
     else:
         cur.append(a)
 cmds.append(cur)
-times = [[] for _ in cmds]
+wall, cpu = [[] for _ in cmds], [[] for _ in cmds]
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 for _ in range(runs):
     for i, c in enumerate(cmds):
-        t = time.perf_counter()
+        t, u = time.perf_counter(), used()
         p = subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times[i].append(time.perf_counter() - t)
+        wall[i].append(time.perf_counter() - t)
+        cpu[i].append(used() - u)
         if p.returncode != 0:
             sys.exit(f"{' '.join(c)}: exit status {p.returncode}")
-print(" ".join(f"{statistics.median(t):.4f}" for t in times))
+print(" ".join(f"{statistics.median(t):.4f}" for t in wall + cpu))
 PY
 }
 
@@ -45,12 +50,25 @@ bench_base_dir() {
   echo "$dir/build"
 }
 
-# execs_best BIN CORPUS: the better of two 3-second runs, in execs/s.
-execs_best() {
-  local a b
-  a=$("$1" --seconds 3 "$2" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
-  b=$("$1" --seconds 3 "$2" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
-  echo $((a > b ? a : b))
+# cpu_rates RUNS EXECS CORPUS BIN...: each BIN runs EXECS inputs of CORPUS
+# (bench_main --execs), the BINs in turn, RUNS rounds; prints each one's
+# median inputs per CPU second (user + system). CPU time, not wall: on a
+# shared machine a run's wall time is mostly other people's work.
+cpu_rates() {
+  /usr/bin/python3 - "$@" <<'PY'
+import resource, statistics, subprocess, sys
+runs, execs, corpus, bins = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+rates = [[] for _ in bins]
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+for _ in range(runs):
+    for i, b in enumerate(bins):
+        u = used()
+        subprocess.run([b, "--execs", str(execs), corpus], stdout=subprocess.DEVNULL, check=True)
+        rates[i].append(execs / max(used() - u, 1e-6))
+print(" ".join(f"{statistics.median(r):.0f}" for r in rates))
+PY
 }
 
 bench_limits_beside_targets() {
@@ -76,17 +94,18 @@ bench_limits_beside_targets() {
 }
 
 bench_targets_before_after() {
-  local base t before now
+  local base t r execs
   base=$(bench_base_dir)
   [ -n "$base" ] || return 0
   echo
-  echo "== the fuzz targets before ($TICKETLAB_BENCH_BASE) and now, plain, in turn: best of two 3 s runs"
-  printf '%-22s %14s %14s %8s\n' target "before execs/s" "now execs/s" ratio
+  echo "== the fuzz targets before ($TICKETLAB_BENCH_BASE) and now, plain: inputs per CPU second, median"
+  echo "   of 7 rounds, before and now in turn, each run about a second's worth of inputs"
+  printf '%-22s %14s %14s %8s\n' target "before" "now" ratio
   for t in $(tl_fuzz_targets); do
     [ -x "$base/bin/bench_$t" ] || continue
-    before=$(execs_best "$base/bin/bench_$t" "corpus/$t")
-    now=$(execs_best "$BUILD/bin/bench_$t" "corpus/$t")
-    printf '%-22s %14s %14s %8s\n' "$t" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+    execs=${PLAIN[$t]:-1000}
+    r=($(cpu_rates 7 "$execs" "corpus/$t" "$base/bin/bench_$t" "$BUILD/bin/bench_$t"))
+    printf '%-22s %14s %14s %8s\n' "$t" "${r[0]}" "${r[1]}" "$(awk -v a="${r[1]}" -v b="${r[0]}" 'BEGIN{printf "%.2f", a/b}')"
   done
 }
 
@@ -118,13 +137,14 @@ bench_conformance_jobs() {
   else
     m=($(wall_medians 7 "$tl" conformance -j 1 -- "$tl" conformance -j 2 -- "$tl" conformance))
   fi
-  printf '  %-36s %8s %10s\n' "" seconds "rows/s"
-  printf '  %-36s %8s %10.0f\n' "-j 1 (one process)" "${m[0]}" "$(awk -v r="$rows" -v s="${m[0]}" 'BEGIN{print r/s}')"
-  printf '  %-36s %8s %10.0f   (%.2fx -j 1)\n' "-j 2" "${m[1]}" "$(awk -v r="$rows" -v s="${m[1]}" 'BEGIN{print r/s}')" \
-    "$(awk -v a="${m[0]}" -v b="${m[1]}" 'BEGIN{print a/b}')"
-  printf '  %-36s %8s %10.0f\n' "default (-j $n, the processors)" "${m[2]}" "$(awk -v r="$rows" -v s="${m[2]}" 'BEGIN{print r/s}')"
-  [ -n "$base" ] && printf '  %-36s %8s %10.0f\n' "before ($TICKETLAB_BENCH_BASE)" "${m[3]}" \
-    "$(awk -v r="$rows" -v s="${m[3]}" 'BEGIN{print r/s}')"
+  local k=$(( ${#m[@]} / 2 ))
+  printf '  %-36s %8s %10s %12s\n' "" "wall s" "rows/s" "CPU s"
+  printf '  %-36s %8s %10.0f %12s\n' "-j 1 (one process)" "${m[0]}" "$(awk -v r="$rows" -v s="${m[0]}" 'BEGIN{print r/s}')" "${m[k]}"
+  printf '  %-36s %8s %10.0f %12s   (wall %.2fx -j 1)\n' "-j 2" "${m[1]}" "$(awk -v r="$rows" -v s="${m[1]}" 'BEGIN{print r/s}')" \
+    "${m[k+1]}" "$(awk -v a="${m[0]}" -v b="${m[1]}" 'BEGIN{print a/b}')"
+  printf '  %-36s %8s %10.0f %12s\n' "default (-j $n, the processors)" "${m[2]}" "$(awk -v r="$rows" -v s="${m[2]}" 'BEGIN{print r/s}')" "${m[k+2]}"
+  [ -n "$base" ] && printf '  %-36s %8s %10.0f %12s\n' "before ($TICKETLAB_BENCH_BASE)" "${m[3]}" \
+    "$(awk -v r="$rows" -v s="${m[3]}" 'BEGIN{print r/s}')" "${m[k+3]}"
   return 0
 }
 
@@ -157,20 +177,20 @@ bench_table_parse() {
   echo
   echo "== the expectations table's parse: the real rows repeated under new names, one row run"
   echo "   (ticketlab conformance --expectations BIG --filter ROW -j 1; /usr/bin/time)"
-  printf '  %8s %8s %12s %12s' rows MB seconds "peak RSS MB"
-  [ -n "$base" ] && printf ' %18s %18s' "before: seconds" "before: RSS MB"
+  printf '  %8s %8s %10s %10s %12s' rows MB "wall s" "CPU s" "peak RSS MB"
+  [ -n "$base" ] && printf ' %16s %16s %16s' "before: wall s" "before: CPU s" "before: RSS MB"
   echo
   for n in 16000 64000; do
     f=$tmp/t$n.tl
     bench_big_table "$n" "$f"
     row=$(head -1 "$f" | cut -d' ' -f1)
-    r=$(/usr/bin/time -f '%e %M' "$tl" conformance --expectations "$f" --filter "$row" -j 1 2>&1 >/dev/null | tail -1)
-    printf '  %8s %8.1f %12s %12.0f' "$n" "$(awk -v b="$(stat -c %s "$f")" 'BEGIN{print b/1e6}')" \
-      "${r% *}" "$(awk -v k="${r#* }" 'BEGIN{print k/1024}')"
+    r=($(/usr/bin/time -f '%e %U %S %M' "$tl" conformance --expectations "$f" --filter "$row" -j 1 2>&1 >/dev/null | tail -1))
+    printf '  %8s %8.1f %10s %10.2f %12.0f' "$n" "$(awk -v b="$(stat -c %s "$f")" 'BEGIN{print b/1e6}')" \
+      "${r[0]}" "$(awk -v u="${r[1]}" -v s="${r[2]}" 'BEGIN{print u+s}')" "$(awk -v k="${r[3]}" 'BEGIN{print k/1024}')"
     # The quadratic parse takes about a minute and 1.2 GB on 64k rows: before, 16k only.
     if [ -n "$base" ] && [ "$n" -le 16000 ]; then
-      b=$(/usr/bin/time -f '%e %M' "$base/bin/ticketlab" conformance --expectations "$f" --filter "$row" 2>&1 >/dev/null | tail -1)
-      printf ' %18s %18.0f' "${b% *}" "$(awk -v k="${b#* }" 'BEGIN{print k/1024}')"
+      b=($(/usr/bin/time -f '%e %U %S %M' "$base/bin/ticketlab" conformance --expectations "$f" --filter "$row" 2>&1 >/dev/null | tail -1))
+      printf ' %16s %16.2f %16.0f' "${b[0]}" "$(awk -v u="${b[1]}" -v s="${b[2]}" 'BEGIN{print u+s}')" "$(awk -v k="${b[3]}" 'BEGIN{print k/1024}')"
     fi
     echo
   done

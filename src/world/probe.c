@@ -665,7 +665,8 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
             res->flight_hash = (res->flight_hash ^ scratch[i]) * UINT64_C(1099511628211);
         res->flight_len += (size_t)got;
     }
-    ERR_clear_error();
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     return 0;
 }
 
