@@ -11,7 +11,7 @@
 static int pad_hash(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *pad, size_t block,
                     const unsigned char *data, size_t len, unsigned char *out)
 {
-    return EVP_DigestInit_ex2(ctx, md, NULL) && EVP_DigestUpdate(ctx, pad, block)
+    return EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, pad, block)
            && EVP_DigestUpdate(ctx, data, len) && EVP_DigestFinal_ex(ctx, out, NULL) ? 0 : -1;
 }
 
@@ -19,14 +19,14 @@ int tl_hmac(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *key, size_t 
             const unsigned char *data, size_t len, unsigned char *out)
 {
     unsigned char pad[BLOCK_MAX], inner[EVP_MAX_MD_SIZE];
-    int block = EVP_MD_get_block_size(md), size = EVP_MD_get_size(md), rc = -1;
+    int block = EVP_MD_block_size(md), size = EVP_MD_size(md), rc = -1;
 
     if (block <= 0 || block > BLOCK_MAX || size <= 0 || size > EVP_MAX_MD_SIZE)
         return -1;
     memset(pad, 0, (size_t)block);
     /* A key longer than a block is hashed first (RFC 2104, section 2). */
     if (key_len > (size_t)block) {
-        if (!EVP_DigestInit_ex2(ctx, md, NULL) || !EVP_DigestUpdate(ctx, key, key_len)
+        if (!EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, key, key_len)
             || !EVP_DigestFinal_ex(ctx, pad, NULL))
             goto done;
     } else if (key_len > 0) {

@@ -15,10 +15,11 @@
 #include <openssl/evp.h>
 
 /*
- * tl_hmac - HMAC-md(key, data) into out (EVP_MD_get_size(md) bytes), on ctx
- * (any state: it is re-initialised). md should be fetched (EVP_MD_fetch):
- * with a built-in one such as EVP_sha256() OpenSSL fetches it again on
- * every initialisation. Returns 0, or -1 when OpenSSL fails or md has no
+ * tl_hmac - HMAC-md(key, data) into out (EVP_MD_size(md) bytes), on ctx
+ * (any state: it is re-initialised). On OpenSSL 3, md should be fetched
+ * (EVP_MD_fetch): with a built-in one such as EVP_sha256() OpenSSL fetches
+ * it again on every initialisation; BoringSSL and AWS-LC have only the
+ * built-in ones. Returns 0, or -1 when the library fails or md has no
  * block size (an XOF).
  */
 int tl_hmac(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *key, size_t key_len,

@@ -9,6 +9,7 @@
 #include "datadir.h"
 #include "compare.h"
 #include "conform_jobs.h"
+#include "release.h"
 #include "report.h"
 #include "suite.h"
 
@@ -28,7 +29,10 @@ static void conformance_help(FILE *f)
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
         "    ticketlab conformance --fields [--format table|json]\n"
-        "                          [-o FILE]\n\n"
+        "                          [-o FILE]\n"
+        "    ticketlab conformance --changes [--format table|json] [-o FILE]\n"
+        "    (every form but --compare and --fields also takes\n"
+        "     [--expect-change NAME=yes|no]...)\n\n"
         "DESCRIPTION\n"
         "    Runs every row of the expectations table, each in a fresh\n"
         "    deterministic world, and checks that what a user observes (handshake\n"
@@ -43,6 +47,12 @@ static void conformance_help(FILE *f)
         "    whose status changed (pass -> n/a, say), for each outcome field (hs,\n"
         "    reused, alert, tickets, hints, early, log) the rows whose observed\n"
         "    value changed as \"A -> B\", and the rows only one run has.\n\n"
+        "    The rows that differ between OpenSSL releases follow the ticket\n"
+        "    behaviour changes that small self-tests detect in the library loaded\n"
+        "    now, not its version number: a distribution build with a fix\n"
+        "    backported (or an upstream change reverted) passes. --changes lists\n"
+        "    them with what upstream history says; wherever the two disagree,\n"
+        "    every report and `ticketlab --version` say so.\n\n"
         "OPTIONS\n"
         "    --filter GLOB        run only rows whose name matches (fnmatch)\n"
         "    --exclude GLOB       skip rows whose name matches (repeatable, up to 8)\n"
@@ -63,6 +73,14 @@ static void conformance_help(FILE *f)
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
         "    --fields             list the scenario fields: syntax, default and meaning\n"
+        "    --changes            list the ticket behaviour changes: detected, history\n"
+        "                         and asserted answers, where each lives, its reference\n"
+        "    --expect-change NAME=yes|no\n"
+        "                         assert that the library has (yes) or lacks (no) the\n"
+        "                         change NAME (repeatable; also TICKETLAB_EXPECT_CHANGES=\n"
+        "                         \"NAME=yes,NAME=no\"): the expectations follow the\n"
+        "                         assertion, so a row that differs fails (a regression),\n"
+        "                         and an assertion detection contradicts is reported\n"
         "    --compare A B        compare two JSON reports instead of running the suite;\n"
         "                         --format table (default), json or svg, and -o FILE\n"
         "                         (written whole or not at all) apply\n"
@@ -164,11 +182,12 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
 typedef struct conformance_args {
     const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
-    int n_exclude, repin, fields, help, jobs;   /* jobs 0: not given */
+    const char *expect[TL_CHANGE_COUNT * 2];
+    int n_exclude, n_expect, repin, fields, changes, help, jobs;   /* jobs 0: not given */
 } conformance_args;
 
 enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
-       OPT_FIELDS, OPT_COMPARE, OPT_JOBS, OPT_HELP };
+       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_JOBS, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, conformance_args *a)
@@ -186,6 +205,8 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "scenario", required_argument, NULL, OPT_SCENARIO },
         { "fields", no_argument, NULL, OPT_FIELDS },
         { "compare", no_argument, NULL, OPT_COMPARE },
+        { "changes", no_argument, NULL, OPT_CHANGES },
+        { "expect-change", required_argument, NULL, OPT_EXPECT_CHANGE },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -222,6 +243,13 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         case OPT_SCENARIO: a->scenario = v; break;
         case OPT_FIELDS: a->fields = 1; break;
         case OPT_COMPARE: compare = 1; break;
+        case OPT_CHANGES: a->changes = 1; break;
+        case OPT_EXPECT_CHANGE:
+            if (a->n_expect == (int)(sizeof(a->expect) / sizeof(a->expect[0])))
+                return tl_cli_fail(CMD, "at most %zu --expect-change options",
+                                   sizeof(a->expect) / sizeof(a->expect[0]));
+            a->expect[a->n_expect++] = v;
+            break;
         default: return TL_EXIT_USAGE;
         }
     }
@@ -243,7 +271,7 @@ static int compare_reports(const conformance_args *a)
     tl_report_format fmt;
 
     if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
-        || a->n_exclude || a->jobs)
+        || a->n_exclude || a->n_expect || a->changes || a->jobs)
         return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
     if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
         return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
@@ -420,11 +448,18 @@ int tl_cmd_conformance(int argc, char **argv)
     if (a.compare_a != NULL)
         return compare_reports(&a);
     if (a.fields) {
+        if (a.n_expect)
+            return tl_cli_fail(CMD, "--fields lists the scenario fields: --expect-change does not go with it");
         tl_scenario_fields_print(stdout, strcmp(a.format, "json") == 0);
         if (fflush(stdout) != 0 || ferror(stdout))
             return tl_cli_fail(CMD, "cannot write the field table to standard output");
         return TL_EXIT_OK;
     }
+    /* What the loaded library does, and what the maintainer asserts. */
+    if ((rc = tl_cli_expect_changes(CMD, a.expect, a.n_expect)) != TL_EXIT_OK)
+        return rc;
+    if (a.changes)
+        return tl_cli_changes(CMD, a.format, a.out);
     if (a.scenario != NULL)
         return run_one_scenario(a.scenario);
     return run_suite(&a);

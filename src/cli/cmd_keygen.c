@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "cli.h"
+#include "wipe.h"
 #include "ticketlab/codec.h"
 #include "fileio.h"
 #include "ticketlab/keyfile.h"
@@ -76,13 +77,13 @@ static int rekey_with_openssl(tl_keyfmt fmt, unsigned char *data, size_t len)
         ok = rawlen > TL_KEY_NAME_LEN
              && RAND_bytes(raw + TL_KEY_NAME_LEN, (int)(rawlen - TL_KEY_NAME_LEN)) == 1;
         b64 = ok ? tl_base64_encode(raw, rawlen) : NULL;
-        OPENSSL_clear_free(raw, rawlen);
+        tl_wipe_free(raw, rawlen);
         if (b64 == NULL || strlen(b64) != linelen) {
             free(b64);
             return -1;
         }
         memcpy(data + pos, b64, linelen);
-        OPENSSL_clear_free(b64, linelen);
+        tl_wipe_free(b64, linelen);
         pos += linelen + (nl != NULL);
     }
     return 0;
@@ -177,11 +178,11 @@ int tl_cmd_keygen(int argc, char **argv)
     if (tl_keyfile_generate(fmt, size, revision, &data, &len, &err) != 0)
         return tl_cli_fail(cmd, "%s", err.msg);
     if (seed_s == NULL && rekey_with_openssl(fmt, data, len) != 0) {
-        OPENSSL_clear_free(data, len);
+        tl_wipe_free(data, len);
         return tl_cli_fail(cmd, "cannot get random bytes from OpenSSL");
     }
     rc = tl_file_write_atomic(out_path, data, len, 0600, &err);
-    OPENSSL_clear_free(data, len);
+    tl_wipe_free(data, len);
     if (rc != 0)
         return tl_cli_fail(cmd, "%s", err.msg);
     report_written(out_path, fmt, size, len, revision);

@@ -195,10 +195,11 @@ static int get_outcome(buf *b, tl_outcome *o)
 static void encode_result(buf *b, uint32_t index, const tl_row *r)
 {
     const tl_row_result *res = r->res;
-    int32_t status = (int32_t)r->status, predicted_ok = res->predicted_ok;
+    int32_t status = (int32_t)r->status, predicted_ok = res->predicted_ok, lib_na = r->lib_na != NULL;
 
     put(b, &index, sizeof(index));
     put(b, &status, sizeof(status));
+    put(b, &lib_na, sizeof(lib_na));
     put(b, &predicted_ok, sizeof(predicted_ok));
     put(b, &res->seconds, sizeof(res->seconds));
     put_outcome(b, &res->expected);
@@ -214,7 +215,7 @@ static void encode_result(buf *b, uint32_t index, const tl_row *r)
 static int decode_result(buf *b, tl_suite *s, size_t want)
 {
     uint32_t index;
-    int32_t status, predicted_ok;
+    int32_t status, predicted_ok, lib_na;
     tl_row_result *res;
 
     if (get(b, &index, sizeof(index)) != 0 || index != want)
@@ -222,7 +223,8 @@ static int decode_result(buf *b, tl_suite *s, size_t want)
     if (s->rows[index].res == NULL && (s->rows[index].res = malloc(sizeof(*res))) == NULL)
         return -1;
     res = s->rows[index].res;
-    if (get(b, &status, sizeof(status)) != 0 || get(b, &predicted_ok, sizeof(predicted_ok)) != 0
+    if (get(b, &status, sizeof(status)) != 0 || get(b, &lib_na, sizeof(lib_na)) != 0
+        || get(b, &predicted_ok, sizeof(predicted_ok)) != 0
         || get(b, &res->seconds, sizeof(res->seconds)) != 0 || get_outcome(b, &res->expected) != 0
         || get_outcome(b, &res->observed) != 0 || get_outcome(b, &res->predicted) != 0
         || get_string(b, res->engine_why, sizeof(res->engine_why)) != 0
@@ -231,6 +233,8 @@ static int decode_result(buf *b, tl_suite *s, size_t want)
         || get_string(b, res->error, sizeof(res->error)) != 0 || b->at != b->len)
         return -1;
     s->rows[index].status = (tl_row_status)status;
+    /* The sentence is the library's, the same in every process: ask again. */
+    s->rows[index].lib_na = lib_na ? tl_scenario_lacks(&s->rows[index].scenario) : NULL;
     res->predicted_ok = predicted_ok;
     return 0;
 }

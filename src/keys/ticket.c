@@ -10,6 +10,7 @@
  */
 #include "ticketlab/ticket.h"
 #include "hmac.h"
+#include "wipe.h"
 #include "ossl_compat.h"
 
 #include <limits.h>
@@ -17,13 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "ticketlab/tlslib.h"
+#if TL_TLSLIB_OPENSSL
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#endif
 
 #define HEADER_LEN (TL_KEY_NAME_LEN + TL_TICKET_IV_LEN)
 #define CBC_BLOCK 16
 
+#if TL_TLSLIB_OPENSSL
 /* Fetched once: this is the fuzzing hot path, and fetches are slow. */
 static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
 static EVP_CIPHER *aes128_cbc;
@@ -44,6 +54,18 @@ static int algorithms(tl_error *err)
         return tl_error_set_ssl(err, "OpenSSL has no AES-CBC or HMAC");
     return 0;
 }
+#else
+/* BoringSSL and AWS-LC: static method tables, nothing to fetch. */
+#define aes128_cbc EVP_aes_128_cbc()
+#define aes256_cbc EVP_aes_256_cbc()
+#define sha256 EVP_sha256()
+
+static int algorithms(tl_error *err)
+{
+    (void)err;
+    return 0;
+}
+#endif
 
 static const EVP_CIPHER *key_cipher(const tl_key *key)
 {
@@ -296,7 +318,7 @@ int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
         rc = ticket_session(info, plain, err);
     else if (rc == 1)
         rc = 0;   /* the verdict is BAD_PADDING */
-    OPENSSL_clear_free(plain, ctlen);
+    tl_wipe_free(plain, ctlen);
     return rc;
 }
 

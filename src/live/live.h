@@ -94,9 +94,23 @@ typedef struct tl_live_opts {
     double timeout;           /* seconds for each connection */
     double expire;            /* > 0: the expiry check, waiting at most this long */
     double watch;             /* > 0: the rotation check, tickets this far apart */
+    double deadline;          /* seconds for the whole run; 0: TL_LIVE_DEADLINE plus
+                                 the --expire and --watch waits */
+    int no_early_data;        /* never send 0-RTT data (the tls13.0rtt* checks skip) */
 } tl_live_opts;
 
-/* tl_live_opts_init - defaults: both versions, 8 connections, 5 s. */
+/* The whole run's default bound, in seconds, before the --expire and --watch waits. */
+#define TL_LIVE_DEADLINE 60.0
+
+/*
+ * The largest ticket the probe offers back. OpenSSL's client puts the
+ * ticket in one ClientHello extension, and all extensions together are at
+ * most 65,535 bytes; 60,000 leaves room for the rest (SNI, ALPN, a hybrid
+ * post-quantum key share). A bigger ticket is reported "not checked".
+ */
+#define TL_LIVE_OFFER_MAX 60000
+
+/* tl_live_opts_init - defaults: both versions, 8 connections, 5 s, early data on. */
 void tl_live_opts_init(tl_live_opts *o);
 
 typedef struct tl_live_report {
@@ -113,9 +127,10 @@ typedef struct tl_live_report {
  * gives the verdict), or -1 with err when the server cannot be audited at
  * all: the name does not resolve, nothing listens, it never answers, it
  * closes the connection, it does not speak TLS, or no TLS version asked
- * for completes a handshake. Every connection is bounded by o->timeout;
- * the whole probe also waits up to o->expire and o->watch seconds when
- * those checks are asked for.
+ * for completes a handshake. Every connection is bounded by o->timeout,
+ * and the whole run by o->deadline (0: TL_LIVE_DEADLINE plus o->expire and
+ * o->watch); the checks left when the run deadline passes are reported
+ * "not checked: run deadline".
  */
 int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err);
 

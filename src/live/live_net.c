@@ -22,6 +22,8 @@
 
 #include <openssl/err.h>
 
+#include "ossl_compat.h"
+
 double tl_live_now(void)
 {
     struct timespec ts;

@@ -57,6 +57,11 @@ static void observe(tl_world *w, const tl_handshake_result *r, tl_outcome *obs, 
             if (sc->gen == TL_NATURAL || e->ret == 0)
                 sc->gen = e->ret == 0 ? 0 : 1;
             break;
+        case TL_EV_AEAD_OPEN:
+        case TL_EV_AEAD_SEAL:
+            /* plug-ins are key callbacks: never from them */
+            entry.kind = e->kind == TL_EV_AEAD_OPEN ? TL_CB_OPEN : TL_CB_SEAL;
+            break;
         }
         tl_cblog_add(&obs->log, &entry);
     }

@@ -6,9 +6,11 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "bytes.h"
 #include "hmac.h"
+#include "ossl_compat.h"
 #include "ticketlab/rng.h"
 
 #define EXT_SESSION_TICKET 35
@@ -20,7 +22,7 @@
  * target computes a binder per input. */
 typedef struct binder_hash {
     char name[32];            /* the digest's name; "" unused */
-    EVP_MD *md;
+    const EVP_MD *md;
     EVP_MD_CTX *ctx;
     unsigned char empty_hash[EVP_MAX_MD_SIZE];   /* Hash(""), for Derive-Secret */
 } binder_hash;
@@ -56,6 +58,8 @@ struct tl_probe {
     tl_probe_result *cur;
     binder_hash hashes[BINDER_HASHES];
 };
+
+static void binder_hash_drop(binder_hash *h);
 
 /* get16 / put16 / add16 / add24 edit the length fields of the copy in
  * place, at offsets locate_ticket() checked. */
@@ -175,8 +179,13 @@ static int first_flight(tl_probe *p, SSL *c, SSL_SESSION *session)
     size_t written = 0;
 
     p->early = p->tls13 && SSL_SESSION_get_max_early_data(session) > 0;
+#if TL_TLSLIB_OPENSSL
     if (p->early)
         return SSL_write_early_data(c, zero_rtt, sizeof(zero_rtt) - 1, &written) == 1;
+#else
+    (void)zero_rtt;
+    (void)written;
+#endif
     return SSL_do_handshake(c) <= 0 && SSL_get_error(c, -1) == SSL_ERROR_WANT_READ;
 }
 
@@ -295,6 +304,7 @@ static int new_server(tl_probe *p, tl_error *err)
     SSL_set_msg_callback_arg(p->server, p);
     SSL_set_info_callback(p->server, server_info_cb);
     SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
+#if TL_TLSLIB_OPENSSL
     if (p->server_early > 0) {
         /* Without anti-replay the server still decrypts its tickets
          * (tls_parse_ctos_psk would look them up as stateful ones). */
@@ -302,6 +312,7 @@ static int new_server(tl_probe *p, tl_error *err)
         if (!SSL_set_max_early_data(p->server, p->server_early))
             return tl_error_set_ssl(err, "the probe's server refuses early data");
     }
+#endif
     return 0;
 }
 
@@ -322,6 +333,11 @@ tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, 
         return tl_error_set(err, "out of memory"), NULL;
     p->world = w;
     p->tls13 = tl_world_get_config(w)->tls_version == TLS1_3_VERSION;
+    if (p->tls13 && early > 0 && tl_tlslib_lacks(TL_API_EARLY_DATA_RW) != NULL) {
+        tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_EARLY_DATA_RW));
+        goto fail;
+    }
+#if TL_TLSLIB_OPENSSL
     if (p->tls13 && early > 0) {
         /* The client offers early data only for a session that allows it;
          * a copy that does carries the very same ticket. */
@@ -332,6 +348,7 @@ tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, 
         }
         p->server_early = early;
     }
+#endif
     if (capture(p, offer != NULL ? offer : session, err) != 0)
         goto fail;
     SSL_SESSION_free(offer);
@@ -359,8 +376,7 @@ void tl_probe_free(tl_probe *p)
     BIO_free(p->to_server);
     SSL_SESSION_free(p->session);
     for (int i = 0; i < BINDER_HASHES; i++) {
-        EVP_MD_free(p->hashes[i].md);
-        EVP_MD_CTX_free(p->hashes[i].ctx);
+        binder_hash_drop(&p->hashes[i]);
     }
     free(p->hello);
     free(p->buf);
@@ -415,9 +431,38 @@ static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len, s
     return p->hello_len + (size_t)(dt + db);
 }
 
+#if TL_TLSLIB_OPENSSL
+typedef OSSL_LIB_CTX probe_lib;
+#define probe_lib_get(err) tl_libctx(err)
+#define probe_md_name EVP_MD_get0_name
+#define probe_md_fetch(lib, name) EVP_MD_fetch((lib), (name), NULL)
+#define probe_md_free(md) EVP_MD_free((EVP_MD *)(md))
+#else
+/* BoringSSL and AWS-LC: no library contexts and no fetching; the EVP_MD
+ * the name stands for. */
+typedef const char probe_lib;
+#define probe_lib_get(err) ((void)(err), "")
+#define probe_md_fetch(lib, name) ((void)(lib), EVP_get_digestbyname(name))
+#define probe_md_free(md) ((void)(md))
+
+/* The digest's name as EVP_get_digestbyname knows it. */
+static const char *probe_md_name(const EVP_MD *md)
+{
+    return EVP_MD_type(md) == NID_sha384 ? "SHA384" : EVP_MD_type(md) == NID_sha256 ? "SHA256" : NULL;
+}
+#endif
+
+/* Forget binder hash h (its digest and context freed). */
+static void binder_hash_drop(binder_hash *h)
+{
+    probe_md_free(h->md);
+    EVP_MD_CTX_free(h->ctx);
+    memset(h, 0, sizeof(*h));
+}
+
 /* The hash named md and a context for it, made on first use (the older of
- * two others is dropped). Returns NULL when OpenSSL has not got it. */
-static binder_hash *binder_hash_get(tl_probe *p, OSSL_LIB_CTX *lib, const char *md)
+ * two others is dropped). Returns NULL when the library has not got it. */
+static binder_hash *binder_hash_get(tl_probe *p, probe_lib *lib, const char *md)
 {
     binder_hash *h = &p->hashes[BINDER_HASHES - 1];
 
@@ -426,23 +471,15 @@ static binder_hash *binder_hash_get(tl_probe *p, OSSL_LIB_CTX *lib, const char *
             return &p->hashes[i];
     if (strlen(md) >= sizeof(h->name))
         return NULL;
-    EVP_MD_free(h->md);
-    EVP_MD_CTX_free(h->ctx);
+    binder_hash_drop(h);
     memmove(&p->hashes[1], &p->hashes[0], (BINDER_HASHES - 1) * sizeof(*h));
     h = &p->hashes[0];
     memset(h, 0, sizeof(*h));
-    h->md = EVP_MD_fetch(lib, md, NULL);
+    h->md = probe_md_fetch(lib, md);
     h->ctx = EVP_MD_CTX_new();
-    if (h->md == NULL || h->ctx == NULL) {
-        EVP_MD_free(h->md);
-        EVP_MD_CTX_free(h->ctx);
-        memset(h, 0, sizeof(*h));
-        return NULL;
-    }
-    if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 || EVP_DigestFinal_ex(h->ctx, h->empty_hash, NULL) != 1) {
-        EVP_MD_free(h->md);
-        EVP_MD_CTX_free(h->ctx);
-        memset(h, 0, sizeof(*h));
+    if (h->md == NULL || h->ctx == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1
+        || EVP_DigestFinal_ex(h->ctx, h->empty_hash, NULL) != 1) {
+        binder_hash_drop(h);
         return NULL;
     }
     snprintf(h->name, sizeof(h->name), "%s", md);
@@ -459,7 +496,7 @@ static int hmac(binder_hash *h, size_t md_len, const unsigned char *key, const u
 /* Hash(data) into out. */
 static int digest(binder_hash *h, const unsigned char *data, size_t len, unsigned char *out)
 {
-    return EVP_DigestInit_ex2(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, data, len)
+    return EVP_DigestInit_ex(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, data, len)
            && EVP_DigestFinal_ex(h->ctx, out, NULL) ? 0 : -1;
 }
 
@@ -501,7 +538,7 @@ static int expand_label(binder_hash *h, size_t md_len,
 static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
                         const SSL_SESSION *psk, tl_error *err)
 {
-    OSSL_LIB_CTX *lib = tl_libctx(err);
+    probe_lib *lib = probe_lib_get(err);
     binder_hash *h;
     unsigned char mk[TL_PROBE_MAX_PSK], zeros[EVP_MAX_MD_SIZE] = { 0 };
     unsigned char early[EVP_MAX_MD_SIZE];
@@ -545,7 +582,7 @@ static size_t build_hello(tl_probe *p, const unsigned char *ticket, size_t len,
         return tl_error_set(err, "a PSK binder exists only in TLS 1.3, this probe is TLS 1.2"), 0;
     c = SSL_SESSION_get0_cipher(psk);
     md = c != NULL ? SSL_CIPHER_get_handshake_digest(c) : NULL;
-    md_name = md != NULL ? EVP_MD_get0_name(md) : NULL;
+    md_name = md != NULL ? probe_md_name(md) : NULL;
     md_len = md != NULL ? EVP_MD_get_size(md) : 0;
     if (md_name == NULL || md_len <= 0 || md_len > EVP_MAX_MD_SIZE)
         return tl_error_set(err, "the PSK session has no cipher with a handshake digest (%s)",
@@ -575,6 +612,11 @@ static int serve(tl_probe *p)
 
     if (!p->early)
         return SSL_do_handshake(p->server);
+#if !TL_TLSLIB_OPENSSL
+    (void)buf;
+    (void)got;
+    return SSL_do_handshake(p->server);   /* never: no early data here */
+#else
     switch (SSL_read_early_data(p->server, buf, sizeof(buf), &got)) {
     case SSL_READ_EARLY_DATA_ERROR:
         return -1;
@@ -585,6 +627,7 @@ static int serve(tl_probe *p)
     default:
         return 1;   /* never: no 0-RTT record was sent */
     }
+#endif
 }
 
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
@@ -628,7 +671,11 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     if (p->early) {
         if (new_server(p, err) != 0)
             return -1;
-    } else if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1) {
+    } else if (!TL_TLSLIB_OPENSSL && (SSL_clear(p->server) != 1 || SSL_set_session(p->server, NULL) != 1)) {
+        /* BoringSSL and AWS-LC abort() on SSL_set_session mid-handshake:
+         * clear first, then drop the session. */
+        return tl_error_set_ssl(err, "SSL_clear failed");
+    } else if (TL_TLSLIB_OPENSSL && (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1)) {
         return tl_error_set_ssl(err, "SSL_clear failed");
     }
     SSL_set_accept_state(p->server);
@@ -642,7 +689,11 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     res->failed = rc <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE
                   && e != SSL_ERROR_WANT_X509_LOOKUP;
     res->resumed = SSL_session_reused(p->server);
+#if TL_TLSLIB_OPENSSL
     res->early_accepted = SSL_get_early_data_status(p->server) == SSL_EARLY_DATA_ACCEPTED;
+#else
+    res->early_accepted = SSL_early_data_accepted(p->server);
+#endif
     if (res->failed) {
         unsigned long code = ERR_peek_error();
         const char *r = code ? ERR_reason_error_string(code) : NULL;
