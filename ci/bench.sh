@@ -72,3 +72,7 @@ if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
 fi
 
 bench_conformance_sections
+
+echo
+echo "== serve under load: 20 stalled clients, RSS over 3,000 --appdata-size 60000 handshakes, PSK-identity log"
+/usr/bin/python3 -u bench/serve_bench.py "$BUILD/bin/ticketlab" 3000

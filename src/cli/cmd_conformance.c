@@ -12,6 +12,7 @@
 #include "release.h"
 #include "report.h"
 #include "suite.h"
+#include "text.h"
 
 #define CMD "conformance"
 #define TABLE_NAME "conformance/expectations.tl"
@@ -69,6 +70,11 @@ static void conformance_help(FILE *f)
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
         "                         installed ticketlab, else the source tree's)\n"
+        "    --allow-empty        a selection (--filter, --exclude, --tls) that matches\n"
+        "                         no row, or a --compare of two reports without rows,\n"
+        "                         is fine: exit 0 with an empty report. Without it,\n"
+        "                         that is a usage error (exit 2): a typo in a pattern\n"
+        "                         must not turn a CI job green\n"
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
@@ -87,8 +93,10 @@ static void conformance_help(FILE *f)
         "    --help               this text\n\n"
         "EXIT STATUS\n"
         "    0 every row passed, 1 a row failed (each is named in the report),\n"
-        "    2 usage or I/O error. With --compare: 0 the two runs agree, 1 they\n"
-        "    differ (like diff(1)), 2 usage error or a report that cannot be read.\n");
+        "    2 usage or I/O error, or no row selected (see --allow-empty).\n"
+        "    With --compare: 0 the two runs agree, 1 they differ (like diff(1)),\n"
+        "    2 usage error, a report that cannot be read, or two reports\n"
+        "    without rows (see --allow-empty).\n");
 }
 
 static double now_seconds(void)
@@ -138,7 +146,8 @@ static int run_one_scenario(const char *text)
 }
 
 /* --compare: read both reports, write what changed to `out` (NULL: stdout), atomically. */
-static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out)
+static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out,
+                       int allow_empty)
 {
     tl_compare_run a, b;
     tl_compare cmp;
@@ -152,6 +161,12 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
     if (tl_compare_load(path_b, &b, &err) != 0) {
         tl_compare_run_free(&a);
         return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    if (a.n == 0 && b.n == 0 && !allow_empty) {
+        tl_compare_run_free(&a);
+        tl_compare_run_free(&b);
+        return tl_cli_fail(CMD, "--compare: %s and %s hold no rows: nothing to compare "
+                           "(--allow-empty accepts that)", path_a, path_b);
     }
     rc = tl_compare_runs(&a, &b, &cmp, &err);
     if (rc == 0) {
@@ -168,8 +183,8 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
         tl_compare_free(&cmp);
     }
     if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
-        fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
-                "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
+        tl_text_line(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
+                "%zu only in A, %zu only in B", a.release, path_a, b.release, path_b, changed,
                 changed == 1 ? "" : "s", only_a, only_b);
     tl_compare_run_free(&a);
     tl_compare_run_free(&b);
@@ -183,11 +198,11 @@ typedef struct conformance_args {
     const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
     const char *expect[TL_CHANGE_COUNT * 2];
-    int n_exclude, n_expect, repin, fields, changes, help, jobs;   /* jobs 0: not given */
+    int n_exclude, n_expect, repin, fields, changes, help, allow_empty, jobs;   /* jobs 0: not given */
 } conformance_args;
 
 enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
-       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_JOBS, OPT_HELP };
+       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_JOBS, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, conformance_args *a)
@@ -207,6 +222,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "compare", no_argument, NULL, OPT_COMPARE },
         { "changes", no_argument, NULL, OPT_CHANGES },
         { "expect-change", required_argument, NULL, OPT_EXPECT_CHANGE },
+        { "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -250,6 +266,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
                                    sizeof(a->expect) / sizeof(a->expect[0]));
             a->expect[a->n_expect++] = v;
             break;
+        case OPT_ALLOW_EMPTY: a->allow_empty = 1; break;
         default: return TL_EXIT_USAGE;
         }
     }
@@ -272,12 +289,44 @@ static int compare_reports(const conformance_args *a)
 
     if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
         || a->n_exclude || a->n_expect || a->changes || a->jobs)
-        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
+        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format, -o "
+                           "and --allow-empty");
     if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
         return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
     if (tl_report_format_parse(a->format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
         return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", a->format);
-    return run_compare(a->compare_a, a->compare_b, fmt, a->out);
+    return run_compare(a->compare_a, a->compare_b, fmt, a->out, a->allow_empty);
+}
+
+/* 1 if the options select row r. */
+static int selected(const tl_row *r, const conformance_args *a, int want_tls)
+{
+    return (a->filter == NULL || fnmatch(a->filter, r->name, 0) == 0)
+           && (!want_tls || r->scenario.tls == want_tls) && !excluded(r->name, a->exclude, a->n_exclude);
+}
+
+/* How many rows the options select. */
+static size_t count_selected(const tl_suite *suite, const conformance_args *a, int want_tls)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < suite->n; i++)
+        n += selected(&suite->rows[i], a, want_tls);
+    return n;
+}
+
+/* The options that select rows, as given: "--filter 'x*' --tls 1.3". */
+static void selection_text(const conformance_args *a, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    if (a->filter != NULL)
+        used += (size_t)snprintf(buf + used, size - used, " --filter '%s'", a->filter);
+    for (int i = 0; i < a->n_exclude && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, " --exclude '%s'", a->exclude[i]);
+    if (a->tls != NULL && used < size)
+        snprintf(buf + used, size - used, " --tls %s", a->tls);
 }
 
 /*
@@ -296,8 +345,7 @@ static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls, in
     for (size_t i = 0; i < suite->n; i++) {
         const tl_row *r = &suite->rows[i];
 
-        if ((a->filter != NULL && fnmatch(a->filter, r->name, 0) != 0)
-            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, a->exclude, a->n_exclude))
+        if (!selected(r, a, want_tls))
             continue;
         rows[n++] = i;
     }
@@ -411,6 +459,16 @@ static int run_suite(const conformance_args *a)
     }
     if (tl_suite_load(&suite, table, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
+    /* A run that checks nothing is not a pass: a typo in a pattern must
+     * not turn a CI job green for ever. */
+    if (!a->allow_empty && count_selected(&suite, a, want_tls) == 0) {
+        char sel[1024];
+
+        selection_text(a, sel, sizeof(sel));
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s: no row matches%s: nothing would be checked (check the pattern, "
+                           "or pass --allow-empty)", table, sel);
+    }
     t0 = now_seconds();
     failed = run_rows(&suite, a, want_tls, &bad_worker, &err);
     t0 = now_seconds() - t0;

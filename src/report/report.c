@@ -9,6 +9,7 @@
 #include "behaviour.h"
 #include "json.h"
 #include "release.h"
+#include "text.h"
 #include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 #include "ticketlab/world.h"
@@ -260,7 +261,10 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
 
         if (r->status != TL_ROW_FAIL && r->status != TL_ROW_ERROR)
             continue;
-        fprintf(f, "\nFAIL %s (%s:%d)\n  scenario: %s\n", r->name, s->path, r->line, r->scenario_text);
+        /* The table's path is the user's: any bytes (text.h). */
+        fputc('\n', f);
+        tl_text_line(f, "FAIL %s (%s:%d)", r->name, s->path, r->line);
+        tl_text_line(f, "  scenario: %s", r->scenario_text);
         if (r->res->error[0])
             fprintf(f, "  harness error: %s\n", r->res->error);
         if (r->res->diff[0])
