@@ -1,0 +1,283 @@
+/*
+ * ct_tls13.c - fuzz_client_ticket in TLS 1.3: NewSessionTickets are
+ * post-handshake messages under the server's application traffic key, so
+ * one established connection takes the tickets of input after input.
+ *
+ * The kept connection. Made by a full handshake from the world's first
+ * state (the reset seed, the frozen clock, a natural policy; the server's
+ * knobs do not touch a TLS 1.3 handshake whose server sends no ticket), it
+ * is the very connection a fresh handshake would give every input: same
+ * secrets, same session. What an input leaves behind is put back before
+ * the next one:
+ *   - the client's session: each NewSessionTicket replaces it with a copy
+ *     (ssl_session_dup) whose ticket, lifetime, age_add, nonce-derived
+ *     secret, id and time are overwritten; only max_early_data is kept from
+ *     the previous ticket when the next has no early_data (OpenSSL 3.0 to
+ *     4.0). When it differs from the handshake's, a reset ticket with an
+ *     early_data extension of the handshake's value puts it back (the
+ *     client stores nothing from it).
+ *   - the keys: the target seals every record itself, so it follows the
+ *     sequence number and each KeyUpdate the input sent; what the client
+ *     wrote back (its own KeyUpdate) is drained.
+ *   - a message cut short: when the input's claimed lengths do not end
+ *     where its stream ends, the client waits for more, and the connection
+ *     is dropped.
+ *   - a dead client: after a fatal alert the connection is dropped.
+ * A dropped connection is made again by the next input. test_ct_determinism
+ * checks that every corpus input gives the same result on the kept
+ * connection, whatever ran before, as on a fresh one.
+ *
+ * Genuine tickets. The server's own tickets (SSL_new_session_ticket) depend
+ * on its knobs and on how many were asked for, never on the client, and a
+ * server's ticket nonce counts up over its connection: so they are minted
+ * on a connection of their own, from the world's first state, exactly as a
+ * fresh connection would mint them, read back off the wire with the
+ * server's keys, and remembered per (knobs, count) with the key callback's
+ * events (fed back as if they had just happened).
+ *
+ * R.full (header bit 2, or TICKETLAB_CT_FRESH=1) runs the input as before:
+ * a fresh connection and handshake of its own, the genuine tickets from its
+ * own server; the kept connection is left as it is.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "client_ticket.h"
+#include "fuzz_common.h"
+
+/* The connection kept between inputs. */
+static struct {
+    SSL *client, *server;     /* NULL when there is none */
+    tw_keys13 k;              /* the server's write keys where the client is */
+    uint32_t base_early;      /* its session's max_early_data after the handshake */
+} K;
+
+/* The server's own tickets for one (knobs, count). */
+typedef struct {
+    tw_bytes msg[CT_MAX_ITEMS];
+    size_t n;
+    tl_event_log ev;
+} minted;
+
+static minted *memo[256][CT_MAX_ITEMS + 1];
+
+/* ---- records ------------------------------------------------------------ */
+
+typedef struct {
+    tw_keys13 *k;
+    long pad;
+} emit13_arg;
+
+static int emit13(const unsigned char *frag, size_t n, int key_update, void *arg)
+{
+    emit13_arg *a = arg;
+    tw_bytes rec = { 0 };
+    size_t pad = a->pad >= 0 ? (size_t)a->pad : 16384 - n + (a->pad == -2 ? 1 : 0);
+    int rc;
+
+    tw_seal13(a->k, &rec, frag, n, pad);
+    rc = tl_ct_deliver(rec.p, rec.n);
+    tw_bytes_free(&rec);
+    if (key_update)
+        tw_keys13_update(a->k);
+    return rc;
+}
+
+/* ---- the server's own tickets ------------------------------------------- */
+
+/* Ask R.server for want_n tickets and read them back off the wire into out. */
+static void mint_on_pair(size_t want_n, tw_bytes *out, size_t *n_out)
+{
+    tw_keys13 k;
+    tw_bytes wire = { 0 }, hs = { 0 };
+    tl_bytes c;
+    const unsigned char *rec;
+    size_t len;
+    int rc;
+
+    for (size_t i = 0; i < want_n; i++)
+        if (SSL_new_session_ticket(R.server) != 1)
+            tl_fuzz_die("harness: SSL_new_session_ticket refused");
+    /* Large tickets may fill the pair: take what is written as it comes. */
+    for (int i = 0; i < 64; i++) {
+        rc = SSL_do_handshake(R.server);
+        tl_ct_drain(SSL_get_rbio(R.client), &wire);
+        if (rc == 1 || (SSL_get_error(R.server, rc) != SSL_ERROR_WANT_READ
+                        && SSL_get_error(R.server, rc) != SSL_ERROR_WANT_WRITE))
+            break;
+    }
+    ERR_clear_error();
+    tw_keys13_init(&k, R.secret, R.secret_len);
+    tl_bytes_init(&c, wire.p, wire.n);
+    while (tw_next_record(&c, &rec, &len) == 0) {
+        tw_bytes plain = { 0 };
+        int type = 0;
+
+        if (tw_open13(&k, rec, 5 + len, &plain, &type) != 0)
+            tl_fuzz_die("harness: the server's own record %llu does not open with our "
+                        "key (key log or HKDF-Expand-Label wrong?)", (unsigned long long)k.seq - 1);
+        if (type == SSL3_RT_HANDSHAKE)   /* else an alert: the server failed */
+            tw_put(&hs, plain.p, plain.n);
+        tw_bytes_free(&plain);
+    }
+    tw_split_messages(&hs, out, n_out, CT_MAX_ITEMS);
+    tw_bytes_free(&wire);
+    tw_bytes_free(&hs);
+}
+
+static void need_secret(void)
+{
+    if (R.secret_len != 32)
+        tl_fuzz_die("harness: no SERVER_TRAFFIC_SECRET_0 in the key log");
+}
+
+/* The tickets a fresh connection's server mints for (knobs, want_n). The
+ * world is left in its first state. */
+static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
+{
+    minted *m = memo[knobs][want_n];
+    SSL *keep_client = R.client, *keep_server = R.server;
+    const tl_event_log *log;
+
+    if (m != NULL)
+        return m;
+    m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        tl_fuzz_die("out of memory");
+    tl_event_log_init(&m->ev);
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, knobs);
+    tl_ct_new_pair(w, NULL);
+    if (tl_ct_handshake() != 0)
+        tl_fuzz_die("harness: the TLS 1.3 handshake failed");
+    need_secret();
+    mint_on_pair(want_n, m->msg, &m->n);
+    log = tl_world_events(w);
+    for (size_t i = 0; i < log->n; i++)
+        if (tl_event_log_add(&m->ev, &log->ev[i]) != 0)
+            tl_fuzz_die("out of memory");
+    tl_ct_free_pair();
+    R.client = keep_client;
+    R.server = keep_server;
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, knobs);
+    memo[knobs][want_n] = m;
+    return m;
+}
+
+/* ---- the kept connection ------------------------------------------------ */
+
+/* A connection from the world's first state; the world is left there again. */
+static void establish(tl_world *w, unsigned knobs)
+{
+    tl_ct_world_reset(w);
+    tl_ct_new_pair(w, NULL);
+    if (tl_ct_handshake() != 0)
+        tl_fuzz_die("harness: the TLS 1.3 handshake failed");
+    need_secret();
+    K.client = R.client;
+    K.server = R.server;
+    tw_keys13_init(&K.k, R.secret, R.secret_len);
+    K.base_early = SSL_SESSION_get_max_early_data(SSL_get_session(K.client));
+    ERR_clear_error();
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, knobs);
+}
+
+/* The reset ticket: well-formed, with early_data of the handshake's value. */
+static void reset_session(void)
+{
+    tw_bytes nst = { 0 };
+    emit13_arg a = { &K.k, 0 };
+
+    if (SSL_SESSION_get_max_early_data(SSL_get_session(K.client)) == K.base_early)
+        return;
+    tw_put8(&nst, CT_HS_NST);
+    tw_put24(&nst, 4 + 4 + 1 + 2 + 1 + 2 + 8);
+    tw_put32(&nst, 7200);          /* lifetime */
+    tw_put32(&nst, 0);             /* age_add */
+    tw_put8(&nst, 0);              /* no nonce */
+    tw_put16(&nst, 1);             /* a one-byte ticket */
+    tw_put8(&nst, 0);
+    tw_put16(&nst, 8);
+    tw_put16(&nst, CT_EXT_EARLY_DATA);
+    tw_put16(&nst, 4);
+    tw_put32(&nst, K.base_early);
+    R.quiet = 1;
+    emit13(nst.p, nst.n, 0, &a);
+    R.quiet = 0;
+    tw_bytes_free(&nst);
+    if (R.failed)
+        tl_fuzz_die("the client rejected a well-formed NewSessionTicket (the target's reset "
+                    "ticket): %s, alert %s", R.reason, tl_alert_name(R.alert_sent));
+    if (SSL_SESSION_get_max_early_data(SSL_get_session(K.client)) != K.base_early)
+        tl_fuzz_die("harness: the reset ticket did not put max_early_data back");
+    ERR_clear_error();
+}
+
+/* The last input's messages were framed as the target framed them (no
+ * length lied, so the client saw each KeyUpdate where the target did) and
+ * ended where its stream ended. */
+static int whole;
+
+void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_items,
+                 size_t cut, long pad)
+{
+    size_t want_genuine = 0;
+    tl_ct_stream st;
+    emit13_arg a;
+    tw_keys13 fresh_keys;
+
+    for (size_t i = 0; i < n_items; i++)
+        want_genuine += items[i].kind == 2;
+    if (R.full) {
+        /* As before: a connection of its own; its server mints the tickets. */
+        tl_ct_new_pair(w, NULL);
+        if (tl_ct_handshake() != 0)
+            tl_fuzz_die("harness: the handshake failed with harmless server knobs");
+        need_secret();
+        if (want_genuine)
+            mint_on_pair(want_genuine, R.genuine, &R.n_genuine);
+        tw_keys13_init(&fresh_keys, R.secret, R.secret_len);
+        a.k = &fresh_keys;
+    } else {
+        if (K.client == NULL)
+            establish(w, knobs);
+        if (want_genuine) {
+            const minted *m = genuine(w, knobs, want_genuine > CT_MAX_ITEMS ? CT_MAX_ITEMS
+                                                                            : want_genuine);
+
+            for (size_t i = 0; i < m->n; i++)
+                tw_put(&R.genuine[i], m->msg[i].p, m->msg[i].n);
+            R.n_genuine = m->n;
+            tl_fuzz_feedback_events(&m->ev, 0, m->ev.n);
+        }
+        R.client = K.client;
+        R.server = K.server;
+        tl_ct_drain(SSL_get_rbio(K.server), NULL);   /* what the client wrote back */
+        reset_session();
+        a.k = &K.k;
+    }
+    R.base_early = SSL_SESSION_get_max_early_data(SSL_get_session(R.client));
+    memset(&st, 0, sizeof(st));
+    tl_ct_build_stream(&st, items, n_items);
+    a.pad = pad;
+    R.watch = 1;
+    tl_ct_send_stream(&st, cut, emit13, &a);
+    R.watch = 0;
+    whole = st.whole && st.honest;
+    tw_bytes_free(&st.data);
+}
+
+void tl_ct_end13(void)
+{
+    if (!R.full && !R.failed && R.alert_sent < 0 && whole) {
+        R.client = R.server = NULL;   /* kept for the next input */
+        return;
+    }
+    if (!R.full)
+        memset(&K, 0, sizeof(K));   /* R holds its pair: freed below */
+    tl_ct_free_pair();
+}
