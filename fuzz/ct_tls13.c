@@ -133,13 +133,76 @@ static void need_secret(void)
         tl_fuzz_die("harness: no SERVER_TRAFFIC_SECRET_0 in the key log");
 }
 
-/* The tickets a fresh connection's server mints for (knobs, want_n). The
- * world is left in its first state. */
+/* ---- the connection ----------------------------------------------------- */
+
+static SSL_SESSION *first13;   /* the world's first session: every connection resumes it */
+
+/* The world's first session: a full handshake in the world's first state
+ * (natural knobs) and one ticket; the world is left there again. */
+static void first_session(tl_world *w)
+{
+    SSL *keep_client = R.client, *keep_server = R.server;
+    unsigned char buf[64];
+
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, 0);
+    tl_ct_new_pair(w, NULL);
+    if (tl_ct_handshake() != 0 || SSL_new_session_ticket(R.server) != 1
+        || SSL_do_handshake(R.server) != 1)
+        tl_fuzz_die("harness: the first TLS 1.3 handshake failed");
+    R.quiet = 1;
+    (void)SSL_read(R.client, buf, sizeof(buf));   /* the ticket: checked below */
+    R.quiet = 0;
+    first13 = SSL_get1_session(R.client);
+    if (first13 == NULL || !SSL_SESSION_is_resumable(first13)
+        || !SSL_SESSION_has_ticket(first13))
+        tl_fuzz_die("harness: the first TLS 1.3 handshake left no ticket to resume");
+    tl_ct_free_pair();
+    R.client = keep_client;
+    R.server = keep_server;
+    memset(R.secret, 0, sizeof(R.secret));
+    R.secret_len = 0;
+    ERR_clear_error();
+}
+
+/*
+ * A connection in R.client and R.server from the world's first state, knobs
+ * set: the client resumes the world's first session (no certificate, and
+ * the same secrets every time). The server's session takes the knobs'
+ * session timeout, which a fresh handshake's would have had.
+ */
+static void connect(tl_world *w, unsigned knobs)
+{
+    SSL_SESSION *copy;
+
+    if (first13 == NULL)
+        first_session(w);
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, knobs);
+    copy = SSL_SESSION_dup(first13);
+    if (copy == NULL)
+        tl_fuzz_die("out of memory");
+    tl_ct_new_pair(w, copy);
+    SSL_SESSION_free(copy);
+    if (tl_ct_handshake() != 0)
+        tl_fuzz_die("harness: the resumed TLS 1.3 handshake failed");
+    if (!SSL_session_reused(R.client))
+        tl_fuzz_die("harness: the server did not resume the world's first session");
+    need_secret();
+    if (SSL_SESSION_set_timeout(SSL_get_session(R.server),
+                                SSL_CTX_get_timeout(tl_world_server_ctx(w))) != 1)
+        tl_fuzz_die("harness: the server's session refuses its timeout");
+    ERR_clear_error();
+}
+
+/* The tickets the server mints for (knobs, want_n) on a connection of
+ * their own. The world is left in its first state, knobs set. */
 static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
 {
     minted *m = memo[knobs][want_n];
     SSL *keep_client = R.client, *keep_server = R.server;
     const tl_event_log *log;
+    size_t from;
 
     if (m != NULL)
         return m;
@@ -147,15 +210,11 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     if (m == NULL)
         tl_fuzz_die("out of memory");
     tl_event_log_init(&m->ev);
-    tl_ct_world_reset(w);
-    tl_ct_set_knobs(w, knobs);
-    tl_ct_new_pair(w, NULL);
-    if (tl_ct_handshake() != 0)
-        tl_fuzz_die("harness: the TLS 1.3 handshake failed");
-    need_secret();
-    mint_on_pair(want_n, m->msg, &m->n);
+    connect(w, knobs);
     log = tl_world_events(w);
-    for (size_t i = 0; i < log->n; i++)
+    from = log->n;
+    mint_on_pair(want_n, m->msg, &m->n);
+    for (size_t i = from; i < log->n; i++)
         if (tl_event_log_add(&m->ev, &log->ev[i]) != 0)
             tl_fuzz_die("out of memory");
     tl_ct_free_pair();
@@ -167,21 +226,14 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     return m;
 }
 
-/* ---- the kept connection ------------------------------------------------ */
-
-/* A connection from the world's first state; the world is left there again. */
+/* The kept connection; the world is left in its first state, knobs set. */
 static void establish(tl_world *w, unsigned knobs)
 {
-    tl_ct_world_reset(w);
-    tl_ct_new_pair(w, NULL);
-    if (tl_ct_handshake() != 0)
-        tl_fuzz_die("harness: the TLS 1.3 handshake failed");
-    need_secret();
+    connect(w, knobs);
     K.client = R.client;
     K.server = R.server;
     tw_keys13_init(&K.k, R.secret, R.secret_len);
     K.base_early = SSL_SESSION_get_max_early_data(SSL_get_session(K.client));
-    ERR_clear_error();
     tl_ct_world_reset(w);
     tl_ct_set_knobs(w, knobs);
 }
