@@ -3,12 +3,14 @@
  * post-handshake messages under the server's application traffic key, so
  * one established connection takes the tickets of input after input.
  *
- * The kept connection. Made by a full handshake from the world's first
- * state (the reset seed, the frozen clock, a natural policy; the server's
- * knobs do not touch a TLS 1.3 handshake whose server sends no ticket), it
- * is the very connection a fresh handshake would give every input: same
- * secrets, same session. What an input leaves behind is put back before
- * the next one:
+ * The kept connection. The client resumes the world's first session (made
+ * once per process by a full handshake and one ticket in the world's first
+ * state): no certificate and no signature, about a third of the cost of a
+ * full handshake, and the same secrets every time, so it is the very
+ * connection any input would get from a fresh one. NewSessionTickets after
+ * a resumption are what a client meets most (a server renews a ticket at
+ * every resumption); header bit 2 asks for a full handshake. What an input
+ * leaves behind is put back before the next one:
  *   - the client's session: each NewSessionTicket replaces it with a copy
  *     (ssl_session_dup) whose ticket, lifetime, age_add, nonce-derived
  *     secret, id and time are overwritten; only max_early_data is kept from
@@ -25,19 +27,21 @@
  *   - a dead client: after a fatal alert the connection is dropped.
  * A dropped connection is made again by the next input. test_ct_determinism
  * checks that every corpus input gives the same result on the kept
- * connection, whatever ran before, as on a fresh one.
+ * connection whatever ran before it.
  *
  * Genuine tickets. The server's own tickets (SSL_new_session_ticket) depend
  * on its knobs and on how many were asked for, never on the client, and a
  * server's ticket nonce counts up over its connection: so they are minted
- * on a connection of their own, from the world's first state, exactly as a
- * fresh connection would mint them, read back off the wire with the
- * server's keys, and remembered per (knobs, count) with the key callback's
- * events (fed back as if they had just happened).
+ * on a connection of their own, made the same way from the world's first
+ * state (same secrets), read back off the wire with the server's keys, and
+ * remembered per (knobs, count) with the key callback's events (fed back as
+ * if they had just happened). The server's session takes the knobs'
+ * timeout, as a fresh handshake's session would (a resumed one keeps the
+ * timeout of the session it resumed).
  *
  * R.full (header bit 2, or TICKETLAB_CT_FRESH=1) runs the input as before:
- * a fresh connection and handshake of its own, the genuine tickets from its
- * own server; the kept connection is left as it is.
+ * a fresh connection and full handshake of its own, the genuine tickets
+ * from its own server; the kept connection is left as it is.
  */
 #include <stdlib.h>
 #include <string.h>
