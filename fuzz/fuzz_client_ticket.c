@@ -11,10 +11,11 @@
  * that an input gives the same result whatever ran before it.
  *
  *   TLS 1.3 (ct_tls13.c). NewSessionTickets are post-handshake messages
- *   under the server's application traffic key. One connection is kept
- *   from input to input (a handshake per input cost about 1 ms), put back
- *   to its first state before each; it is made again after the client sent
- *   a fatal alert or was left waiting for the rest of a message. The
+ *   under the server's application traffic key. One connection (the
+ *   client resumes the world's first session) is kept from input to input
+ *   (a full handshake per input cost about 1 ms), put back to its first
+ *   state before each; it is made again after the client sent a fatal
+ *   alert or was left waiting for the rest of a message. The
  *   client's key log gives SERVER_TRAFFIC_SECRET_0; key and IV come from
  *   HKDF-Expand-Label (RFC 8446 7.3). The target seals the records itself
  *   (AES-128-GCM, nonce = IV XOR sequence number, AAD = the record header)
@@ -35,9 +36,8 @@
  *
  *   Header bit 2 (or TICKETLAB_CT_FRESH=1 for every input) asks for a full
  *   handshake on a connection of its own, as the target did before: the
- *   TLS 1.3 result is the same (test_ct_determinism checks it), TLS 1.2
- *   then gets the ticket after a certificate and a key exchange, and the
- *   client's new-session callback stores it.
+ *   tickets then come after a certificate and a key exchange, and in TLS
+ *   1.2 the client's new-session callback stores them.
  *
  *   Genuine tickets are the server's own (1.3: SSL_new_session_ticket, read
  *   back off the wire with the same keys; 1.2: the one in its flight),
