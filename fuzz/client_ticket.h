@@ -126,6 +126,15 @@ int tl_ct_set_knobs(tl_world *w, unsigned b);
 /* tl_ct_world_reset - the world back to its first state (TL_FUZZ_SEED, natural policy). */
 void tl_ct_world_reset(tl_world *w);
 
+/*
+ * tl_ct_fingerprint - with tl_ct_fingerprint_on() called first, a hash of
+ * everything the last input showed: the messages the client read, its
+ * alert and error, every session it stored (DER), the cache's verdicts and
+ * the verbose line. Two runs of an input are alike when these are equal.
+ */
+void tl_ct_fingerprint_on(void);
+uint64_t tl_ct_fingerprint(void);
+
 /* ---- ct_stream.c ---------------------------------------------------------- */
 
 /* A NewSessionTicket body, as our own reading of the RFCs sees it. */
@@ -218,6 +227,9 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
 
 /* tl_ct_end13 - after the oracles: keep the connection if it is fit for the next input. */
 void tl_ct_end13(void);
+
+/* tl_ct_forget13 - drop the kept connection: the next input makes a new one. */
+void tl_ct_forget13(void);
 
 /* ---- ct_tls12.c ----------------------------------------------------------- */
 

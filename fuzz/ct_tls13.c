@@ -337,3 +337,17 @@ void tl_ct_end13(void)
         memset(&K, 0, sizeof(K));   /* R holds its pair: freed below */
     tl_ct_free_pair();
 }
+
+void tl_ct_forget13(void)
+{
+    SSL *c = R.client, *s = R.server;
+
+    if (K.client == NULL)
+        return;
+    R.client = K.client;
+    R.server = K.server;
+    tl_ct_free_pair();
+    R.client = c;
+    R.server = s;
+    memset(&K, 0, sizeof(K));
+}

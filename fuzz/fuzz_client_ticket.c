@@ -241,6 +241,46 @@ static size_t read_items(tl_bytes *r, tl_ct_item *items)
     return n;
 }
 
+/* ---- what an input showed ----------------------------------------------- */
+
+static int fingerprint_on;
+static uint64_t fingerprint;
+
+static uint64_t fold_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return (h ^ n) * 1099511628211ull;
+}
+
+void tl_ct_fingerprint_on(void)
+{
+    fingerprint_on = 1;
+}
+
+uint64_t tl_ct_fingerprint(void)
+{
+    return fingerprint;
+}
+
+static void take_fingerprint(const char *line)
+{
+    uint64_t h = 14695981039346656037ull;
+    int nums[3] = { R.tls13, R.failed, R.alert_sent };
+
+    h = fold_bytes(h, nums, sizeof(nums));
+    h = fold_bytes(h, R.reason, strlen(R.reason));
+    h = fold_bytes(h, line, strlen(line));
+    for (size_t i = 0; i < R.n_rx && i < CT_MAX_RX; i++)
+        h = fold_bytes(h, R.rx[i].msg, R.rx[i].len);
+    for (size_t i = 0; i < R.n_st && i < CT_MAX_SESSIONS; i++)
+        h = fold_bytes(fold_bytes(h, R.st[i].der, R.st[i].der_len), &R.st[i].put_rc,
+                       sizeof(R.st[i].put_rc));
+    fingerprint = h;
+}
+
 /* ---- the target --------------------------------------------------------- */
 
 /* The server's knobs broke the TLS 1.2 handshake: fine when they may. */
@@ -252,6 +292,8 @@ static void knobs_broke(tl_world *w, int risky)
         tl_fuzz_die("harness: the handshake failed with harmless server knobs");
     if (G.verbose)
         fprintf(stderr, "client_ticket: TLS 1.2, the server's knobs broke the handshake\n");
+    if (fingerprint_on)
+        take_fingerprint("knobs broke the handshake");
     tl_ct_free_pair();
     tl_ct_run_clear();
     ERR_clear_error();
@@ -305,11 +347,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     tl_ct_check_sessions(w);
     tl_ct_check_cache(w, mode >> 1 & 1, clock_steps[misc >> 4 & 15]);
-    if (G.verbose)
-        fprintf(stderr, "client_ticket: TLS 1.%d, %zu genuine, %zu read, %zu stored, %zu cached, "
-                "%zu taken, %zu offered, %zu withheld; client %s%s%s\n", R.tls13 ? 3 : 2,
-                R.n_genuine, R.n_rx, R.n_st, R.cached, R.taken, R.offered, R.withheld,
-                R.failed ? "failed: " : "fine", R.reason, R.failed ? "" : "");
+    if (G.verbose || fingerprint_on) {
+        char line[512];
+
+        snprintf(line, sizeof(line), "client_ticket: TLS 1.%d, %zu genuine, %zu read, %zu "
+                 "stored, %zu cached, %zu taken, %zu offered, %zu withheld; client %s%s",
+                 R.tls13 ? 3 : 2, R.n_genuine, R.n_rx, R.n_st, R.cached, R.taken, R.offered,
+                 R.withheld, R.failed ? "failed: " : "fine", R.reason);
+        if (G.verbose)
+            fprintf(stderr, "%s\n", line);
+        if (fingerprint_on)
+            take_fingerprint(line);
+    }
     if (R.tls13)
         tl_ct_end13();
     else
