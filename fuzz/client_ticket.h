@@ -77,7 +77,9 @@ typedef struct tl_ct_stored {
 typedef struct tl_ct_run {
     int tls13;
     int full;                 /* a full handshake for this input (the old path) */
-    SSL *client, *server;     /* this input's pair (TLS 1.3: the kept one) */
+    SSL *client, *server;     /* this input's pair (TLS 1.3: the kept one); the
+                                 server is NULL when its part was replayed */
+    BIO *peer;                /* the server's end of the pair: records go in here */
     int collect;              /* 1.2: append handshake messages to transcript */
     int watch;                /* record the messages the client reads */
     int quiet;                /* drop what the client stores (the reset ticket) */
@@ -190,15 +192,18 @@ void tl_ct_client_hooks(tl_world *w);
 
 /*
  * tl_ct_new_pair - a client and a server of world w over a fresh BIO pair
- * in R.client and R.server, hooks on; the client offers `sess` if not NULL.
+ * in R.client and R.server (R.peer: the server's end), hooks on; the
+ * client offers `sess` if not NULL. tl_ct_new_client makes the client
+ * only: whatever writes into R.peer speaks for the server.
  */
 void tl_ct_new_pair(tl_world *w, SSL_SESSION *sess);
+void tl_ct_new_client(tl_world *w, SSL_SESSION *sess);
 
 /* tl_ct_handshake - run the pair's handshake: TLS 1.3 until both are done,
  * TLS 1.2 until the server is (its last flight unread). Returns 0 or -1. */
 int tl_ct_handshake(void);
 
-/* tl_ct_free_pair - free R.client and R.server (NULL allowed). */
+/* tl_ct_free_pair - free R.client, R.server and R.peer (NULL allowed). */
 void tl_ct_free_pair(void);
 
 /* tl_ct_deliver - write one record to the client and let it read. Returns 0, or -1 once it is dead. */

@@ -124,19 +124,17 @@ void tl_ct_client_hooks(tl_world *w)
 
 /* ---- the pair ------------------------------------------------------------- */
 
-void tl_ct_new_pair(tl_world *w, SSL_SESSION *sess)
+void tl_ct_new_client(tl_world *w, SSL_SESSION *sess)
 {
-    BIO *cbio = NULL, *sbio = NULL;
+    BIO *cbio = NULL;
 
     R.client = SSL_new(tl_world_client_ctx(w));
-    R.server = SSL_new(tl_world_server_ctx(w));
-    if (R.client == NULL || R.server == NULL || tl_issuer_bind(R.server, tl_world_issuer(w)) != 0
-        || !BIO_new_bio_pair(&cbio, PAIR_SIZE, &sbio, PAIR_SIZE))
-        tl_fuzz_die("harness: cannot make the client and server");
+    R.server = NULL;
+    R.peer = NULL;
+    if (R.client == NULL || !BIO_new_bio_pair(&cbio, PAIR_SIZE, &R.peer, PAIR_SIZE))
+        tl_fuzz_die("harness: cannot make the client");
     SSL_set_bio(R.client, cbio, cbio);
-    SSL_set_bio(R.server, sbio, sbio);
     SSL_set_connect_state(R.client);
-    SSL_set_accept_state(R.server);
     SSL_set_msg_callback(R.client, client_msg_cb);
     SSL_set_info_callback(R.client, client_info_cb);
     if (!SSL_set_tlsext_host_name(R.client, TL_SERVER_NAME) || !SSL_set1_host(R.client, TL_SERVER_NAME))
@@ -145,15 +143,28 @@ void tl_ct_new_pair(tl_world *w, SSL_SESSION *sess)
         tl_fuzz_die("harness: the client refuses the session to resume");
 }
 
+void tl_ct_new_pair(tl_world *w, SSL_SESSION *sess)
+{
+    tl_ct_new_client(w, sess);
+    R.server = SSL_new(tl_world_server_ctx(w));
+    if (R.server == NULL || tl_issuer_bind(R.server, tl_world_issuer(w)) != 0)
+        tl_fuzz_die("harness: cannot make the server");
+    SSL_set_bio(R.server, R.peer, R.peer);   /* the server owns its end now */
+    SSL_set_accept_state(R.server);
+}
+
 void tl_ct_free_pair(void)
 {
     if (R.client != NULL)
         SSL_set_shutdown(R.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     if (R.server != NULL)
         SSL_set_shutdown(R.server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    else
+        BIO_free(R.peer);
     SSL_free(R.client);
     SSL_free(R.server);
     R.client = R.server = NULL;
+    R.peer = NULL;
 }
 
 static int want(SSL *s, int rc)
@@ -250,7 +261,7 @@ int tl_ct_deliver(const unsigned char *rec, size_t n)
 {
     if (R.failed)
         return -1;
-    if (BIO_write(SSL_get_wbio(R.server), rec, (int)n) != (int)n)
+    if (BIO_write(R.peer, rec, (int)n) != (int)n)
         tl_fuzz_die("harness: a %zu-byte record does not fit in the pair", n);
     return step_client();
 }

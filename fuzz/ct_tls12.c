@@ -74,6 +74,7 @@ static void server_finished(const unsigned char *ms, const tw_bytes *lead, const
 static SSL_SESSION *first_session(tl_world *w)
 {
     SSL *keep_client = R.client, *keep_server = R.server;
+    BIO *keep_peer = R.peer;
 
     if (first12 != NULL)
         return first12;
@@ -92,6 +93,7 @@ static SSL_SESSION *first_session(tl_world *w)
     tl_ct_free_pair();
     R.client = keep_client;
     R.server = keep_server;
+    R.peer = keep_peer;
     ERR_clear_error();
     tl_ct_world_reset(w);
     return first12;

@@ -53,7 +53,8 @@
 
 /* The connection kept between inputs. */
 static struct {
-    SSL *client, *server;     /* NULL when there is none */
+    SSL *client, *server;     /* NULL when there is none (server: replayed) */
+    BIO *peer;                /* the server's end of the client's pair */
     tw_keys13 k;              /* the server's write keys where the client is */
     uint32_t base_early;      /* its session's max_early_data after the handshake */
 } K;
@@ -146,6 +147,7 @@ static SSL_SESSION *first13;   /* the world's first session: every connection re
 static void first_session(tl_world *w)
 {
     SSL *keep_client = R.client, *keep_server = R.server;
+    BIO *keep_peer = R.peer;
     unsigned char buf[64];
 
     tl_ct_world_reset(w);
@@ -164,6 +166,7 @@ static void first_session(tl_world *w)
     tl_ct_free_pair();
     R.client = keep_client;
     R.server = keep_server;
+    R.peer = keep_peer;
     memset(R.secret, 0, sizeof(R.secret));
     R.secret_len = 0;
     ERR_clear_error();
@@ -171,9 +174,10 @@ static void first_session(tl_world *w)
 
 /*
  * A connection in R.client and R.server from the world's first state, knobs
- * set: the client resumes the world's first session (no certificate, and
- * the same secrets every time). The server's session takes the knobs'
- * session timeout, which a fresh handshake's would have had.
+ * set, for the server's own tickets: the client resumes the world's first
+ * session (no certificate, and the same secrets every time). The server's
+ * session takes the knobs' session timeout, which a fresh handshake's would
+ * have had.
  */
 static void connect(tl_world *w, unsigned knobs)
 {
@@ -205,6 +209,7 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
 {
     minted *m = memo[knobs][want_n];
     SSL *keep_client = R.client, *keep_server = R.server;
+    BIO *keep_peer = R.peer;
     const tl_event_log *log;
     size_t from;
 
@@ -224,6 +229,7 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     tl_ct_free_pair();
     R.client = keep_client;
     R.server = keep_server;
+    R.peer = keep_peer;
     tl_ct_world_reset(w);
     tl_ct_set_knobs(w, knobs);
     memo[knobs][want_n] = m;
@@ -231,13 +237,98 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
 }
 
 /* The kept connection; the world is left in its first state, knobs set. */
+/* The resumed handshake as one real server answered it: the client's first
+ * flight and the server's whole answer (no ticket: num_tickets is 0). */
+static tw_bytes rec_hello, rec_answer;
+
+/* What `from` holds for its reader, copied and left there. Returns 0, or -1
+ * when it is not in one piece. */
+static int peek(BIO *from, tw_bytes *out)
+{
+    char *p = NULL;
+    long n = BIO_nread0(from, &p);
+
+    if (n <= 0 || (size_t)n != BIO_ctrl_pending(from))
+        return -1;
+    tw_put(out, p, (size_t)n);
+    return 0;
+}
+
+/* A real resumed handshake, its two flights recorded for replay(). */
+static void record(tl_world *w)
+{
+    SSL_SESSION *copy = SSL_SESSION_dup(first13);
+    int ok;
+
+    if (copy == NULL)
+        tl_fuzz_die("out of memory");
+    tl_ct_new_pair(w, copy);
+    SSL_SESSION_free(copy);
+    (void)SSL_do_handshake(R.client);
+    ok = peek(R.peer, &rec_hello) == 0;
+    (void)SSL_do_handshake(R.server);
+    ok = ok && peek(SSL_get_rbio(R.client), &rec_answer) == 0;
+    if (!ok) {
+        tw_bytes_free(&rec_hello);
+        tw_bytes_free(&rec_answer);
+    }
+    if (tl_ct_handshake() != 0 || !SSL_session_reused(R.client))
+        tl_fuzz_die("harness: the resumed TLS 1.3 handshake failed");
+}
+
+/* The client's side of the recorded handshake, the server's answer written
+ * by us. Returns 0, or -1 (nothing left) when the client's first flight is
+ * not the recorded one. */
+static int replay(tl_world *w)
+{
+    SSL_SESSION *copy = SSL_SESSION_dup(first13);
+    tw_bytes hello = { 0 };
+    int same;
+
+    if (copy == NULL)
+        tl_fuzz_die("out of memory");
+    tl_ct_new_client(w, copy);
+    SSL_SESSION_free(copy);
+    (void)SSL_do_handshake(R.client);
+    tl_ct_drain(R.peer, &hello);
+    same = hello.n == rec_hello.n && memcmp(hello.p, rec_hello.p, hello.n) == 0;
+    tw_bytes_free(&hello);
+    if (!same) {
+        tl_ct_free_pair();
+        return -1;
+    }
+    if (BIO_write(R.peer, rec_answer.p, (int)rec_answer.n) != (int)rec_answer.n
+        || SSL_do_handshake(R.client) != 1 || !SSL_session_reused(R.client))
+        tl_fuzz_die("harness: the client refuses the recorded answer of its server");
+    tl_ct_drain(R.peer, NULL);   /* its Finished */
+    return 0;
+}
+
+/*
+ * The kept connection; the world is left in its first state, knobs set.
+ * Made with natural knobs (they touch no resumed handshake whose server
+ * sends no ticket); the server's part is the recorded answer of a real
+ * server to the very same ClientHello (the world's first state makes it
+ * byte for byte the same), so only the client works.
+ */
 static void establish(tl_world *w, unsigned knobs)
 {
-    connect(w, knobs);
+    if (first13 == NULL)
+        first_session(w);
+    tl_ct_world_reset(w);
+    tl_ct_set_knobs(w, 0);
+    if (rec_answer.n == 0 || replay(w) != 0) {
+        tl_ct_world_reset(w);
+        tl_ct_set_knobs(w, 0);
+        record(w);
+    }
+    need_secret();
     K.client = R.client;
     K.server = R.server;
+    K.peer = R.peer;
     tw_keys13_init(&K.k, R.secret, R.secret_len);
     K.base_early = SSL_SESSION_get_max_early_data(SSL_get_session(K.client));
+    ERR_clear_error();
     tl_ct_world_reset(w);
     tl_ct_set_knobs(w, knobs);
 }
@@ -312,7 +403,8 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
         }
         R.client = K.client;
         R.server = K.server;
-        tl_ct_drain(SSL_get_rbio(K.server), NULL);   /* what the client wrote back */
+        R.peer = K.peer;
+        tl_ct_drain(K.peer, NULL);   /* what the client wrote back */
         reset_session();
         a.k = &K.k;
     }
@@ -331,6 +423,7 @@ void tl_ct_end13(void)
 {
     if (!R.full && !R.failed && R.alert_sent < 0 && whole) {
         R.client = R.server = NULL;   /* kept for the next input */
+        R.peer = NULL;
         return;
     }
     if (!R.full)
@@ -341,13 +434,16 @@ void tl_ct_end13(void)
 void tl_ct_forget13(void)
 {
     SSL *c = R.client, *s = R.server;
+    BIO *p = R.peer;
 
     if (K.client == NULL)
         return;
     R.client = K.client;
     R.server = K.server;
+    R.peer = K.peer;
     tl_ct_free_pair();
     R.client = c;
     R.server = s;
+    R.peer = p;
     memset(&K, 0, sizeof(K));
 }

@@ -704,8 +704,6 @@ static void ct_seeds_tls12(emitter *em)
     CT_EMIT("tls12-raw-trailing");
     /* Header bit 2: a full handshake instead of an abbreviated one. */
     ct_header(&c, 5, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls12-full-handshake-genuine");
-    ct_header(&c, 5, 2 << 6, 0, 0); ct_genuine(&c); CT_EMIT("tls12-full-handshake-key-cb-fails");
-    ct_header(&c, 5, 0, 0, 0); ct_plain(&c, ""); CT_EMIT("tls12-full-handshake-structured");
 }
 
 #undef CT_EMIT
