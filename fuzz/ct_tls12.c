@@ -162,8 +162,10 @@ static void split_flight(const tw_bytes *hs, tw_bytes *lead)
             break;
         pos += 4 + len;
     }
-    tw_put(lead, hs->p, pos);
-    tw_put(&rest, hs->p + pos, hs->n - pos);
+    if (pos > 0)
+        tw_put(lead, hs->p, pos);
+    if (hs->n > pos)
+        tw_put(&rest, hs->p + pos, hs->n - pos);
     tw_split_messages(&rest, R.genuine, &R.n_genuine, CT_MAX_ITEMS);
     tw_bytes_free(&rest);
 }
