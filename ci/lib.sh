@@ -30,8 +30,9 @@ tl_use_ccache() {
 TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-certificates ccache)
 # What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
 # to mint and probe tickets, curl as a client of `ticketlab serve`, and
-# pkg-config for a plug-in built against an installed ticketlab.
-TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config)
+# pkg-config for a plug-in built against an installed ticketlab, groff and
+# man to render the manual pages (pytest/test_man.py).
+TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config groff-base man-db)
 
 # build_ticketlab DIR [cmake args...] - configure and build into DIR.
 build_ticketlab() {

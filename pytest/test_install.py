@@ -80,6 +80,11 @@ def test_layout(prefix):
     assert (prefix / "share/ticketlab/expectations.tl").read_bytes() == \
         (REPO / "conformance/expectations.tl").read_bytes()
     assert (prefix / "share/ticketlab/plugins/tl_example_libtls.c").is_file()
+    # The manual: a page per command, plus ticketlab(1) and sections 3, 5, 7.
+    for page in ["man1/ticketlab.1", "man1/ticketlab-conformance.1", "man1/ticketlab-probe.1",
+                 "man3/ticketlab-plugin.3", "man5/ticketlab-expectations.5",
+                 "man7/ticketlab-releases.7"]:
+        assert (prefix / "share/man" / page).is_file(), page
     inc = prefix / "include" / "ticketlab"
     for h in PUBLIC:
         assert (inc / h).is_file(), h

@@ -124,12 +124,12 @@ def test_usage_and_load_errors_exit_2(run, tmp_path):
 
 
 @pytest.mark.tools("cc")
-def test_readme_worked_example_is_real(run, repo, tmp_path):
-    """The README's plug-in compiles, fails on unknown-key, and its one-line fix passes."""
+def test_docs_worked_example_is_real(run, repo, tmp_path):
+    """docs/validate.md's plug-in compiles, fails on unknown-key, and its one-line fix passes."""
     import shutil
     import subprocess
     cc = shutil.which("cc")
-    text = (repo / "README.md").read_text().split("## Validate your own callbacks", 1)[1]
+    text = (repo / "docs" / "validate.md").read_text().split("# Validate your own callbacks", 1)[1]
     src = re.search(r"```c\n(.*?)```", text, re.S).group(1)
     fix = re.search(r"```diff\n-(.*)\n\+(.*)\n```", text)
     for name, code, status in (("buggy", src, 1),
