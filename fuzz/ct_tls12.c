@@ -26,6 +26,7 @@
  * new-session callback stores what it accepted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -99,12 +100,95 @@ static SSL_SESSION *first_session(tl_world *w)
     return first12;
 }
 
-/* The client's first flight and the server's answer, the server renewing
- * the ticket it decrypts. Returns 0, or -1 when the server failed. */
-static int resume(tl_world *w)
+/* The server's answer to the client's first flight, per server knobs: a
+ * real server's, recorded once with its callbacks' events, and written to
+ * the client again whenever the client's first flight is the same (the
+ * world's first state makes it so). */
+typedef struct {
+    tw_bytes hello, answer;
+    unsigned char server_random[32];
+    int broke;                /* the knobs broke the server's handshake */
+    tl_event_log ev;
+} answer12;
+
+static answer12 *answers[256];
+static unsigned char server_random[32];   /* this input's */
+
+/* What `from` holds for its reader, copied and left there. Returns 0, or -1
+ * when it is not in one piece. */
+static int peek(BIO *from, tw_bytes *out)
+{
+    char *p = NULL;
+    long n = BIO_nread0(from, &p);
+
+    if (n <= 0 || (size_t)n != BIO_ctrl_pending(from))
+        return -1;
+    tw_put(out, p, (size_t)n);
+    return 0;
+}
+
+/* The client's first flight, into R.transcript as well. */
+static void client_hello(void)
+{
+    int rc;
+
+    R.collect = 1;
+    rc = SSL_do_handshake(R.client);
+    if (rc == 1 || SSL_get_error(R.client, rc) != SSL_ERROR_WANT_READ)
+        tl_fuzz_die("harness: the TLS 1.2 client does not wait for the server");
+    R.collect = 0;
+}
+
+/* A real server answers the client; its answer is recorded for knobs.
+ * Returns 0, or -1 when the server failed. */
+static int live_answer(tl_world *w, unsigned knobs, int record)
+{
+    answer12 *a = record ? calloc(1, sizeof(*a)) : NULL;
+    const tl_event_log *log = tl_world_events(w);
+    int rc, ok;
+
+    tl_ct_new_pair(w, offered);
+    client_hello();
+    ok = a != NULL && peek(R.peer, &a->hello) == 0;
+    rc = SSL_do_handshake(R.server);
+    if (a != NULL) {
+        a->broke = rc == 1 || SSL_get_error(R.server, rc) != SSL_ERROR_WANT_READ;
+        ok = ok && (a->broke || peek(SSL_get_rbio(R.client), &a->answer) == 0);
+        tl_event_log_init(&a->ev);
+        for (size_t i = 0; ok && i < log->n; i++)
+            ok = tl_event_log_add(&a->ev, &log->ev[i]) == 0;
+        if (SSL_get_server_random(R.server, a->server_random, 32) != 32)
+            ok = 0;
+        if (ok) {
+            answers[knobs] = a;
+        } else {
+            tw_bytes_free(&a->hello);
+            tw_bytes_free(&a->answer);
+            tl_event_log_free(&a->ev);
+            free(a);
+        }
+    }
+    if (rc == 1 || SSL_get_error(R.server, rc) != SSL_ERROR_WANT_READ)
+        return -1;
+    if (!SSL_session_reused(R.server))
+        tl_fuzz_die("harness: the server did not resume the world's first session");
+    if (SSL_get_server_random(R.server, server_random, sizeof(server_random)) != 32)
+        tl_fuzz_die("harness: no TLS 1.2 server random");
+    return 0;
+}
+
+/*
+ * The client's first flight and the server's answer, the server renewing
+ * the ticket it decrypts: the recorded answer for these knobs when the
+ * client's flight is the recorded one, else a real server's. Returns 0, or
+ * -1 when the server failed.
+ */
+static int resume(tl_world *w, unsigned knobs)
 {
     tl_policy *p = tl_world_policy(w);
-    int rc;
+    const answer12 *a = answers[knobs];
+    tw_bytes hello = { 0 };
+    int same;
 
     if (tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS, SSL_TICKET_RETURN_USE_RENEW) != 0
         || tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS_RENEW, SSL_TICKET_RETURN_USE_RENEW) != 0)
@@ -112,17 +196,29 @@ static int resume(tl_world *w)
     offered = SSL_SESSION_dup(first12);
     if (offered == NULL)
         tl_fuzz_die("out of memory");
-    tl_ct_new_pair(w, offered);
-    R.collect = 1;
-    rc = SSL_do_handshake(R.client);
-    if (rc == 1 || SSL_get_error(R.client, rc) != SSL_ERROR_WANT_READ)
-        tl_fuzz_die("harness: the TLS 1.2 client does not wait for the server");
-    R.collect = 0;
-    rc = SSL_do_handshake(R.server);
-    if (rc == 1 || SSL_get_error(R.server, rc) != SSL_ERROR_WANT_READ)
+    if (a == NULL)
+        return live_answer(w, knobs, 1);
+    tl_ct_new_client(w, offered);
+    client_hello();
+    tl_ct_drain(R.peer, &hello);
+    same = hello.n == a->hello.n && memcmp(hello.p, a->hello.p, hello.n) == 0;
+    tw_bytes_free(&hello);
+    if (!same) {   /* never seen: a real server, from the first state again */
+        tl_ct_free_pair();
+        tw_bytes_free(&R.transcript);
+        tl_ct_world_reset(w);
+        tl_ct_set_knobs(w, knobs);
+        if (tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS, SSL_TICKET_RETURN_USE_RENEW) != 0
+            || tl_policy_set_decrypt(p, SSL_TICKET_SUCCESS_RENEW, SSL_TICKET_RETURN_USE_RENEW) != 0)
+            tl_fuzz_die("harness: the policy refuses USE_RENEW");
+        return live_answer(w, knobs, 0);
+    }
+    tl_fuzz_feedback_events(&a->ev, 0, a->ev.n);
+    if (a->broke)
         return -1;
-    if (!SSL_session_reused(R.server))
-        tl_fuzz_die("harness: the server did not resume the world's first session");
+    if (BIO_write(R.peer, a->answer.p, (int)a->answer.n) != (int)a->answer.n)
+        tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
+    memcpy(server_random, a->server_random, sizeof(server_random));
     return 0;
 }
 
@@ -206,16 +302,18 @@ int tl_ct_run12(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_i
             first_session(w);
             tl_ct_set_knobs(w, knobs);
         }
-        if (resume(w) != 0) {
+        if (resume(w, knobs) != 0) {
             SSL_SESSION_free(offered);
             offered = NULL;
             return -1;
         }
     }
+    if (R.full && SSL_get_server_random(R.server, server_random, 32) != 32)
+        tl_fuzz_die("harness: no TLS 1.2 server random");
+    memcpy(sr, server_random, sizeof(sr));
     if (SSL_SESSION_get_master_key(SSL_get_session(R.client), ms, sizeof(ms)) != sizeof(ms)
-        || SSL_get_client_random(R.server, cr, sizeof(cr)) != sizeof(cr)
-        || SSL_get_server_random(R.server, sr, sizeof(sr)) != sizeof(sr))
-        tl_fuzz_die("harness: no TLS 1.2 master secret or randoms");
+        || SSL_get_client_random(R.client, cr, sizeof(cr)) != sizeof(cr))
+        tl_fuzz_die("harness: no TLS 1.2 master secret or client random");
     memcpy(seed, sr, 32);
     memcpy(seed + 32, cr, 32);
     tw_prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
