@@ -14,7 +14,12 @@
  * USE_RENEW): its last flight is ServerHello, NewSessionTicket,
  * ChangeCipherSpec, Finished, with no certificate and no key exchange. The
  * ServerHello goes to the client as it is, the input's messages in the
- * ticket's place. OpenSSL hands a renewed ticket to no new-session callback
+ * ticket's place. The server's answer depends on its knobs only (the
+ * world's first state makes the client's first flight the same every
+ * time): a real server's answer is recorded once per knobs value, with its
+ * callbacks' events, and written to the client again by the next inputs
+ * with those knobs, so that only the client works. OpenSSL hands a renewed
+ * ticket to no new-session callback
  * (ssl_update_cache skips a resumed TLS 1.2 handshake), so the target takes
  * the client's session once the handshake is done (SSL_get1_session), as an
  * application that stores sessions that way does, when it is a new one
