@@ -230,8 +230,9 @@ void tl_ct_run_clear(void);
 void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_items,
                  size_t cut, long pad);
 
-/* tl_ct_end13 - after the oracles: keep the connection if it is fit for the next input. */
-void tl_ct_end13(void);
+/* tl_ct_end13 - after the oracles: keep the connection if it is fit for
+ * the next input, else make a new one (in world w) for it. */
+void tl_ct_end13(tl_world *w);
 
 /* tl_ct_forget13 - drop the kept connection: the next input makes a new one. */
 void tl_ct_forget13(void);

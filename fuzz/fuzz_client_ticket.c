@@ -360,7 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             take_fingerprint(line);
     }
     if (R.tls13)
-        tl_ct_end13();
+        tl_ct_end13(w);
     else
         tl_ct_free_pair();
     tl_ct_run_clear();
