@@ -179,8 +179,9 @@ void tl_ct_build_stream(tl_ct_stream *st, const tl_ct_item *items, size_t n_item
 
 /*
  * tl_ct_send_stream - cut st into records of at most `cut` bytes (0: one
- * message per record) and hand each to emit() with whether a KeyUpdate
- * ends in it. Returns 0, or -1 once emit() said the client is dead.
+ * message per record; from the 64th record on, the rest of the stream in
+ * records of up to 2^14 bytes) and hand each to emit() with whether a
+ * KeyUpdate ends in it. Returns 0, or -1 once emit() said the client is dead.
  */
 int tl_ct_send_stream(const tl_ct_stream *st, size_t cut,
                       int (*emit)(const unsigned char *, size_t, int, void *), void *arg);

@@ -10,6 +10,7 @@
 #include "client_ticket.h"
 
 #define CT_MAX_FRAGMENT 16384
+#define CT_MAX_RECORDS 64   /* the cut's records; then the rest in full ones */
 
 /* ---- the input ------------------------------------------------------------ */
 
@@ -290,12 +291,14 @@ void tl_ct_build_stream(tl_ct_stream *st, const tl_ct_item *items, size_t n_item
 int tl_ct_send_stream(const tl_ct_stream *st, size_t cut,
                       int (*emit)(const unsigned char *, size_t, int, void *), void *arg)
 {
-    size_t pos = 0, m = 0;
+    size_t pos = 0, m = 0, records = 0;
 
     while (pos < st->data.n) {
         size_t stop = cut ? pos + cut : st->end[m], n;
         int key_update = 0;
 
+        if (++records >= CT_MAX_RECORDS)
+            stop = st->data.n;   /* the rest in records as large as allowed */
         if (stop > st->data.n)
             stop = st->data.n;
         n = stop - pos > CT_MAX_FRAGMENT ? CT_MAX_FRAGMENT : stop - pos;

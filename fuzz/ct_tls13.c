@@ -70,9 +70,12 @@ static minted *memo[256][CT_MAX_ITEMS + 1];
 
 /* ---- records ------------------------------------------------------------ */
 
+#define PADDED_RECORDS 4   /* the first records of an input get its padding */
+
 typedef struct {
     tw_keys13 *k;
     long pad;
+    size_t records;
 } emit13_arg;
 
 static int emit13(const unsigned char *frag, size_t n, int key_update, void *arg)
@@ -81,6 +84,9 @@ static int emit13(const unsigned char *frag, size_t n, int key_update, void *arg
     tw_bytes rec = { 0 };
     size_t pad = a->pad >= 0 ? (size_t)a->pad : 16384 - n + (a->pad == -2 ? 1 : 0);
     int rc;
+
+    if (a->records++ >= PADDED_RECORDS)
+        pad = 0;
 
     tw_seal13(a->k, &rec, frag, n, pad);
     rc = tl_ct_deliver(rec.p, rec.n);
@@ -337,7 +343,7 @@ static void establish(tl_world *w, unsigned knobs)
 static void reset_session(void)
 {
     tw_bytes nst = { 0 };
-    emit13_arg a = { &K.k, 0 };
+    emit13_arg a = { &K.k, 0, 0 };
 
     if (SSL_SESSION_get_max_early_data(SSL_get_session(K.client)) == K.base_early)
         return;
@@ -412,6 +418,7 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
     memset(&st, 0, sizeof(st));
     tl_ct_build_stream(&st, items, n_items);
     a.pad = pad;
+    a.records = 0;
     R.watch = 1;
     tl_ct_send_stream(&st, cut, emit13, &a);
     R.watch = 0;

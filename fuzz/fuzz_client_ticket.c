@@ -55,9 +55,13 @@
  *   [1] server knobs: bits 0-2 session timeout, bits 3-5 app data size,
  *       bits 6-7 the key callback's result on encrypt (see the tables below)
  *   [2] records: 0 one message per record; 1..127 all messages as one stream
- *       cut every n bytes; 128..255 cut every (n - 127) * 128 bytes
- *   [3] bits 0-2 TLS 1.3 record padding; bits 4-7 how far the clock moves
- *       before the cache hands the sessions out (see the tables)
+ *       cut every n bytes; 128..255 cut every (n - 127) * 128 bytes; from
+ *       the 64th record on, the rest in records of up to 2^14 bytes (a
+ *       65,535-byte ticket cut every byte was 65,535 records: seconds of
+ *       an instrumented campaign for what 64 fragments show)
+ *   [3] bits 0-2 TLS 1.3 record padding, of the first 4 records; bits 4-7
+ *       how far the clock moves before the cache hands the sessions out
+ *       (see the tables)
  *   item: [kind u8][len u16][len bytes] (cut short at the end of the input)
  *     kind & 3: 0 a structured NewSessionTicket (below); 1 a raw one (the
  *               bytes are its body); 2 a genuine one (bytes ignored); 3 a raw
