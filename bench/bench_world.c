@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ticketlab/world.h"
+#include "ossl_compat.h"
 
 static double now_seconds(void)
 {

@@ -5,7 +5,10 @@
 #
 # SPEC is "system", a version with a tarball in ../shared/openssl/ (3.0.14,
 # 3.0.22, 3.5.7, 3.6.3), a tarball, a source tree or an installed prefix
-# (see ci/openssl.sh). Default: system and every tarball in ../shared/openssl/.
+# (see ci/openssl.sh), or "boringssl" / "aws-lc": the snapshot in
+# ../shared/tlslibs/ (ci/tlslib.sh; their rows are n/a where the library lacks
+# the API, and pytest runs the modules that apply to them: TL_PYTEST_LIBRARY
+# below). Default: system and every tarball in ../shared/openssl/.
 #
 # For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
 # the clone), build ticketlab with ASan+UBSan and -Werror against it, run
@@ -18,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
 . ci/openssl.sh
+. ci/tlslib.sh
 ensure_packages "${TL_BUILD_PACKAGES[@]}" "${TL_TEST_PACKAGES[@]}"
 
 specs=("$@")
@@ -48,7 +52,16 @@ run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
   # variants of test_hostile_inputs, which ci/test.sh runs on the system OpenSSL.
   local skip=(--ignore=pytest/test_install.py --ignore=pytest/test_oss_fuzz_build.py)
   [ "${TICKETLAB_MATRIX_QUICK:-0}" = 1 ] && skip+=(--ignore=pytest/test_hostile_inputs.py)
-  TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ "${skip[@]}" >"$2" 2>&1
+  local which=(pytest/)
+  [ -n "${3:-}" ] && which=("${TL_PYTEST_LIBRARY[@]}")
+  TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider "${which[@]}" "${skip[@]}" >"$2" 2>&1
+}
+# The pytest modules that apply to BoringSSL and AWS-LC: the others drive
+# OpenSSL's decrypt callback, its release rules or s_server/s_client.
+TL_PYTEST_LIBRARY=(pytest/test_conformance_libraries.py)
+# matrix_prefix SPEC: the install prefix of an OpenSSL release or of BoringSSL/AWS-LC.
+matrix_prefix() {
+  if tl_tlslib_is_spec "$1"; then tl_tlslib_prefix "$1" plain; else tl_openssl_prefix "$1" plain; fi
 }
 last_pid=""
 for spec in "${specs[@]}"; do
@@ -59,8 +72,9 @@ for spec in "${specs[@]}"; do
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
   b=fail c=- r=- release=? R_PID[i]=""
-  echo "== OpenSSL $spec" >&2
-  if prefix=$(tl_openssl_prefix "$spec" plain 2>>"$log"); then
+  lib=""; tl_tlslib_is_spec "$spec" && lib=$spec
+  echo "== ${lib:-OpenSSL} $spec" >&2
+  if prefix=$(matrix_prefix "$spec" 2>>"$log"); then
     args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
     if build_ticketlab "$build" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang "${args[@]}" >>"$log" 2>&1; then
       b=ok
@@ -74,7 +88,7 @@ print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
       [ -n "$last_pid" ] && { wait "$last_pid" || true; }
-      (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" || rc=$?
+      (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" "$lib" || rc=$?
        date +%s >"$REPORTS/$name.pytest.end"; exit $rc) &
       R_PID[i]=$!; last_pid=$!
     fi

@@ -244,14 +244,58 @@ row(O, "oracle.tls13.hrr.bad-padding.abort", "tls=1.3 present=bad-padding hrr=1 
 row(O, "oracle.tls13.hrr.bad-padding.kdec0-first", "tls=1.3 present=bad-padding kdec=0 hrr=1")
 row(O, "oracle.tls13.hrr.bad-padding.early-server", "tls=1.3 present=bad-padding hrr=1 noreplay=1 early=16384")
 
+# The key callback alone (cb=0: no generate or decrypt callback), the one ticket
+# API that OpenSSL, BoringSSL and AWS-LC share: these rows run on every library,
+# and `on LIB` lines say where BoringSSL or AWS-LC differ (docs/libraries.md).
+L = "libraries"
+comment(L, "cb=0: the HMAC_CTX key callback (SSL_CTX_set_tlsext_ticket_key_cb) or the library's own keys, "
+           "no decrypt callback; rows run on OpenSSL, BoringSSL and AWS-LC")
+for tname, v in TLS:
+    base = f"tls={v} keys=legacy-cb cb=0"
+    for ret in ("1", "2", "0", "-1", "3"):
+        row(L, f"lib.{tname}.kdec{ret}", f"{base} present=newest kdec={ret}")
+    for ret in ("1", "0", "-1"):
+        row(L, f"lib.{tname}.kenc{ret}.full", f"{base} present=none kenc={ret}")
+    for ret in ("0", "-1"):
+        row(L, f"lib.{tname}.kenc{ret}.renew", f"{base} present=older kenc={ret}")
+    for present in ("newest", "older", "retired", "unknown-key", "bad-hmac", "bad-padding",
+                    "truncated", "short", "trailing", "bad-session"):
+        row(L, f"lib.{tname}.{present}", f"{base} present={present}")
+    row(L, f"lib.{tname}.noticket.full", f"{base} present=none noticket=1")
+    row(L, f"lib.{tname}.noticket.newest", f"{base} present=newest noticket=1")
+    row(L, f"lib.{tname}.expired", f"{base} present=newest klife=100000 advance=7201")
+    row(L, f"lib.{tname}.short-timeout", f"{base} present=newest timeout=60 advance=61")
+    row(L, f"lib.{tname}.sidctx", f"{base} present=newest sidctx=other")
+    row(L, f"lib.{tname}.sni-switch", f"{base} present=newest sni=switch")
+    row(L, f"lib.{tname}.builtin.none", f"tls={v} keys=builtin cb=0 present=none")
+    row(L, f"lib.{tname}.builtin.newest", f"tls={v} keys=builtin cb=0 present=newest")
+    row(L, f"lib.{tname}.builtin.unknown-key", f"tls={v} keys=builtin cb=0 present=unknown-key")
+row(L, "lib.tls13.empty", "tls=1.3 keys=legacy-cb cb=0 present=empty")
+for nt in ("0", "1", "3"):
+    row(L, f"lib.tls13.nt{nt}.full", f"tls=1.3 keys=legacy-cb cb=0 present=none nt={nt}")
+    row(L, f"lib.tls13.nt{nt}.resumed", f"tls=1.3 keys=legacy-cb cb=0 present=newest nt={nt}")
+row(L, "lib.tls13.kenc.second-fails", "tls=1.3 keys=legacy-cb cb=0 present=none kenc=1,-1")
+row(L, "lib.tls13.kenc.first-skipped", "tls=1.3 keys=legacy-cb cb=0 present=none kenc=0,1")
+for present in ("none", "newest", "older", "unknown-key"):
+    row(L, f"lib.tls13.hrr.{present}", f"tls=1.3 keys=legacy-cb cb=0 present={present} hrr=1")
+row(L, "lib.tls13.hrr.kdec-1", "tls=1.3 keys=legacy-cb cb=0 present=newest kdec=-1 hrr=1")
+row(L, "lib.cross.tls12-ticket-in-tls13", "tls=1.3 from=1.2 keys=legacy-cb cb=0 present=newest")
+row(L, "lib.cross.tls13-ticket-in-tls12", "tls=1.2 from=1.3 keys=legacy-cb cb=0 present=newest")
+row(L, "lib.tls12.other-cipher", "tls=1.2 keys=legacy-cb cb=0 present=newest cipher=ECDHE-ECDSA-AES128-GCM-SHA256")
+row(L, "lib.tls12.alpn-changed", "tls=1.2 keys=legacy-cb cb=0 present=newest walpn=1 alpn=http/1.1")
+row(L, "lib.tls13.alpn-changed", "tls=1.3 keys=legacy-cb cb=0 present=newest walpn=1 alpn=http/1.1")
+row(L, "lib.tls13.skew-60s-old", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=60")
+row(L, "lib.tls13.skew-5s-young", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=-5")
+row(L, "lib.tls13.replay", "tls=1.3 keys=legacy-cb cb=0 present=newest replay=1")
+
 keep = {}
 if len(sys.argv) > 2 and sys.argv[1] == "--keep":
     last = None
     for line in open(sys.argv[2]):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        if line[0].isspace() and line.lstrip().startswith("since ") and last is not None:
-            # A row's "since CHANGE" lines travel with it.
+        if line[0].isspace() and line.lstrip().startswith(("since ", "on ")) and last is not None:
+            # A row's "since CHANGE" and "on LIB" lines travel with it.
             keep[last] += "\n" + line.rstrip("\n")
             continue
         last = line.split("|")[0].strip()

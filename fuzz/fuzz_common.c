@@ -7,6 +7,8 @@
 
 #include <openssl/err.h>
 
+#include "detect.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 
@@ -99,6 +101,14 @@ static void reset_world(tl_world *w)
         tl_fuzz_die("world reset failed: %s", err.msg);
 }
 
+void tl_fuzz_detect(void)
+{
+    tl_error err = { "" };
+
+    if (tl_detect_install(&err) != 0)
+        tl_fuzz_die("%s", err.msg);
+}
+
 tl_world *tl_fuzz_world(int version, tl_key_source src)
 {
     tl_world **w = &worlds[slot(version)][src % N_SOURCES];
@@ -106,6 +116,7 @@ tl_world *tl_fuzz_world(int version, tl_key_source src)
     if (*w == NULL) {
         tl_error err = { "" };
 
+        tl_fuzz_detect();
         *w = tl_seeds_world_new(version, src, &err);
         if (*w == NULL)
             tl_fuzz_die("cannot build the %s world: %s", tl_key_source_name(src), err.msg);
@@ -129,7 +140,9 @@ tl_probe *tl_fuzz_probe(int version, tl_key_source src, tl_world **wout)
          * takes it, so resumptions reach the 0-RTT decision and the early
          * keys (OpenSSL's server checks its own max_early_data and the
          * ticket age, not the session's, so genuine tickets get there too). */
-        *p = tl_probe_new_early(w, r.sessions[0], version == TLS1_3_VERSION ? 16384 : 0, &err);
+        *p = tl_probe_new_early(w, r.sessions[0],
+                                version == TLS1_3_VERSION && tl_tlslib_lacks(TL_API_EARLY_DATA_RW) == NULL
+                                    ? 16384 : 0, &err);   /* no 0-RTT on BoringSSL, AWS-LC (tlslib.h) */
         tl_handshake_result_free(&r);
         if (*p == NULL)
             tl_fuzz_die("cannot build the probe: %s", err.msg);

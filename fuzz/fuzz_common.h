@@ -46,6 +46,15 @@ void tl_fuzz_feedback(int channel, unsigned value);
 void tl_fuzz_feedback_events(const tl_event_log *log, size_t begin, size_t end);
 
 /*
+ * tl_fuzz_detect - run the behaviour self-tests (detect.h) once per
+ * process, before the first world: the oracles and the leak excuses ask
+ * what the loaded library does. Dies on a bad TICKETLAB_EXPECT_CHANGES.
+ * tl_fuzz_world() calls it; a target that builds its worlds otherwise
+ * calls it first.
+ */
+void tl_fuzz_detect(void);
+
+/*
  * tl_fuzz_world - the cached world for (version, key source), reset for a
  * new input: seed, clock, event log, policy back to natural. Built on the
  * first call; aborts with a message if it cannot be built (a harness bug,

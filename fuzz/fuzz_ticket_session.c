@@ -33,6 +33,7 @@
 
 #include "der_mutate.h"
 #include "fuzz_common.h"
+#include "ossl_compat.h"
 #include "ticketlab/ticket.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));

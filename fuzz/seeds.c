@@ -19,6 +19,22 @@
 #include "ticketlab/rng.h"
 #include "scenario_bytes.h"
 #include "ticketlab/ticket.h"
+#include "ticketlab/tlslib.h"
+
+/*
+ * The key source a fuzz world asks for, on the library that runs: BoringSSL
+ * and AWS-LC have one key callback, the HMAC_CTX form (for evp-cb), and
+ * their SSL_CTX_set_tlsext_ticket_keys takes AES-128 keys where the ring's
+ * are AES-256 (for set-keys, their own keys: builtin). tlslib.h.
+ */
+static tl_key_source library_source(tl_key_source src)
+{
+    if (src == TL_KEYS_EVP_CB && tl_tlslib_lacks(TL_API_EVP_KEY_CB) != NULL)
+        return TL_KEYS_LEGACY_CB;
+    if (src == TL_KEYS_SET_KEYS && tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL)
+        return TL_KEYS_BUILTIN;
+    return src;
+}
 
 tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
 {
@@ -27,7 +43,7 @@ tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
 
     tl_world_config_init(&cfg);
     cfg.tls_version = version;
-    cfg.key_source = src;
+    cfg.key_source = library_source(src);
     cfg.seed = TL_FUZZ_SEED;
     cfg.num_tickets = 1;
     w = tl_world_new(&cfg, err);

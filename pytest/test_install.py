@@ -116,7 +116,8 @@ def test_installed_conformance_finds_its_table(prefix, elsewhere):
     version = check_run([prefix / "bin/ticketlab", "--version"], elsewhere).stdout.splitlines()
     assert version[0] == f"ticketlab {doc['ticketlab']}"
     assert version[1] == f"built with {doc['openssl_built']}"
-    assert version[2].startswith(f"running on {doc['openssl']} (rules of release line {doc['engine']})")
+    assert version[2] == f"running on {doc['openssl']} (release line {doc['engine']})"
+    assert version[3].startswith("ticket behaviour: ")
 
 
 def test_moved_prefix_still_finds_its_table(prefix, tmp_path, elsewhere):

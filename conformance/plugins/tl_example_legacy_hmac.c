@@ -18,6 +18,10 @@
 
 #include "ticketlab/plugin.h"
 
+#if defined(OPENSSL_IS_BORINGSSL) || defined(OPENSSL_IS_AWSLC)
+#define RAND_priv_bytes RAND_bytes   /* one generator there, no private one */
+#endif
+
 static struct {
     unsigned char name[16];
     unsigned char cipher_key[32];

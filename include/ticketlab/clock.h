@@ -32,6 +32,14 @@ int64_t tl_clock_now(void);
 int tl_clock_is_frozen(void);
 
 /*
+ * tl_clock_split - while the clock is frozen, make gettimeofday(2) answer
+ * `seconds` later than time(3); 0 joins them again. For the self-test that
+ * finds which of the two libssl reads (src/detect/wall_clock_gettimeofday.c);
+ * nothing else should split the clock.
+ */
+void tl_clock_split(int64_t seconds);
+
+/*
  * tl_clock_linked - 1 if OpenSSL reads this clock (the executable's time(3)
  * and gettimeofday(2) are ours), 0 if it reads the system clock. A program
  * that links libticketlab.a gets the override by calling any tl_clock_*

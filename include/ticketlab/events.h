@@ -17,8 +17,21 @@
 typedef enum tl_event_kind {
     TL_EV_KEY_CB = 0,     /* ticket key callback (EVP or legacy HMAC) */
     TL_EV_DECRYPT_CB,     /* SSL_CTX_set_session_ticket_cb decrypt callback */
-    TL_EV_GENERATE_CB     /* SSL_CTX_set_session_ticket_cb generate callback */
+    TL_EV_GENERATE_CB,    /* SSL_CTX_set_session_ticket_cb generate callback */
+    TL_EV_AEAD_OPEN,      /* SSL_TICKET_AEAD_METHOD open (BoringSSL, AWS-LC):
+                             ret is an ssl_ticket_aead_result_t, TL_AEAD_* */
+    TL_EV_AEAD_SEAL       /* SSL_TICKET_AEAD_METHOD seal: ret 1 sealed, 0 failed */
 } tl_event_kind;
+
+/* ssl_ticket_aead_result_t's values (BoringSSL's ssl.h), for the events of
+ * TL_EV_AEAD_OPEN on any build. */
+enum { TL_AEAD_SUCCESS = 0, TL_AEAD_RETRY = 1, TL_AEAD_IGNORE = 2, TL_AEAD_ERROR = 3 };
+
+/* tl_aead_result_name - "success", "retry", "ignore", "error", or "RESULT_<n>". */
+const char *tl_aead_result_name(int result);
+
+/* tl_aead_result_parse - the reverse, or a decimal number. Returns 0 or -1. */
+int tl_aead_result_parse(const char *name, int *result);
 
 typedef struct tl_event {
     tl_event_kind kind;
@@ -69,7 +82,7 @@ const char *tl_ticket_return_name(int ret);
 /* tl_ticket_return_parse - "USE" (etc.) or a decimal number from -1000000 to 1000000 into *ret. Returns 0 or -1. */
 int tl_ticket_return_parse(const char *name, int *ret);
 
-/* tl_event_kind_name - "key_cb", "decrypt_cb", "generate_cb". */
+/* tl_event_kind_name - "key_cb", "decrypt_cb", "generate_cb", "aead_open", "aead_seal". */
 const char *tl_event_kind_name(tl_event_kind kind);
 
 /*

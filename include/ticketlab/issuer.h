@@ -16,6 +16,7 @@
 #include "ticketlab/events.h"
 #include "ticketlab/keyring.h"
 #include "ticketlab/policy.h"
+#include "ticketlab/tlslib.h"
 
 /* Where the server's ticket keys come from. */
 typedef enum tl_key_source {

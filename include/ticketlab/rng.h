@@ -1,6 +1,7 @@
 /*
- * rng.h - deterministic randomness for OpenSSL 3.
+ * rng.h - deterministic randomness.
  *
+ * On OpenSSL 3 (the rest of this comment; BoringSSL and AWS-LC: tlslib.h):
  * ticketlab registers a small RAND provider ("ticketlab-rand", algorithm
  * "TL-DRBG") and makes it the DRBG of a library context of its own. Every
  * SSL_CTX of the world is created in that context, so every random byte
@@ -14,16 +15,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <openssl/types.h>
-
 #include "ticketlab/error.h"
+#include "ticketlab/tlslib.h"
 
 /*
  * tl_libctx - the library context every ticketlab SSL_CTX lives in, created
  * on first use with the default provider and the deterministic DRBG.
  * Returns NULL (and fills err) if OpenSSL refuses the set-up.
  */
+#if TL_TLSLIB_OPENSSL
 OSSL_LIB_CTX *tl_libctx(tl_error *err);
+#endif
 
 /* tl_rng_seed - restart the stream from `seed`. The same seed gives the same bytes. */
 void tl_rng_seed(uint64_t seed);

@@ -35,6 +35,7 @@
 #include <openssl/hmac.h>
 
 #include "memo.h"
+#include "ossl_compat.h"
 #include "sessder_memo.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
@@ -120,7 +121,11 @@ char *tl_peer_key_make(const tl_peer_config *pc, tl_error *err)
     put_part(f, "CIPHER13", pc->ciphersuites);
     put_part(f, "CURVES", pc->groups);
     put_part(f, "CCERT", pc->client_cert);
+#if TL_TLSLIB_OPENSSL
     fprintf(f, ":IMPL-OpenSSL/%s", OpenSSL_version(OPENSSL_VERSION_STRING));
+#else
+    fprintf(f, ":IMPL-%s", tl_tlslib_name());
+#endif
     bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         free(key);

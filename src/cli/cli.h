@@ -50,6 +50,14 @@ int tl_cli_getopt(int argc, char **argv, const struct option *longopts, const ch
 void tl_cli_getopt_reset(void);
 
 /*
+ * tl_cli_one_stdin - standard input can be read once: of the n input
+ * files paths[] (role[i] names each as the help does: "--keys", "TICKET"),
+ * at most one may be "-". Returns 0, or -1 after printing one line naming
+ * the two that are.
+ */
+int tl_cli_one_stdin(const char *cmd, size_t n, const char *const *paths, const char *const *role);
+
+/*
  * tl_cli_tls_version - "1.2" or "1.3" to TLS1_2_VERSION / TLS1_3_VERSION.
  * Returns 0, or -1 after printing "OPT takes 1.2 or 1.3, not 'VALUE'".
  */
@@ -156,5 +164,22 @@ int tl_cli_check_format(const char *name);
  */
 int tl_cli_checks_save(const tl_cli_checks *r, const char *format, const char *out_path,
                        tl_error *err);
+
+/*
+ * tl_cli_expect_changes - detect the loaded library's ticket behaviour
+ * (detect.h), apply TICKETLAB_EXPECT_CHANGES, then each
+ * `--expect-change NAME=yes|no` item (they win over the variable).
+ * Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing one line (a bad item
+ * or variable, an unknown change name).
+ */
+int tl_cli_expect_changes(const char *cmd, const char *const *items, int n);
+
+/*
+ * tl_cli_changes - `--changes`: write every behaviour change, with its
+ * detected, history and asserted answers, where it lives and its upstream
+ * reference, as "table" or "json", to out (NULL or "-": stdout), whole or
+ * not at all. Call tl_cli_expect_changes() first. Returns an exit status.
+ */
+int tl_cli_changes(const char *cmd, const char *format, const char *out);
 
 #endif

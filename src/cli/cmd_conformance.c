@@ -8,8 +8,10 @@
 #include "cli.h"
 #include "datadir.h"
 #include "compare.h"
+#include "release.h"
 #include "report.h"
 #include "suite.h"
+#include "text.h"
 
 #define CMD "conformance"
 #define TABLE_NAME "conformance/expectations.tl"
@@ -27,7 +29,10 @@ static void conformance_help(FILE *f)
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
         "    ticketlab conformance --fields [--format table|json]\n"
-        "                          [-o FILE]\n\n"
+        "                          [-o FILE]\n"
+        "    ticketlab conformance --changes [--format table|json] [-o FILE]\n"
+        "    (every form but --compare and --fields also takes\n"
+        "     [--expect-change NAME=yes|no]...)\n\n"
         "DESCRIPTION\n"
         "    Runs every row of the expectations table, each in a fresh\n"
         "    deterministic world, and checks that what a user observes (handshake\n"
@@ -42,6 +47,12 @@ static void conformance_help(FILE *f)
         "    whose status changed (pass -> n/a, say), for each outcome field (hs,\n"
         "    reused, alert, tickets, hints, early, log) the rows whose observed\n"
         "    value changed as \"A -> B\", and the rows only one run has.\n\n"
+        "    The rows that differ between OpenSSL releases follow the ticket\n"
+        "    behaviour changes that small self-tests detect in the library loaded\n"
+        "    now, not its version number: a distribution build with a fix\n"
+        "    backported (or an upstream change reverted) passes. --changes lists\n"
+        "    them with what upstream history says; wherever the two disagree,\n"
+        "    every report and `ticketlab --version` say so.\n\n"
         "OPTIONS\n"
         "    --filter GLOB        run only rows whose name matches (fnmatch)\n"
         "    --exclude GLOB       skip rows whose name matches (repeatable, up to 8)\n"
@@ -53,18 +64,33 @@ static void conformance_help(FILE *f)
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
         "                         installed ticketlab, else the source tree's)\n"
+        "    --allow-empty        a selection (--filter, --exclude, --tls) that matches\n"
+        "                         no row, or a --compare of two reports without rows,\n"
+        "                         is fine: exit 0 with an empty report. Without it,\n"
+        "                         that is a usage error (exit 2): a typo in a pattern\n"
+        "                         must not turn a CI job green\n"
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
         "    --fields             list the scenario fields: syntax, default and meaning\n"
+        "    --changes            list the ticket behaviour changes: detected, history\n"
+        "                         and asserted answers, where each lives, its reference\n"
+        "    --expect-change NAME=yes|no\n"
+        "                         assert that the library has (yes) or lacks (no) the\n"
+        "                         change NAME (repeatable; also TICKETLAB_EXPECT_CHANGES=\n"
+        "                         \"NAME=yes,NAME=no\"): the expectations follow the\n"
+        "                         assertion, so a row that differs fails (a regression),\n"
+        "                         and an assertion detection contradicts is reported\n"
         "    --compare A B        compare two JSON reports instead of running the suite;\n"
         "                         --format table (default), json or svg, and -o FILE\n"
         "                         (written whole or not at all) apply\n"
         "    --help               this text\n\n"
         "EXIT STATUS\n"
         "    0 every row passed, 1 a row failed (each is named in the report),\n"
-        "    2 usage or I/O error. With --compare: 0 the two runs agree, 1 they\n"
-        "    differ (like diff(1)), 2 usage error or a report that cannot be read.\n");
+        "    2 usage or I/O error, or no row selected (see --allow-empty).\n"
+        "    With --compare: 0 the two runs agree, 1 they differ (like diff(1)),\n"
+        "    2 usage error, a report that cannot be read, or two reports\n"
+        "    without rows (see --allow-empty).\n");
 }
 
 static double now_seconds(void)
@@ -114,7 +140,8 @@ static int run_one_scenario(const char *text)
 }
 
 /* --compare: read both reports, write what changed to `out` (NULL: stdout), atomically. */
-static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out)
+static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out,
+                       int allow_empty)
 {
     tl_compare_run a, b;
     tl_compare cmp;
@@ -128,6 +155,12 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
     if (tl_compare_load(path_b, &b, &err) != 0) {
         tl_compare_run_free(&a);
         return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    if (a.n == 0 && b.n == 0 && !allow_empty) {
+        tl_compare_run_free(&a);
+        tl_compare_run_free(&b);
+        return tl_cli_fail(CMD, "--compare: %s and %s hold no rows: nothing to compare "
+                           "(--allow-empty accepts that)", path_a, path_b);
     }
     rc = tl_compare_runs(&a, &b, &cmp, &err);
     if (rc == 0) {
@@ -144,8 +177,8 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
         tl_compare_free(&cmp);
     }
     if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
-        fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
-                "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
+        tl_text_line(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
+                "%zu only in A, %zu only in B", a.release, path_a, b.release, path_b, changed,
                 changed == 1 ? "" : "s", only_a, only_b);
     tl_compare_run_free(&a);
     tl_compare_run_free(&b);
@@ -158,11 +191,12 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
 typedef struct conformance_args {
     const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
-    int n_exclude, repin, fields, help;
+    const char *expect[TL_CHANGE_COUNT * 2];
+    int n_exclude, n_expect, repin, fields, changes, help, allow_empty;
 } conformance_args;
 
 enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
-       OPT_FIELDS, OPT_COMPARE, OPT_HELP };
+       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, conformance_args *a)
@@ -178,6 +212,9 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "scenario", required_argument, NULL, OPT_SCENARIO },
         { "fields", no_argument, NULL, OPT_FIELDS },
         { "compare", no_argument, NULL, OPT_COMPARE },
+        { "changes", no_argument, NULL, OPT_CHANGES },
+        { "expect-change", required_argument, NULL, OPT_EXPECT_CHANGE },
+        { "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -205,6 +242,14 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         case OPT_SCENARIO: a->scenario = v; break;
         case OPT_FIELDS: a->fields = 1; break;
         case OPT_COMPARE: compare = 1; break;
+        case OPT_CHANGES: a->changes = 1; break;
+        case OPT_EXPECT_CHANGE:
+            if (a->n_expect == (int)(sizeof(a->expect) / sizeof(a->expect[0])))
+                return tl_cli_fail(CMD, "at most %zu --expect-change options",
+                                   sizeof(a->expect) / sizeof(a->expect[0]));
+            a->expect[a->n_expect++] = v;
+            break;
+        case OPT_ALLOW_EMPTY: a->allow_empty = 1; break;
         default: return TL_EXIT_USAGE;
         }
     }
@@ -226,13 +271,45 @@ static int compare_reports(const conformance_args *a)
     tl_report_format fmt;
 
     if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
-        || a->n_exclude)
-        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
+        || a->n_exclude || a->n_expect || a->changes)
+        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format, -o "
+                           "and --allow-empty");
     if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
         return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
     if (tl_report_format_parse(a->format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
         return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", a->format);
-    return run_compare(a->compare_a, a->compare_b, fmt, a->out);
+    return run_compare(a->compare_a, a->compare_b, fmt, a->out, a->allow_empty);
+}
+
+/* 1 if the options select row r. */
+static int selected(const tl_row *r, const conformance_args *a, int want_tls)
+{
+    return (a->filter == NULL || fnmatch(a->filter, r->name, 0) == 0)
+           && (!want_tls || r->scenario.tls == want_tls) && !excluded(r->name, a->exclude, a->n_exclude);
+}
+
+/* How many rows the options select. */
+static size_t count_selected(const tl_suite *suite, const conformance_args *a, int want_tls)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < suite->n; i++)
+        n += selected(&suite->rows[i], a, want_tls);
+    return n;
+}
+
+/* The options that select rows, as given: "--filter 'x*' --tls 1.3". */
+static void selection_text(const conformance_args *a, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    if (a->filter != NULL)
+        used += (size_t)snprintf(buf + used, size - used, " --filter '%s'", a->filter);
+    for (int i = 0; i < a->n_exclude && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, " --exclude '%s'", a->exclude[i]);
+    if (a->tls != NULL && used < size)
+        snprintf(buf + used, size - used, " --tls %s", a->tls);
 }
 
 /* Run the rows the options select; returns how many failed. */
@@ -243,8 +320,7 @@ static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls)
     for (size_t i = 0; i < suite->n; i++) {
         tl_row *r = &suite->rows[i];
 
-        if ((a->filter != NULL && fnmatch(a->filter, r->name, 0) != 0)
-            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, a->exclude, a->n_exclude))
+        if (!selected(r, a, want_tls))
             continue;
         tl_row_status st = tl_suite_run_row(r);
 
@@ -349,6 +425,16 @@ static int run_suite(const conformance_args *a)
     }
     if (tl_suite_load(&suite, table, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
+    /* A run that checks nothing is not a pass: a typo in a pattern must
+     * not turn a CI job green for ever. */
+    if (!a->allow_empty && count_selected(&suite, a, want_tls) == 0) {
+        char sel[1024];
+
+        selection_text(a, sel, sizeof(sel));
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s: no row matches%s: nothing would be checked (check the pattern, "
+                           "or pass --allow-empty)", table, sel);
+    }
     t0 = now_seconds();
     failed = run_rows(&suite, a, want_tls);
     t0 = now_seconds() - t0;
@@ -377,11 +463,18 @@ int tl_cmd_conformance(int argc, char **argv)
     if (a.compare_a != NULL)
         return compare_reports(&a);
     if (a.fields) {
+        if (a.n_expect)
+            return tl_cli_fail(CMD, "--fields lists the scenario fields: --expect-change does not go with it");
         tl_scenario_fields_print(stdout, strcmp(a.format, "json") == 0);
         if (fflush(stdout) != 0 || ferror(stdout))
             return tl_cli_fail(CMD, "cannot write the field table to standard output");
         return TL_EXIT_OK;
     }
+    /* What the loaded library does, and what the maintainer asserts. */
+    if ((rc = tl_cli_expect_changes(CMD, a.expect, a.n_expect)) != TL_EXIT_OK)
+        return rc;
+    if (a.changes)
+        return tl_cli_changes(CMD, a.format, a.out);
     if (a.scenario != NULL)
         return run_one_scenario(a.scenario);
     return run_suite(&a);

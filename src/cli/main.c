@@ -7,23 +7,28 @@
 
 
 #include "cli.h"
-#include "release.h"
+#include "detect.h"
+#include "text.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int detect;     /* runs worlds: detect the library's ticket behaviour first
+                       (the leak excuses and the engine ask it); conformance
+                       does it itself, after its --expect-change options */
 } commands[] = {
-    { "keygen", tl_cmd_keygen, "make a ticket key file (libtls, nginx, envoy, haproxy)" },
-    { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS" },
-    { "handshake", tl_cmd_handshake, "run the in-process world and print its event log" },
-    { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches" },
-    { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target" },
-    { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table" },
-    { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)" },
-    { "probe", tl_cmd_probe, "audit the session tickets of a running TLS server (live)" },
-    { "serve", tl_cmd_serve, "serve the in-process issuer's tickets to real clients (live)" },
+    { "keygen", tl_cmd_keygen, "make a ticket key file (libtls, nginx, envoy, haproxy)", 0 },
+    { "ticket", tl_cmd_ticket, "open or seal a session ticket outside TLS", 0 },
+    { "handshake", tl_cmd_handshake, "run the in-process world and print its event log", 1 },
+    { "cache", tl_cmd_cache, "list, verify, import and export curl-format session caches", 0 },
+    { "corpus", tl_cmd_corpus, "write the seed inputs of every fuzz target", 0 },
+    { "conformance", tl_cmd_conformance, "check OpenSSL's ticket behaviour against the expectations table", 0 },
+    { "validate", tl_cmd_validate, "check your own ticket key and decrypt callbacks (a plug-in)", 1 },
+    { "probe", tl_cmd_probe, "audit the session tickets of a running TLS server (live)", 0 },
+    { "serve", tl_cmd_serve, "serve the in-process issuer's tickets to real clients (live)", 1 },
 };
 
 static void usage(FILE *f)
@@ -39,31 +44,23 @@ static void usage(FILE *f)
 
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
 {
-    char msg[2048], *full = NULL;
+    char msg[2048], *full;
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    full = tl_text_vformat(fmt, ap);
     va_end(ap);
+    if (full == NULL) {
+        tl_text_line(stderr, "ticketlab %s: out of memory (while saying what went wrong)", cmd);
+        return TL_EXIT_USAGE;
+    }
     /* Too long (a path near PATH_MAX): keep the start and the reason whole. */
-    if (n >= (int)sizeof(msg) && (full = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(full, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        tl_text_elide(msg, sizeof(msg), full);
-        free(full);
-    }
+    tl_text_elide(msg, sizeof(msg), full);
+    free(full);
     /* One line, whatever a file name holds: control bytes (a newline, an
-     * escape sequence) are shown as \xNN, never passed to the terminal. */
-    fprintf(stderr, "ticketlab %s: ", cmd);
-    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(stderr, "\\x%02x", *p);
-        else
-            fputc(*p, stderr);
-    }
-    fputc('\n', stderr);
+     * escape sequence) and bytes that are not UTF-8 are shown as \xNN,
+     * never passed to the terminal (text.h). */
+    tl_text_line(stderr, "ticketlab %s: %s", cmd, msg);
     return TL_EXIT_USAGE;
 }
 
@@ -82,6 +79,44 @@ int tl_cli_uint(const char *s, unsigned long long max, unsigned long long *out)
     return 0;
 }
 
+/*
+ * `ticketlab --version`: what a CI log needs to say which ticketlab ran
+ * against which OpenSSL: the headers it was built with and the library
+ * loaded now can differ, and the expectations follow the loaded one's
+ * detected behaviour. Every change where detection and history disagree,
+ * or an assertion (TICKETLAB_EXPECT_CHANGES) contradicts detection, is
+ * named.
+ */
+static int print_version(void)
+{
+    tl_error err = { "" };
+    tl_behaviour b;
+    char note[400];
+    int n;
+
+    printf("ticketlab %s\n", tl_version());
+    printf("built with %s\n", tl_openssl_built());
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
+        /* BoringSSL and AWS-LC: the library and its commit; no OpenSSL
+         * release change applies to them (docs/libraries.md). */
+        printf("running on %s (%s's rules: docs/libraries.md)\n", tl_openssl_running(), tl_tlslib_name());
+        return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
+    }
+    if (tl_detect_install(&err) != 0)
+        return tl_cli_fail("--version", "%s", err.msg);
+    n = tl_behaviour_notable_count();
+    printf("running on %s (release line %s)\n", tl_openssl_running(), tl_release_series());
+    if (n == 0)
+        printf("ticket behaviour: %d changes detected, as upstream history has them for %s "
+               "(ticketlab conformance --changes)\n", TL_CHANGE_COUNT, tl_release_name());
+    else
+        printf("ticket behaviour: %d of %d changes differ from upstream history or from what is asserted, "
+               "or were not detected (ticketlab conformance --changes):\n", n, TL_CHANGE_COUNT);
+    for (int i = 0; (i = tl_behaviour_next_notable(i, &b, note, sizeof(note))) >= 0; i++)
+        printf("  %s: %s\n", b.name, note);
+    return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -93,19 +128,16 @@ int main(int argc, char **argv)
         usage(stdout);
         return TL_EXIT_OK;
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        /* What a CI log needs to say which ticketlab ran against which
-         * OpenSSL: the headers it was built with and the library loaded now
-         * can differ, and the expectations follow the loaded one. */
-        printf("ticketlab %s\n", tl_version());
-        printf("built with %s\n", tl_openssl_built());
-        printf("running on %s (rules of release line %s)\n", tl_openssl_running(),
-               tl_release_series());
-        return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
-    }
+    if (strcmp(argv[1], "--version") == 0)
+        return print_version();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            tl_error err = { "" };
+
+            if (commands[i].detect && tl_detect_install(&err) != 0)
+                return tl_cli_fail(commands[i].name, "%s", err.msg);
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)\n", argv[1]);
+        }
+    tl_text_line(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)", argv[1]);
     return TL_EXIT_USAGE;
 }

@@ -17,6 +17,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ticketlab/clock.h"
 #include "ticketlab/events.h"
@@ -137,11 +138,18 @@ static int server_key(tl_world *w, const tl_scenario *sc, tl_key *key, tl_error 
 
 static int mac_ticket(const tl_key *key, unsigned char *t, size_t body_len, tl_error *err)
 {
+#if TL_TLSLIB_OPENSSL
     size_t outlen = 0;
 
     if (EVP_Q_mac(tl_libctx(NULL), "HMAC", NULL, "SHA256", NULL, key->hmac, key->hmac_len,
                   t, body_len, t + body_len, TL_TICKET_MAC_LEN, &outlen) == NULL
         || outlen != TL_TICKET_MAC_LEN)
+#else
+    unsigned int outlen = 0;
+
+    if (HMAC(EVP_sha256(), key->hmac, key->hmac_len, t, body_len, t + body_len, &outlen) == NULL
+        || outlen != TL_TICKET_MAC_LEN)
+#endif
         return tl_error_set_ssl(err, "HMAC-SHA256 failed");
     return 0;
 }
@@ -247,11 +255,11 @@ static int switch_ctx_cb(SSL *s, int *alert, void *arg)
 static SSL_CTX *second_ctx(tl_world *w, tl_error *err)
 {
     SSL_CTX *first = tl_world_server_ctx(w);
-    SSL_CTX *ctx = SSL_CTX_new_ex(tl_libctx(err), NULL, TLS_server_method());
+    SSL_CTX *ctx = tl_tlslib_ctx_new(TLS_server_method(), err);
     int v = tl_world_get_config(w)->tls_version;
 
     if (ctx == NULL)
-        return tl_error_set_ssl(err, "cannot make the second server SSL_CTX"), NULL;
+        return NULL;
     if (SSL_CTX_use_certificate(ctx, SSL_CTX_get0_certificate(first)) != 1
         || SSL_CTX_use_PrivateKey(ctx, SSL_CTX_get0_privatekey(first)) != 1
         || !SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"ticketlab-sni", 13)
@@ -318,6 +326,11 @@ static void event_entry(const tl_event *e, const unsigned char builtin[16], tl_c
     case TL_EV_GENERATE_CB:
         out->kind = TL_CB_GEN;
         app_token(e, out->app, sizeof(out->app));
+        break;
+    case TL_EV_AEAD_OPEN:
+    case TL_EV_AEAD_SEAL:
+        out->kind = e->kind == TL_EV_AEAD_OPEN ? TL_CB_OPEN : TL_CB_SEAL;
+        name_token(e->key_name, 16, builtin, out->key, sizeof(out->key));
         break;
     }
 }
@@ -410,8 +423,15 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
     if (sc->sid_other && !SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"other", 5))
         return tl_error_set_ssl(err, "cannot change the session id context");
     if (sc->cipher[0]) {
+#if TL_TLSLIB_OPENSSL || defined(OPENSSL_IS_AWSLC)
         int ok = sc->tls == TLS1_3_VERSION ? SSL_CTX_set_ciphersuites(sctx, sc->cipher)
                                            : SSL_CTX_set_cipher_list(sctx, sc->cipher);
+#else
+        int ok = sc->tls == TLS1_3_VERSION ? 0 : SSL_CTX_set_cipher_list(sctx, sc->cipher);
+
+        if (sc->tls == TLS1_3_VERSION)
+            return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_TLS13_SUITES));
+#endif
         if (!ok)
             return tl_error_set_ssl(err, "server ciphers '%s' refused", sc->cipher);
     }

@@ -76,6 +76,14 @@ typedef struct tl_scenario {
     char groups[64];          /* "" : TL_DEFAULT_GROUPS */
 } tl_scenario;
 
+/*
+ * tl_scenario_lacks - NULL when the running TLS library has every API sc
+ * needs, else the sentence that makes the row n/a there, e.g. "BoringSSL
+ * has no SSL_CTX_set_session_ticket_cb (no generate or decrypt callback)"
+ * (scenario_lib.c). Never fails.
+ */
+const char *tl_scenario_lacks(const tl_scenario *sc);
+
 /* tl_scenario_init - the defaults: TLS 1.3, EVP key callback, callbacks on, nothing presented. */
 void tl_scenario_init(tl_scenario *sc);
 

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "release.h"
+#include "detect.h"
+#include "ticketlab/tlslib.h"
 
 #define LINE_MAX_LEN 8192
 #define COLUMNS_MAX 5
@@ -103,26 +104,32 @@ static int pin(tl_row *r, const char *text, int lineno, const char *path, tl_err
     return 0;
 }
 
-/* `since CHANGE | EXPECTED | WHY` under the last row. */
+/* `since CHANGE | EXPECTED | WHY` or `on LIB | EXPECTED | WHY` under the last row. */
 static int add_overlay(tl_suite *s, char *cols[], int ncols, int lineno, const char *path, tl_error *err)
 {
-    const char *change = cols[0] + strlen("since ");
+    int library = strncmp(cols[0], "on ", 3) == 0;
+    const char *word = library ? "on" : "since";
+    const char *change = cols[0] + strlen(word) + 1;
     tl_row *r = s->n ? &s->rows[s->n - 1] : NULL;
     tl_overlay *o, *bigger;
-    tl_change c;
+    tl_change c = TL_CHANGE_COUNT;
 
     while (*change == ' ')
         change++;
     if (r == NULL)
-        return tl_error_set(err, "%s:%d: a 'since' line must follow the row it changes", path, lineno);
+        return tl_error_set(err, "%s:%d: a '%s' line must follow the row it changes", path, lineno, word);
     if (ncols != 3)
-        return tl_error_set(err, "%s:%d: a 'since' line has 3 columns: since CHANGE | EXPECTED | WHY, not %d",
-                            path, lineno, ncols);
-    if (tl_change_parse(change, &c) != 0)
+        return tl_error_set(err, "%s:%d: a '%s' line has 3 columns: %s %s | EXPECTED | WHY, not %d",
+                            path, lineno, word, word, library ? "LIB" : "CHANGE", ncols);
+    if (library && strcmp(change, "boringssl") != 0 && strcmp(change, "aws-lc") != 0)
+        return tl_error_set(err, "%s:%d: row %s: unknown TLS library '%s' (boringssl or aws-lc)",
+                            path, lineno, r->name, change);
+    if (!library && tl_change_parse(change, &c) != 0)
         return tl_error_set(err, "%s:%d: row %s: unknown OpenSSL change '%s' (see src/det/release.c)",
                             path, lineno, r->name, change);
     if (cols[2][0] == '\0')
-        return tl_error_set(err, "%s:%d: row %s: the 'since %s' line needs a why", path, lineno, r->name, change);
+        return tl_error_set(err, "%s:%d: row %s: the '%s %s' line needs a why", path, lineno, r->name,
+                            word, change);
     bigger = realloc(r->overlays, (r->n_overlays + 1) * sizeof(*bigger));
     if (bigger == NULL)
         return tl_error_set(err, "out of memory");
@@ -130,7 +137,15 @@ static int add_overlay(tl_suite *s, char *cols[], int ncols, int lineno, const c
     o = &r->overlays[r->n_overlays++];
     memset(o, 0, sizeof(*o));
     o->line = lineno;
-    o->applies = tl_release_has(c);
+    o->library = library;
+    if (library) {
+        o->applies = strcmp(change, tl_tlslib_key()) == 0;
+    } else if (tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL) {
+        tl_detect_ensure();
+        o->applies = tl_behaviour_has(c);
+    } else {
+        o->applies = 0;   /* BoringSSL, AWS-LC: no OpenSSL release change applies */
+    }
     o->change = strdup(change);
     o->expected_text = strdup(cols[1]);
     o->why = strdup(cols[2]);
@@ -154,9 +169,12 @@ const char *tl_row_expected_text(const tl_row *r)
 
 const char *tl_row_why(const tl_row *r, char *buf, size_t size)
 {
+    if (r->lib_na != NULL)
+        return r->lib_na;
     if (r->active == NULL)
         return r->why;
-    snprintf(buf, size, "%s; since %s: %s", r->why, r->active->change, r->active->why);
+    snprintf(buf, size, "%s; %s %s: %s", r->why, r->active->library ? "on" : "since",
+             r->active->change, r->active->why);
     return buf;
 }
 
@@ -165,7 +183,7 @@ static int add_row(tl_suite *s, char *cols[], int ncols, int lineno, const char 
     tl_row *r;
     tl_error e = { "" };
 
-    if (strncmp(cols[0], "since ", 6) == 0)
+    if (strncmp(cols[0], "since ", 6) == 0 || strncmp(cols[0], "on ", 3) == 0)
         return add_overlay(s, cols, ncols, lineno, path, err);
     if (ncols < 4)
         return tl_error_set(err, "%s:%d: a row needs 4 columns: NAME | SCENARIO | EXPECTED | WHY", path, lineno);
@@ -271,6 +289,14 @@ tl_row_status tl_suite_run_row(tl_row *row)
     int nd = 0, ne = 0;
 
     row->diff[0] = row->engine_diff[0] = row->error[0] = '\0';
+    row->lib_na = tl_scenario_lacks(&row->scenario);
+    if (row->lib_na != NULL) {
+        /* The library has no API for it: nothing to run (suite.h). */
+        row->predicted_ok = 0;
+        row->seconds = 0;
+        row->status = TL_ROW_NA;
+        return row->status;
+    }
     row->predicted_ok = tl_expect_predict(&row->scenario, &row->predicted, row->engine_why,
                                           sizeof(row->engine_why)) == 0;
     if (tl_scenario_run(&row->scenario, &row->observed, &err) != 0) {
@@ -319,7 +345,7 @@ static int write_overlay(FILE *f, const tl_row *r)
         tl_outcome_format(&r->observed, out, sizeof(out));
     else
         snprintf(out, sizeof(out), "%s", o->expected_text);
-    fprintf(f, "  since %s | %s | %s", o->change, out, o->why);
+    fprintf(f, "  %s %s | %s | %s", o->library ? "on" : "since", o->change, out, o->why);
     return fputc('\n', f) == EOF ? -1 : 0;
 }
 
@@ -328,7 +354,9 @@ static int write_row(FILE *f, const tl_row *r)
     char out[TL_OUTCOME_LINE_MAX];
     const char *why = r->why;
 
-    if (r->active == NULL && (r->status == TL_ROW_PASS || r->status == TL_ROW_FAIL))
+    int openssl = tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL;
+
+    if (openssl && r->active == NULL && (r->status == TL_ROW_PASS || r->status == TL_ROW_FAIL))
         tl_outcome_format(&r->observed, out, sizeof(out));
     else
         snprintf(out, sizeof(out), "%s", r->expected_text);
@@ -337,7 +365,16 @@ static int write_row(FILE *f, const tl_row *r)
     fprintf(f, "%s | %s | %s | %s", r->name, r->scenario_text, out, why);
     if (r->documented)
         fprintf(f, " | %s", r->documented);
-    return fputc('\n', f) == EOF ? -1 : 0;
+    if (fputc('\n', f) == EOF)
+        return -1;
+    if (!openssl && r->active == NULL && r->status == TL_ROW_FAIL) {
+        /* Another library gives something else: pin it on an `on LIB`
+         * line, with the library engine's reasons (review them). */
+        tl_outcome_format(&r->observed, out, sizeof(out));
+        fprintf(f, "  on %s | %s | %s\n", tl_tlslib_key(), out,
+                r->predicted_ok && r->engine_why[0] ? r->engine_why : "-");
+    }
+    return 0;
 }
 
 int tl_suite_repin(const tl_suite *s, tl_error *err)

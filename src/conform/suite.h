@@ -19,7 +19,14 @@
  *       since CHANGE | n/a | why the row's case cannot occur there
  *
  * On a release that has several of a row's changes, the last such overlay
- * wins. An "n/a" row still runs: it passes as n/a when the observed outcome
+ * wins. On BoringSSL or AWS-LC no `since` line applies (they are not
+ * OpenSSL releases); `on LIB` lines say what the row gives there:
+ *
+ *       on boringssl | EXPECTED on BoringSSL | WHY it differs from OpenSSL
+ *
+ * and a row whose scenario needs an API the library lacks (for example the
+ * decrypt callback) is n/a there without running, with tl_scenario_lacks()'s
+ * sentence as its reason. An "n/a" row still runs: it passes as n/a when the observed outcome
  * is what the expectation engine predicts for that release, and fails
  * otherwise; the reports show it as n/a with its reason.
  *
@@ -47,9 +54,12 @@ typedef enum tl_row_status {
                           observed outcome is the engine's prediction */
 } tl_row_status;
 
-/* One `since CHANGE | EXPECTED | WHY` line under a row. */
+/* One `since CHANGE | EXPECTED | WHY` line under a row, or one
+ * `on LIB | EXPECTED | WHY` line: what the row gives on another TLS library
+ * (LIB: boringssl or aws-lc, as tl_tlslib_key() spells it). */
 typedef struct tl_overlay {
-    char *change;             /* the change's name (release.h) */
+    char *change;             /* the change's name (release.h), or LIB */
+    int library;              /* an `on LIB` line */
     char *expected_text;      /* "n/a", "-" while unpinned, or an outcome */
     char *why;
     int line;
@@ -67,6 +77,9 @@ typedef struct tl_row {
     size_t n_overlays;
     const tl_overlay *active; /* the one that governs this release, or NULL */
     int not_applicable;       /* the active overlay says n/a */
+    const char *lib_na;       /* set by tl_suite_run_row: the running TLS
+                                 library lacks an API the scenario needs
+                                 (tl_scenario_lacks); the row is n/a, not run */
     tl_scenario scenario;
     int pinned;               /* expected_text parsed */
     tl_outcome expected;

@@ -22,6 +22,7 @@
  */
 #include "ticketlab/clock.h"
 #include "ossl_compat.h"
+#include "ticketlab/tlslib.h"
 
 #include <stddef.h>
 #include <sys/time.h>
@@ -31,6 +32,7 @@
 
 static int frozen;
 static int64_t frozen_now = TL_CLOCK_EPOCH;
+static int64_t split;   /* gettimeofday() - time() while frozen; see tl_clock_split */
 
 void tl_clock_freeze(int64_t now)
 {
@@ -46,6 +48,11 @@ void tl_clock_advance(int64_t seconds)
 void tl_clock_thaw(void)
 {
     frozen = 0;
+}
+
+void tl_clock_split(int64_t seconds)
+{
+    split = seconds;
 }
 
 int tl_clock_is_frozen(void)
@@ -81,7 +88,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
     (void)tz;
     if (frozen) {
-        tv->tv_sec = (time_t)frozen_now;
+        tv->tv_sec = (time_t)(frozen_now + split);
         tv->tv_usec = 0;
         return 0;
     }
@@ -94,6 +101,11 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 int tl_clock_linked(void)
 {
+#if !TL_TLSLIB_OPENSSL
+    /* BoringSSL and AWS-LC ask each SSL_CTX's SSL_CTX_set_current_time_cb,
+     * which tl_tlslib_ctx_new() points at tl_clock_now(). */
+    return 1;
+#else
     /* SSL_SESSION_new() stamps the session with the release's wall clock
      * (time(3) on 3.0/3.1, ossl_time_now() on 3.2+); X509_cmp_time reads
      * time(3) on every release. If a clock frozen at an odd instant shows
@@ -111,4 +123,5 @@ int tl_clock_linked(void)
     frozen = was_frozen;
     frozen_now = was_now;
     return linked;
+#endif
 }

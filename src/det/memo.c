@@ -3,12 +3,16 @@
 
 #include <stdlib.h>
 
+#include "ticketlab/tlslib.h"
+
 static int enabled = -1;   /* -1: not read from the environment yet */
 
 int tl_memo_enabled(void)
 {
+    /* BoringSSL and AWS-LC: off. Their RAND state cannot be saved and put
+     * back, and their session cache cannot be walked to copy it. */
     if (enabled < 0)
-        enabled = getenv("TICKETLAB_NO_MEMO") == NULL;
+        enabled = TL_TLSLIB_OPENSSL && getenv("TICKETLAB_NO_MEMO") == NULL;
     return enabled;
 }
 

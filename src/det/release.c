@@ -1,5 +1,6 @@
-/* release.c - the running OpenSSL release and its ticket changes; see release.h. */
+/* release.c - the running OpenSSL release and the upstream history of its ticket changes; see release.h. */
 #include "release.h"
+#include "ticketlab/tlslib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,12 @@ static void running(void)
     }
     snprintf(run.name, sizeof(run.name), "%d.%d.%d", run.major, run.minor, run.patch);
     snprintf(run.series, sizeof(run.series), "%d.%d", run.major, run.minor);
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
+        /* BoringSSL and AWS-LC say 1.1.1 (their API level): no OpenSSL 3
+         * release rule applies, and reports name the library instead. */
+        snprintf(run.name, sizeof(run.name), "%s", tl_tlslib_key());
+        snprintf(run.series, sizeof(run.series), "%s", tl_tlslib_key());
+    }
     run.known = 1;
 }
 
@@ -115,7 +122,16 @@ const char *tl_release_series(void)
     return run.series;
 }
 
-int tl_release_has(tl_change c)
+/* The listed release of the running line, or NULL when the line has none. */
+static const first_release *first_in_line(tl_change c)
+{
+    for (const first_release *f = changes[c].first; f < changes[c].first + 4 && f->major; f++)
+        if (f->major == run.major && f->minor == run.minor)
+            return f;
+    return NULL;
+}
+
+int tl_history_has(tl_change c)
 {
     const first_release *f;
     int newest_major = 0, newest_minor = 0;
@@ -123,16 +139,41 @@ int tl_release_has(tl_change c)
     if ((int)c < 0 || c >= TL_CHANGE_COUNT)
         return 0;
     running();
-    for (f = changes[c].first; f < changes[c].first + 4 && f->major; f++) {
-        if (f->major == run.major && f->minor == run.minor)
-            return run.patch >= f->patch;
+    f = first_in_line(c);
+    if (f != NULL)
+        return run.patch >= f->patch;
+    for (f = changes[c].first; f < changes[c].first + 4 && f->major; f++)
         if (f->major > newest_major || (f->major == newest_major && f->minor > newest_minor)) {
             newest_major = f->major;
             newest_minor = f->minor;
         }
-    }
     /* A line newer than every listed one branched after the change. */
     return run.major > newest_major || (run.major == newest_major && run.minor > newest_minor);
+}
+
+void tl_history_describe(tl_change c, char *buf, size_t size)
+{
+    const first_release *f;
+    size_t n = 0;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    if ((int)c < 0 || c >= TL_CHANGE_COUNT)
+        return;
+    running();
+    f = first_in_line(c);
+    if (f != NULL) {
+        snprintf(buf, size, "upstream from %d.%d.%d", f->major, f->minor, f->patch);
+        return;
+    }
+    n = (size_t)snprintf(buf, size, "upstream in ");
+    for (f = changes[c].first; f < changes[c].first + 4 && f->major && n < size; f++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%d.%d.%d", f == changes[c].first ? "" : ", ",
+                              f->major, f->minor, f->patch);
+    if (n < size)
+        snprintf(buf + n, size - n, tl_history_has(c) ? "; the newer %s line has it" : "; not in the %s line",
+                 run.series);
 }
 
 int tl_change_parse(const char *name, tl_change *out)
@@ -143,4 +184,24 @@ int tl_change_parse(const char *name, tl_change *out)
             return 0;
         }
     return -1;
+}
+
+const char *tl_change_name(tl_change c)
+{
+    return (int)c >= 0 && c < TL_CHANGE_COUNT ? changes[c].name : "?";
+}
+
+const char *tl_change_where(tl_change c)
+{
+    return (int)c >= 0 && c < TL_CHANGE_COUNT ? changes[c].where : "?";
+}
+
+const char *tl_change_what(tl_change c)
+{
+    return (int)c >= 0 && c < TL_CHANGE_COUNT ? changes[c].what : "?";
+}
+
+const char *tl_change_reference(tl_change c)
+{
+    return (int)c >= 0 && c < TL_CHANGE_COUNT ? changes[c].reference : "?";
 }

@@ -1,20 +1,27 @@
 /*
- * release.h - the OpenSSL release running here, and the ticket behaviour
- * changes between 3.x releases that ticketlab knows about.
+ * release.h - the OpenSSL release running here, the ticket behaviour
+ * changes between releases that ticketlab knows about, and their upstream
+ * history.
  *
  * Each change (src/det/release.c) has a short name, used in
  * expectations.tl as `since NAME`, the function it lives in, what it does to
  * a user, the upstream reference, and the first patch release of each
- * release line that has it. A release
- * line newer than every listed line has the change too.
+ * release line that has it. A release line newer than every listed line has
+ * the change too.
  *
- *     if (tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY))
+ * This is history only: what upstream shipped when. Whether the library
+ * loaded now has a change is detected by a self-test (src/detect/), and
+ * the answer the engine, the leak excuses and the fuzz oracles use is
+ * tl_behaviour_has() (behaviour.h), never tl_history_has():
+ *
+ *     if (tl_behaviour_has(TL_CHANGE_PSK_EMPTY_IDENTITY))
  *         ... a zero-length TLS 1.3 identity is decode_error before any callback
  *
- * Everything is decided by the OpenSSL loaded at run time
- * (OpenSSL_version_num(), read once per process), which can differ from the
- * headers the program was built with; TICKETLAB_OPENSSL_VERSION (e.g.
- * "3.0.22") overrides it for tests.
+ * The release number is OpenSSL_version_num() of the library loaded at run
+ * time (read once per process), which can differ from the headers the
+ * program was built with. TICKETLAB_OPENSSL_VERSION (e.g. "3.0.22")
+ * replaces that number for the history lookups and the release name in
+ * reports; it changes no detected answer.
  */
 #ifndef TICKETLAB_RELEASE_H
 #define TICKETLAB_RELEASE_H
@@ -37,10 +44,26 @@ const char *tl_release_name(void);
 /* tl_release_series - "3.0", "3.5": the release line. */
 const char *tl_release_series(void);
 
-/* tl_release_has - 1 if the running release has the change, else 0. */
-int tl_release_has(tl_change c);
+/* tl_history_has - 1 if upstream shipped the running release number with the change, else 0. */
+int tl_history_has(tl_change c);
+
+/*
+ * tl_history_describe - what history says of c for the running release, in
+ * words: "upstream from 3.5.7" (its line has the change from that patch
+ * release), or "upstream in 3.0.21, 3.5.7, 3.6.3; not in the 3.1 line" /
+ * "...; the newer 4.0 line has it". Always NUL-terminates buf (size > 0).
+ */
+void tl_history_describe(tl_change c, char *buf, size_t size);
 
 /* tl_change_parse - the change named `name`. Returns 0, or -1 when unknown. */
 int tl_change_parse(const char *name, tl_change *out);
+
+/* The change's short name ("psk-empty-identity"), the function and file it
+ * lives in, what a user sees, and the upstream reference; "?" for a value
+ * that is not a change. */
+const char *tl_change_name(tl_change c);
+const char *tl_change_where(tl_change c);
+const char *tl_change_what(tl_change c);
+const char *tl_change_reference(tl_change c);
 
 #endif

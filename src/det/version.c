@@ -5,6 +5,7 @@
 #include <openssl/opensslv.h>
 
 #include "json.h"
+#include "ticketlab/tlslib.h"
 #include "xml.h"
 
 /* CMake passes the version it read from the project and from git. */
@@ -24,7 +25,9 @@ const char *tl_openssl_built(void)
 
 const char *tl_openssl_running(void)
 {
-    const char *v = OpenSSL_version(OPENSSL_VERSION);
+    /* BoringSSL and AWS-LC: the library and the commit it was built from. */
+    const char *v = tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL ? OpenSSL_version(OPENSSL_VERSION)
+                                                                 : tl_tlslib_describe();
 
     return v != NULL ? v : "OpenSSL (unknown version)";
 }

@@ -9,6 +9,7 @@
  * codec says which one it was.
  */
 #include "ticketlab/ticket.h"
+#include "wipe.h"
 #include "ossl_compat.h"
 
 #include <limits.h>
@@ -20,11 +21,18 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "ticketlab/tlslib.h"
+#if TL_TLSLIB_OPENSSL
+#include <openssl/core_names.h>
 #include <openssl/params.h>
+#endif
 
 #define HEADER_LEN (TL_KEY_NAME_LEN + TL_TICKET_IV_LEN)
 #define CBC_BLOCK 16
 
+#if TL_TLSLIB_OPENSSL
 /* Fetched once: this is the fuzzing hot path, and fetches are slow. */
 static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
 static EVP_CIPHER *aes128_cbc;
@@ -45,6 +53,17 @@ static int algorithms(tl_error *err)
         return tl_error_set_ssl(err, "OpenSSL has no AES-CBC or HMAC");
     return 0;
 }
+#else
+/* BoringSSL and AWS-LC: static method tables, nothing to fetch. */
+#define aes128_cbc EVP_aes_128_cbc()
+#define aes256_cbc EVP_aes_256_cbc()
+
+static int algorithms(tl_error *err)
+{
+    (void)err;
+    return 0;
+}
+#endif
 
 static const EVP_CIPHER *key_cipher(const tl_key *key)
 {
@@ -88,6 +107,7 @@ const char *tl_ticket_verdict_text(tl_ticket_verdict v)
 static int ticket_mac(const tl_key *key, const unsigned char *data, size_t len,
                       unsigned char mac[TL_TICKET_MAC_LEN], tl_error *err)
 {
+#if TL_TLSLIB_OPENSSL
     EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
     OSSL_PARAM params[2];
     size_t maclen = 0;
@@ -103,6 +123,11 @@ static int ticket_mac(const tl_key *key, const unsigned char *data, size_t len,
         && EVP_MAC_final(ctx, mac, &maclen, TL_TICKET_MAC_LEN)
         && maclen == TL_TICKET_MAC_LEN;
     EVP_MAC_CTX_free(ctx);
+#else
+    unsigned int maclen = 0;
+    int ok = HMAC(EVP_sha256(), key->hmac, key->hmac_len, data, len, mac, &maclen) != NULL
+             && maclen == TL_TICKET_MAC_LEN;
+#endif
     if (!ok)
         return tl_error_set_ssl(err, "HMAC-SHA256 failed");
     return 0;
@@ -305,7 +330,7 @@ int tl_ticket_open(const tl_keyring *kr, const unsigned char *ticket,
         rc = ticket_session(info, plain, err);
     else if (rc == 1)
         rc = 0;   /* the verdict is BAD_PADDING */
-    OPENSSL_clear_free(plain, ctlen);
+    tl_wipe_free(plain, ctlen);
     return rc;
 }
 

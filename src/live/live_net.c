@@ -22,6 +22,8 @@
 
 #include <openssl/err.h>
 
+#include "ossl_compat.h"
+
 double tl_live_now(void)
 {
     struct timespec ts;
@@ -214,6 +216,11 @@ static tl_live_io describe_failure(SSL *ssl, int e, char *why, size_t why_size)
     else
         snprintf(why, why_size, "the handshake failed: %s", reason ? reason : "TLS error");
     return TL_LIVE_IO_FAILED;
+}
+
+tl_live_io tl_live_failure(SSL *ssl, int e, char *why, size_t why_size)
+{
+    return describe_failure(ssl, e, why, why_size);
 }
 
 tl_live_io tl_live_handshake(SSL *ssl, int fd, double deadline, char *why, size_t why_size)

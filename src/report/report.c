@@ -6,8 +6,11 @@
 
 #include <openssl/crypto.h>
 
+#include "behaviour.h"
 #include "json.h"
 #include "release.h"
+#include "text.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 #include "ticketlab/world.h"
 #include "xml.h"
@@ -162,12 +165,36 @@ static void table_not_applicable(FILE *f, const tl_suite *s)
 
         if (r->status != TL_ROW_NA)
             continue;
-        if (!any)
+        if (!any && tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL)
             fprintf(f, "\nNot applicable on OpenSSL %s (run, and checked against the engine's model of it):\n",
                     tl_release_name());
+        else if (!any)
+            fprintf(f, "\nNot applicable on %s (the library lacks the API; not run):\n", tl_openssl_running());
         any = 1;
-        fprintf(f, "  %s\n    since %s: %s\n", r->name, r->active->change, r->active->why);
+        if (r->lib_na != NULL)
+            fprintf(f, "  %s\n    %s\n", r->name, r->lib_na);
+        else
+            fprintf(f, "  %s\n    since %s: %s\n", r->name, r->active->change, r->active->why);
     }
+}
+
+/* Where the loaded library's ticket behaviour differs from upstream
+ * history (or from what a maintainer asserted): one line per change. */
+static void table_behaviour(FILE *f)
+{
+    int n = tl_behaviour_disagreements();
+    tl_behaviour b;
+    char note[400];
+
+    if (tl_behaviour_notable_count() == 0) {
+        fprintf(f, "\nTicket behaviour: all %d changes detected as upstream history has them for %s\n",
+                TL_CHANGE_COUNT, tl_release_name());
+        return;
+    }
+    fprintf(f, "\nTicket behaviour: %d change%s differ%s from upstream history or from what is asserted%s:\n", n,
+            n == 1 ? "" : "s", n == 1 ? "s" : "", tl_behaviour_notable_count() > n ? "; some were not detected" : "");
+    for (int i = 0; (i = tl_behaviour_next_notable(i, &b, note, sizeof(note))) >= 0; i++)
+        fprintf(f, "  %s: %s\n", b.name, note);
 }
 
 static const char *status_word(const tl_row *r)
@@ -198,7 +225,10 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
 
         if (r->status != TL_ROW_FAIL && r->status != TL_ROW_ERROR)
             continue;
-        fprintf(f, "\nFAIL %s (%s:%d)\n  scenario: %s\n", r->name, s->path, r->line, r->scenario_text);
+        /* The table's path is the user's: any bytes (text.h). */
+        fputc('\n', f);
+        tl_text_line(f, "FAIL %s (%s:%d)", r->name, s->path, r->line);
+        tl_text_line(f, "  scenario: %s", r->scenario_text);
         if (r->error[0])
             fprintf(f, "  harness error: %s\n", r->error);
         if (r->diff[0])
@@ -209,6 +239,7 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
     table_grids(f, s);
     table_not_applicable(f, s);
     table_gaps(f, s);
+    table_behaviour(f);
     fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors, %zu n/a; %zu doc/implementation gaps; "
                "%.2f s (%.0f rows/s) on %s (rules of release line %s)\n",
             c.ran, c.pass, c.fail, c.error, c.na, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
@@ -266,6 +297,8 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
     tl_json_string(f, tl_expect_openssl_series());
     fputs(", \"table\": ", f);
     tl_json_string(f, s->path);
+    fprintf(f, ",\n \"changes_disagree\": %d, ", tl_behaviour_disagreements());
+    tl_behaviour_json(f);
     fputs(",\n \"rows\": [\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
@@ -285,7 +318,7 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "expected_text", tl_row_expected_text(r));
         if (r->status != TL_ROW_ERROR)
             tl_outcome_format(&r->observed, observed, sizeof(observed));
-        json_field(f, "observed_text", r->status != TL_ROW_ERROR ? observed : NULL);
+        json_field(f, "observed_text", r->status != TL_ROW_ERROR && r->lib_na == NULL ? observed : NULL);
         json_field(f, "documented", r->documented);
         fputs(", ", f);
         json_outcome(f, "expected", &r->expected, r->pinned);
@@ -318,7 +351,9 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
     tl_version_junit(f);
     fputs("<property name=\"openssl_release\" value=\"", f);
     tl_xml_text(f, tl_release_name());
-    fputs("\"/></properties>\n", f);
+    fputs("\"/>", f);
+    tl_behaviour_junit(f);
+    fputs("</properties>\n", f);
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
 
@@ -333,8 +368,14 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         }
         if (r->status == TL_ROW_NA) {
             /* Reported, not hidden: the reason says why the case cannot occur. */
-            fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(), r->active->change);
-            tl_xml_text(f, r->active->why);
+            if (r->lib_na != NULL) {
+                fputs(">\n      <skipped message=\"n/a: ", f);
+                tl_xml_text(f, r->lib_na);
+            } else {
+                fprintf(f, ">\n      <skipped message=\"n/a on OpenSSL %s since %s: ", tl_release_name(),
+                        r->active->change);
+                tl_xml_text(f, r->active->why);
+            }
             fputs("\"/>\n    </testcase>\n", f);
             continue;
         }
@@ -441,9 +482,25 @@ static void svg_grid(FILE *f, const tl_suite *s, int t, int k, int gx, int gy)
     }
 }
 
+/* The notable behaviour changes (behaviour.h), one text line each, from y. */
+static void svg_behaviour(FILE *f, int x, int y)
+{
+    tl_behaviour b;
+    char note[400];
+
+    for (int i = 0; (i = tl_behaviour_next_notable(i, &b, note, sizeof(note))) >= 0; i++) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">ticket behaviour: ", x, y);
+        tl_xml_text(f, b.name);
+        fputs(": ", f);
+        tl_xml_text(f, note);
+        fputs("</text>\n", f);
+        y += 18;
+    }
+}
+
 static void write_svg(FILE *f, const tl_suite *s, double seconds)
 {
-    int grids[8][2], n = 0, width, height, rows;
+    int grids[8][2], n = 0, width, height, rows, extra = 18 * tl_behaviour_notable_count();
     counts c = count_rows(s);
 
     for (int k = 0; k < 4; k++)
@@ -455,7 +512,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
             }
     rows = (n + 1) / 2;
     width = 2 * MARGIN + 2 * GRID_W + GAP;
-    height = 2 * MARGIN + 64 + rows * (GRID_H + GAP) + 40;
+    height = 2 * MARGIN + 64 + rows * (GRID_H + GAP) + 40 + extra;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                "font-family=\"-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\">\n", width, height, width, height);
@@ -494,6 +551,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     for (int i = 0; i < n; i++)
         svg_grid(f, s, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
                  MARGIN + 56 + (i / 2) * (GRID_H + GAP));
+    svg_behaviour(f, MARGIN, height - MARGIN - 14 - extra);
     {
         int ly = height - MARGIN - 14, lx = MARGIN;
         static const tl_outcome_class all[] = { TL_CLASS_FAILED, TL_CLASS_FULL, TL_CLASS_RESUMED,

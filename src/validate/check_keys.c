@@ -17,6 +17,8 @@
 
 #include <openssl/evp.h>
 
+#include "ossl_compat.h"
+
 #include "ticketlab/ticket.h"
 #include "state.h"
 

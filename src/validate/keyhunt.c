@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
+
+#include "ossl_compat.h"
+#if TL_TLSLIB_OPENSSL
+#include <openssl/core_names.h>
+#endif
 
 #define HUNT_MAX (4u << 20)
 
@@ -37,6 +41,9 @@ static int cipher_sample(tl_key_oracle *o, const EVP_CIPHER_CTX *cipher, tl_erro
 static int mac_sample(tl_key_oracle *o, const EVP_MAC_CTX *mac, void *legacy, tl_error *err)
 {
     if (mac != NULL) {
+#if !TL_TLSLIB_OPENSSL
+        return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_EVP_KEY_CB));
+#else
         EVP_MAC_CTX *m = EVP_MAC_CTX_dup(mac);
         size_t outl = 0;
         int ok = m != NULL && EVP_MAC_update(m, probe_msg, sizeof(probe_msg))
@@ -47,6 +54,7 @@ static int mac_sample(tl_key_oracle *o, const EVP_MAC_CTX *mac, void *legacy, tl
             return tl_error_set_ssl(err, "cannot copy the plug-in's MAC context");
         o->mac_len = outl;
         return 0;
+#endif
     } else {
         HMAC_CTX *h = HMAC_CTX_new();
         unsigned int outl = 0;
@@ -65,6 +73,15 @@ static int mac_sample(tl_key_oracle *o, const EVP_MAC_CTX *mac, void *legacy, tl
 /* Scratch contexts for candidates: HMAC-SHA256 and the cipher's ECB twin. */
 static int scratch(tl_key_oracle *o, tl_error *err)
 {
+#if !TL_TLSLIB_OPENSSL
+    /* BoringSSL and AWS-LC: HMAC() one-shots (tl_key_oracle_is_hmac). */
+    o->ecb = (EVP_CIPHER *)(o->aes_len == 16 ? EVP_aes_128_ecb()
+                            : o->aes_len == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb());
+    o->scratch_cipher = EVP_CIPHER_CTX_new();
+    if (o->scratch_cipher == NULL)
+        return tl_error_set(err, "out of memory");
+    return 0;
+#else
     EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     char ecb[32];
     OSSL_PARAM params[] = {
@@ -81,6 +98,7 @@ static int scratch(tl_key_oracle *o, tl_error *err)
         || !EVP_MAC_CTX_set_params(o->scratch_mac, params))
         return tl_error_set_ssl(err, "OpenSSL has no HMAC-SHA256 or %s", ecb);
     return 0;
+#endif
 }
 
 int tl_key_oracle_take(tl_key_oracle *o, const EVP_CIPHER_CTX *cipher, const unsigned char *iv,
@@ -112,9 +130,11 @@ int tl_key_oracle_take(tl_key_oracle *o, const EVP_CIPHER_CTX *cipher, const uns
 
 void tl_key_oracle_clear(tl_key_oracle *o)
 {
-    EVP_MAC_CTX_free(o->scratch_mac);
     EVP_CIPHER_CTX_free(o->scratch_cipher);
+#if TL_TLSLIB_OPENSSL
+    EVP_MAC_CTX_free(o->scratch_mac);
     EVP_CIPHER_free(o->ecb);
+#endif
     memset(o, 0, sizeof(*o));
 }
 
@@ -134,6 +154,13 @@ int tl_key_oracle_is_aes(tl_key_oracle *o, const unsigned char *key)
 int tl_key_oracle_is_hmac(tl_key_oracle *o, const unsigned char *key, size_t len)
 {
     unsigned char out[64];
+#if !TL_TLSLIB_OPENSSL
+    unsigned int outl = 0;
+
+    if (o->mac_len != 32 || HMAC(EVP_sha256(), key, len, probe_msg, sizeof(probe_msg), out, &outl) == NULL
+        || outl != 32)
+        return 0;
+#else
     size_t outl = 0;
 
     if (o->scratch_mac == NULL || o->mac_len != 32
@@ -141,6 +168,7 @@ int tl_key_oracle_is_hmac(tl_key_oracle *o, const unsigned char *key, size_t len
         || !EVP_MAC_update(o->scratch_mac, probe_msg, sizeof(probe_msg))
         || !EVP_MAC_final(o->scratch_mac, out, &outl, sizeof(out)) || outl != 32)
         return 0;
+#endif
     return CRYPTO_memcmp(out, o->mac_of_probe, 32) == 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ossl_compat.h"
 #include "ticketlab/clock.h"
 #include "pcall.h"
 #include "state.h"

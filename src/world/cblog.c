@@ -7,7 +7,8 @@
 
 #include "ticketlab/events.h"
 
-static const char *const kind_names[] = { "kdec", "kenc", "dcb", "gen" };
+static const char *const kind_names[] = { "kdec", "kenc", "dcb", "gen", "open", "seal" };
+#define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 void tl_cblog_add(tl_cblog *log, const tl_cb_entry *e)
 {
@@ -38,6 +39,9 @@ static void entry_format(const tl_cb_entry *e, char *buf, size_t size)
         break;
     case TL_CB_GEN:
         snprintf(buf, size, "gen%s%s=%d", app, e->app, e->ret);
+        break;
+    case TL_CB_OPEN:
+        snprintf(buf, size, "open%s%s=%s", key, e->key, tl_aead_result_name(e->ret));
         break;
     default:
         snprintf(buf, size, "%s%s%s=%d", kind_names[e->kind], key, e->key, e->ret);
@@ -118,9 +122,9 @@ static int entry_parse(char *tok, tl_cb_entry *e)
         if (p != NULL)
             *p++ = '\0';
     }
-    for (int k = 0; k < 4; k++)
+    for (size_t k = 0; k < N_KINDS; k++)
         if (strcmp(part[0], kind_names[k]) == 0)
-            kind = k;
+            kind = (int)k;
     if (kind < 0)
         return -1;
     e->kind = (tl_cb_kind)kind;
@@ -135,6 +139,10 @@ static int entry_parse(char *tok, tl_cb_entry *e)
         if (n > 2 || (n == 2 && copy_token(e->app, sizeof(e->app), part[1]) != 0))
             return -1;
         return parse_int(eq + 1, &e->ret);
+    case TL_CB_OPEN:
+        if (n > 2 || (n == 2 && copy_token(e->key, sizeof(e->key), part[1]) != 0))
+            return -1;
+        return tl_aead_result_parse(eq + 1, &e->ret);
     default:
         if (n > 2 || (n == 2 && copy_token(e->key, sizeof(e->key), part[1]) != 0))
             return -1;

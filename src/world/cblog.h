@@ -14,6 +14,9 @@
  *                            the ticket's key name, its app data, and its
  *                            SSL_TICKET_RETURN (RETURN_<n> for other values)
  *   gen:APP=RET              the generate callback and the app data it saw
+ *   open:KEY=RESULT          the ticket AEAD method's open (BoringSSL, AWS-LC):
+ *                            success, retry, ignore or error
+ *   seal:KEY=RET             its seal: 1 sealed, 0 failed
  *
  *   KEY  r<N> (key ring revision N), b (OpenSSL's built-in key), - (no
  *        key name, or zeros), ? (anything else)
@@ -36,7 +39,9 @@ typedef enum tl_cb_kind {
     TL_CB_KDEC = 0,
     TL_CB_KENC,
     TL_CB_DCB,
-    TL_CB_GEN
+    TL_CB_GEN,
+    TL_CB_OPEN,         /* the ticket AEAD method's open (BoringSSL, AWS-LC) */
+    TL_CB_SEAL          /* ... and its seal */
 } tl_cb_kind;
 
 typedef struct tl_cb_entry {

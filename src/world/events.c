@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include "ticketlab/tlslib.h"
+
 #include "ticketlab/codec.h"
 #include "json.h"
 
@@ -136,6 +138,8 @@ const char *tl_event_kind_name(tl_event_kind kind)
     case TL_EV_KEY_CB: return "key_cb";
     case TL_EV_DECRYPT_CB: return "decrypt_cb";
     case TL_EV_GENERATE_CB: return "generate_cb";
+    case TL_EV_AEAD_OPEN: return "aead_open";
+    case TL_EV_AEAD_SEAL: return "aead_seal";
     }
     return "unknown";
 }
@@ -168,6 +172,12 @@ void tl_event_format(const tl_event *e, char *buf, size_t size)
         snprintf(buf, size, "hs%d generate_cb appdata=%s(%zu) -> %d", e->handshake,
                  app, e->has_appdata ? e->appdata_len : 0, e->ret);
         break;
+    case TL_EV_AEAD_OPEN:
+    case TL_EV_AEAD_SEAL:
+        tl_hex_encode(e->key_name, 16, name);
+        snprintf(buf, size, "hs%d %s name=%s -> %s", e->handshake, tl_event_kind_name(e->kind), name,
+                 e->kind == TL_EV_AEAD_OPEN ? tl_aead_result_name(e->ret) : e->ret ? "sealed" : "failed");
+        break;
     }
 }
 
@@ -180,6 +190,16 @@ void tl_event_write_json(FILE *f, const tl_event *e)
         tl_json_hex(f, e->key_name, 16);
         fprintf(f, ",\"ret\":%d", e->ret);
         break;
+    case TL_EV_AEAD_OPEN:
+    case TL_EV_AEAD_SEAL:
+        fputs(",\"key_name\":", f);
+        tl_json_hex(f, e->key_name, 16);
+        fputs(",\"ret\":", f);
+        if (e->kind == TL_EV_AEAD_OPEN)
+            tl_json_string(f, tl_aead_result_name(e->ret));
+        else
+            fprintf(f, "%d", e->ret);
+        break;
     case TL_EV_DECRYPT_CB:
         fprintf(f, ",\"status\":\"%s\",\"key_name\":", tl_ticket_status_name(e->status));
         tl_json_hex(f, e->key_name, e->key_name_len > 16 ? 16 : e->key_name_len);
@@ -190,7 +210,7 @@ void tl_event_write_json(FILE *f, const tl_event *e)
         fprintf(f, ",\"ret\":%d", e->ret);
         break;
     }
-    if (e->kind != TL_EV_KEY_CB) {
+    if (e->kind == TL_EV_DECRYPT_CB || e->kind == TL_EV_GENERATE_CB) {
         fputs(",\"appdata\":", f);
         if (e->has_appdata)
             tl_json_hex(f, e->appdata, e->appdata_len);
@@ -198,4 +218,32 @@ void tl_event_write_json(FILE *f, const tl_event *e)
             fputs("null", f);
     }
     fputc('}', f);
+}
+
+const char *tl_aead_result_name(int result)
+{
+    static const char *const names[] = { "success", "retry", "ignore", "error" };
+    static char other[24];
+
+    if (result >= 0 && result < 4)
+        return names[result];
+    snprintf(other, sizeof(other), "RESULT_%d", result);
+    return other;
+}
+
+int tl_aead_result_parse(const char *name, int *result)
+{
+    char *end;
+    long v;
+
+    for (int r = 0; r < 4; r++)
+        if (strcmp(name, tl_aead_result_name(r)) == 0) {
+            *result = r;
+            return 0;
+        }
+    v = strtol(name, &end, 10);
+    if (end == name || *end != '\0' || v < -1000000 || v > 1000000)
+        return -1;
+    *result = (int)v;
+    return 0;
 }

@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 
 #include "leaks.h"
+#include "ossl_compat.h"
 #include "ticketlab/rng.h"
+#if TL_TLSLIB_OPENSSL
+#include <openssl/core_names.h>
+#endif
 
 static int issuer_index = -1;
 
@@ -70,9 +73,14 @@ static const EVP_CIPHER *aes_cbc(size_t key_len)
     static EVP_CIPHER *aes128, *aes256;
     EVP_CIPHER **slot = key_len == 16 ? &aes128 : &aes256;
 
+#if TL_TLSLIB_OPENSSL
     if (*slot == NULL)
         *slot = EVP_CIPHER_fetch(tl_libctx(NULL), key_len == 16 ? "AES-128-CBC" : "AES-256-CBC", NULL);
     return *slot;
+#else
+    (void)slot;
+    return key_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+#endif
 }
 
 static void note(tl_issuer *iss, const char *what)
@@ -99,6 +107,7 @@ static int load_key(tl_issuer *iss, const tl_key *key, unsigned char *iv,
         return -1;
     }
     if (mac != NULL) {
+#if TL_TLSLIB_OPENSSL
         OSSL_PARAM params[] = {
             OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
             OSSL_PARAM_construct_end()
@@ -107,6 +116,10 @@ static int load_key(tl_issuer *iss, const tl_key *key, unsigned char *iv,
             note(iss, "EVP_MAC_init failed");
             return -1;
         }
+#else
+        note(iss, "no EVP_MAC key callback on this library");
+        return -1;
+#endif
     } else {
 #ifndef OPENSSL_NO_DEPRECATED_3_0
         if (!HMAC_Init_ex(legacy_hmac, key->hmac, (int)key->hmac_len, EVP_sha256(), NULL)) {
@@ -190,6 +203,7 @@ static int ring_key_cb(tl_issuer *iss, unsigned char name[16], unsigned char *iv
     return ret;
 }
 
+#if TL_TLSLIB_OPENSSL
 static int evp_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv,
                       EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
@@ -208,6 +222,7 @@ static int evp_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv,
     log_event(iss, &ev);
     return ev.ret;
 }
+#endif
 
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 typedef int (*legacy_key_fn)(SSL *, unsigned char *, unsigned char *,
@@ -235,6 +250,7 @@ static int legacy_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv,
 }
 #endif
 
+#if TL_TLSLIB_OPENSSL
 /* Point ev at the ticket app data sess carries (the log copies it). */
 static void note_appdata(tl_event *ev, SSL_SESSION *sess)
 {
@@ -248,9 +264,17 @@ static void note_appdata(tl_event *ev, SSL_SESSION *sess)
     }
 }
 
+/* The issuer bound to s (a server that gives each connection its own), else the context's. */
+static tl_issuer *issuer_of(SSL *s, void *arg)
+{
+    tl_issuer *bound = tl_issuer_from_ssl(s);
+
+    return bound != NULL ? bound : arg;
+}
+
 static int generate_cb(SSL *s, void *arg)
 {
-    tl_issuer *iss = arg;
+    tl_issuer *iss = issuer_of(s, arg);
     tl_event ev = { .kind = TL_EV_GENERATE_CB };
     SSL_SESSION *sess = SSL_get_session(s);
 
@@ -279,7 +303,7 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *s, SSL_SESSION *ss,
                                     size_t keyname_len,
                                     SSL_TICKET_STATUS status, void *arg)
 {
-    tl_issuer *iss = arg;
+    tl_issuer *iss = issuer_of(s, arg);
     tl_event ev = { .kind = TL_EV_DECRYPT_CB, .status = status, .key_found = -1 };
 
     ev.has_session = ss != NULL;
@@ -301,29 +325,50 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *s, SSL_SESSION *ss,
     return ev.ret;
 }
 
-/* The 80 bytes SSL_CTX_set_tlsext_ticket_keys takes: name | HMAC 32 | AES 32. */
+#endif
+
+/*
+ * The keys SSL_CTX_set_tlsext_ticket_keys takes. OpenSSL: 80 bytes, name |
+ * HMAC 32 | AES 32 (AES-256-CBC). BoringSSL and AWS-LC: 48 bytes, name |
+ * HMAC 16 | AES 16 (AES-128-CBC, ssl/ssl_lib.cc): the ring's key must be
+ * AES-128 there.
+ */
 static int set_builtin_keys(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
 {
     const tl_key *key = iss->keyring ? tl_keyring_current(iss->keyring) : NULL;
     unsigned char keys[80] = { 0 };
+#if TL_TLSLIB_OPENSSL
+    const size_t aes_len = 32, hmac_slot = 32;
+#else
+    const size_t aes_len = 16, hmac_slot = 16;
+#endif
 
     if (key == NULL)
         return tl_error_set(err, "set-keys: the key ring has no live key");
-    if (key->aes_len != 32)
-        return tl_error_set(err, "set-keys: OpenSSL's built-in ticket keys are AES-256, "
-                                 "this key is AES-%zu", key->aes_len * 8);
+    if (key->aes_len != aes_len || key->hmac_len > hmac_slot)
+        return tl_error_set(err, "set-keys: %s's built-in ticket keys are AES-%zu, "
+                                 "this key is AES-%zu", tl_tlslib_name(), aes_len * 8,
+                                 key->aes_len * 8);
     /* A shorter HMAC key padded with zeros gives the same HMAC (RFC 2104
      * pads keys to the block size with zeros), so 16-byte libtls HMAC keys
      * fit the 32-byte slot unchanged. */
     memcpy(keys, key->name, 16);
     memcpy(keys + 16, key->hmac, key->hmac_len);
-    memcpy(keys + 48, key->aes, 32);
-    if (SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof(keys)) != 1) {
+    memcpy(keys + 16 + hmac_slot, key->aes, aes_len);
+    if (SSL_CTX_set_tlsext_ticket_keys(ctx, keys, 16 + hmac_slot + aes_len) != 1) {
         OPENSSL_cleanse(keys, sizeof(keys));
         return tl_error_set_ssl(err, "SSL_CTX_set_tlsext_ticket_keys failed");
     }
     OPENSSL_cleanse(keys, sizeof(keys));
     return 0;
+}
+
+/* On a library without `api`: fail with the sentence that says so. */
+static int need_api(tl_tlslib_api api, tl_error *err)
+{
+    const char *lacks = tl_tlslib_lacks(api);
+
+    return lacks == NULL ? 0 : tl_error_set(err, "%s", lacks);
 }
 
 int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
@@ -334,8 +379,12 @@ int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
             return tl_error_set_ssl(err, "cannot get an SSL ex_data index");
     }
     if (iss->user != NULL && iss->user->key_evp != NULL) {
+        if (need_api(TL_API_EVP_KEY_CB, err) != 0)
+            return -1;
+#if TL_TLSLIB_OPENSSL
         if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, evp_key_cb) != 1)
             return tl_error_set_ssl(err, "SSL_CTX_set_tlsext_ticket_key_evp_cb failed");
+#endif
     } else if (iss->user != NULL && iss->user->key_legacy != NULL) {
 #ifndef OPENSSL_NO_DEPRECATED_3_0
         if (SSL_CTX_set_tlsext_ticket_key_cb(ctx, legacy_key_cb) != 1)
@@ -352,8 +401,12 @@ int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
                 return -1;
             break;
         case TL_KEYS_EVP_CB:
+            if (need_api(TL_API_EVP_KEY_CB, err) != 0)
+                return -1;
+#if TL_TLSLIB_OPENSSL
             if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, evp_key_cb) != 1)
                 return tl_error_set_ssl(err, "SSL_CTX_set_tlsext_ticket_key_evp_cb failed");
+#endif
             break;
         case TL_KEYS_LEGACY_CB:
 #ifndef OPENSSL_NO_DEPRECATED_3_0
@@ -365,8 +418,13 @@ int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
 #endif
         }
     }
-    if (iss->ticket_cb
-        && SSL_CTX_set_session_ticket_cb(ctx, generate_cb, decrypt_cb, iss) != 1)
-        return tl_error_set_ssl(err, "SSL_CTX_set_session_ticket_cb failed");
+    if (iss->ticket_cb) {
+        if (need_api(TL_API_DECRYPT_CB, err) != 0)
+            return -1;
+#if TL_TLSLIB_OPENSSL
+        if (SSL_CTX_set_session_ticket_cb(ctx, generate_cb, decrypt_cb, iss) != 1)
+            return tl_error_set_ssl(err, "SSL_CTX_set_session_ticket_cb failed");
+#endif
+    }
     return 0;
 }

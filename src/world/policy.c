@@ -6,6 +6,8 @@
 
 #include <openssl/ssl.h>
 
+#include "ticketlab/tlslib.h"
+
 void tl_policy_init(tl_policy *p)
 {
     memset(p, 0, sizeof(*p));

@@ -6,8 +6,10 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "bytes.h"
+#include "ossl_compat.h"
 #include "ticketlab/rng.h"
 
 #define EXT_SESSION_TICKET 35
@@ -161,8 +163,13 @@ static int first_flight(tl_probe *p, SSL *c, SSL_SESSION *session)
     size_t written = 0;
 
     p->early = p->tls13 && SSL_SESSION_get_max_early_data(session) > 0;
+#if TL_TLSLIB_OPENSSL
     if (p->early)
         return SSL_write_early_data(c, zero_rtt, sizeof(zero_rtt) - 1, &written) == 1;
+#else
+    (void)zero_rtt;
+    (void)written;
+#endif
     return SSL_do_handshake(c) <= 0 && SSL_get_error(c, -1) == SSL_ERROR_WANT_READ;
 }
 
@@ -279,6 +286,7 @@ static int new_server(tl_probe *p, tl_error *err)
     SSL_set_msg_callback_arg(p->server, p);
     SSL_set_info_callback(p->server, server_info_cb);
     SSL_set_cert_cb(p->server, pause_before_crypto, NULL);
+#if TL_TLSLIB_OPENSSL
     if (p->server_early > 0) {
         /* Without anti-replay the server still decrypts its tickets
          * (tls_parse_ctos_psk would look them up as stateful ones). */
@@ -286,6 +294,7 @@ static int new_server(tl_probe *p, tl_error *err)
         if (!SSL_set_max_early_data(p->server, p->server_early))
             return tl_error_set_ssl(err, "the probe's server refuses early data");
     }
+#endif
     return 0;
 }
 
@@ -306,6 +315,11 @@ tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, 
         return tl_error_set(err, "out of memory"), NULL;
     p->world = w;
     p->tls13 = tl_world_get_config(w)->tls_version == TLS1_3_VERSION;
+    if (p->tls13 && early > 0 && tl_tlslib_lacks(TL_API_EARLY_DATA_RW) != NULL) {
+        tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_EARLY_DATA_RW));
+        goto fail;
+    }
+#if TL_TLSLIB_OPENSSL
     if (p->tls13 && early > 0) {
         /* The client offers early data only for a session that allows it;
          * a copy that does carries the very same ticket. */
@@ -316,6 +330,7 @@ tl_probe *tl_probe_new_early(tl_world *w, SSL_SESSION *session, uint32_t early, 
         }
         p->server_early = early;
     }
+#endif
     if (capture(p, offer != NULL ? offer : session, err) != 0)
         goto fail;
     SSL_SESSION_free(offer);
@@ -394,8 +409,13 @@ static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len, s
     return p->hello_len + (size_t)(dt + db);
 }
 
+#if TL_TLSLIB_OPENSSL
+typedef OSSL_LIB_CTX probe_lib;
+#define probe_lib_get(err) tl_libctx(err)
+#define probe_md_name EVP_MD_get0_name
+
 /* HMAC-`md`(key, data) into out, md_len (the hash size) bytes. */
-static int hmac(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
+static int hmac(probe_lib *lib, const char *md, size_t md_len,
                 const unsigned char *key, const unsigned char *data, size_t data_len,
                 unsigned char *out)
 {
@@ -405,12 +425,50 @@ static int hmac(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
                      out, md_len, &out_len) != NULL && out_len == md_len ? 0 : -1;
 }
 
+/* Hash-`md`(data) into out. Returns 1 or 0, as EVP_Q_digest. */
+static int digest(probe_lib *lib, const char *md, const void *data, size_t len, unsigned char *out)
+{
+    return EVP_Q_digest(lib, md, NULL, data, len, out, NULL);
+}
+#else
+/* BoringSSL and AWS-LC: no library contexts; the same HMAC and hash
+ * through the EVP_MD the name stands for. */
+typedef const char probe_lib;
+#define probe_lib_get(err) ((void)(err), "")
+
+static int hmac(probe_lib *lib, const char *md, size_t md_len,
+                const unsigned char *key, const unsigned char *data, size_t data_len,
+                unsigned char *out)
+{
+    const EVP_MD *m = EVP_get_digestbyname(md);
+    unsigned int out_len = 0;
+
+    (void)lib;
+    return m != NULL && HMAC(m, key, md_len, data, data_len, out, &out_len) != NULL
+           && out_len == md_len ? 0 : -1;
+}
+
+static int digest(probe_lib *lib, const char *md, const void *data, size_t len, unsigned char *out)
+{
+    const EVP_MD *m = EVP_get_digestbyname(md);
+
+    (void)lib;
+    return m != NULL && EVP_Digest(data, len, out, NULL, m, NULL);
+}
+
+/* The digest's name as EVP_get_digestbyname knows it. */
+static const char *probe_md_name(const EVP_MD *md)
+{
+    return EVP_MD_type(md) == NID_sha384 ? "SHA384" : EVP_MD_type(md) == NID_sha256 ? "SHA256" : NULL;
+}
+#endif
+
 /*
  * HKDF-Expand-Label(secret, label, context, Length = Hash.length), RFC
  * 8446 7.1: one HKDF-Expand block, T(1) = HMAC(secret, HkdfLabel | 0x01),
  * since the output is no longer than the hash.
  */
-static int expand_label(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
+static int expand_label(probe_lib *lib, const char *md, size_t md_len,
                         const unsigned char *secret, const char *label,
                         const unsigned char *ctx, size_t ctx_len, unsigned char *out)
 {
@@ -443,7 +501,7 @@ static int expand_label(OSSL_LIB_CTX *lib, const char *md, size_t md_len,
 static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
                         const SSL_SESSION *psk, tl_error *err)
 {
-    OSSL_LIB_CTX *lib = tl_libctx(err);
+    probe_lib *lib = probe_lib_get(err);
     unsigned char mk[TL_PROBE_MAX_PSK], zeros[EVP_MAX_MD_SIZE] = { 0 };
     unsigned char early[EVP_MAX_MD_SIZE], empty_hash[EVP_MAX_MD_SIZE];
     unsigned char binder_key[EVP_MAX_MD_SIZE], finished[EVP_MAX_MD_SIZE];
@@ -455,8 +513,8 @@ static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
     if (lib == NULL)
         return -1;
     /* The record header (5 bytes) is not part of the transcript. */
-    if (EVP_Q_digest(lib, md, NULL, "", 0, empty_hash, NULL) != 1
-        || EVP_Q_digest(lib, md, NULL, p->buf + 5, binders - 5, transcript, NULL) != 1
+    if (digest(lib, md, "", 0, empty_hash) != 1
+        || digest(lib, md, p->buf + 5, binders - 5, transcript) != 1
         || hmac(lib, md, md_len, zeros, mk, mk_len, early) != 0
         || expand_label(lib, md, md_len, early, "res binder", empty_hash, md_len, binder_key) != 0
         || expand_label(lib, md, md_len, binder_key, "finished", NULL, 0, finished) != 0
@@ -486,7 +544,7 @@ static size_t build_hello(tl_probe *p, const unsigned char *ticket, size_t len,
         return tl_error_set(err, "a PSK binder exists only in TLS 1.3, this probe is TLS 1.2"), 0;
     c = SSL_SESSION_get0_cipher(psk);
     md = c != NULL ? SSL_CIPHER_get_handshake_digest(c) : NULL;
-    md_name = md != NULL ? EVP_MD_get0_name(md) : NULL;
+    md_name = md != NULL ? probe_md_name(md) : NULL;
     md_len = md != NULL ? EVP_MD_get_size(md) : 0;
     if (md_name == NULL || md_len <= 0 || md_len > EVP_MAX_MD_SIZE)
         return tl_error_set(err, "the PSK session has no cipher with a handshake digest (%s)",
@@ -516,6 +574,11 @@ static int serve(tl_probe *p)
 
     if (!p->early)
         return SSL_do_handshake(p->server);
+#if !TL_TLSLIB_OPENSSL
+    (void)buf;
+    (void)got;
+    return SSL_do_handshake(p->server);   /* never: no early data here */
+#else
     switch (SSL_read_early_data(p->server, buf, sizeof(buf), &got)) {
     case SSL_READ_EARLY_DATA_ERROR:
         return -1;
@@ -526,6 +589,7 @@ static int serve(tl_probe *p)
     default:
         return 1;   /* never: no 0-RTT record was sent */
     }
+#endif
 }
 
 int tl_probe_run(tl_probe *p, const unsigned char *ticket, size_t len,
@@ -568,7 +632,11 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     if (p->early) {
         if (new_server(p, err) != 0)
             return -1;
-    } else if (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1) {
+    } else if (!TL_TLSLIB_OPENSSL && (SSL_clear(p->server) != 1 || SSL_set_session(p->server, NULL) != 1)) {
+        /* BoringSSL and AWS-LC abort() on SSL_set_session mid-handshake:
+         * clear first, then drop the session. */
+        return tl_error_set_ssl(err, "SSL_clear failed");
+    } else if (TL_TLSLIB_OPENSSL && (SSL_set_session(p->server, NULL) != 1 || SSL_clear(p->server) != 1)) {
         return tl_error_set_ssl(err, "SSL_clear failed");
     }
     SSL_set_accept_state(p->server);
@@ -582,7 +650,11 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     res->failed = rc <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE
                   && e != SSL_ERROR_WANT_X509_LOOKUP;
     res->resumed = SSL_session_reused(p->server);
+#if TL_TLSLIB_OPENSSL
     res->early_accepted = SSL_get_early_data_status(p->server) == SSL_EARLY_DATA_ACCEPTED;
+#else
+    res->early_accepted = SSL_early_data_accepted(p->server);
+#endif
     if (res->failed) {
         unsigned long code = ERR_peek_error();
         const char *r = code ? ERR_reason_error_string(code) : NULL;

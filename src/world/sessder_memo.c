@@ -8,6 +8,7 @@
 
 #include "ticketlab/clock.h"
 #include "memo.h"
+#include "ossl_compat.h"
 
 #define SLOTS 32
 

@@ -52,6 +52,18 @@ struct tl_world {
     tl_handshake_result *cur;
 };
 
+#if TL_TLSLIB_OPENSSL
+/* Certificates and keys are parsed in ticketlab's library context. */
+typedef OSSL_LIB_CTX world_lib;
+#define world_lib_get(err) tl_libctx(err)
+#else
+/* BoringSSL and AWS-LC: no library contexts. */
+typedef const char world_lib;
+#define world_lib_get(err) ((void)(err), "")
+#define X509_new_ex(lib, pq) ((void)(lib), X509_new())
+#define PEM_read_bio_PrivateKey_ex(b, x, cb, u, lib, pq) ((void)(lib), PEM_read_bio_PrivateKey((b), (x), (cb), (u)))
+#endif
+
 static int world_index = -1;
 static int clock_checked;      /* 1: OpenSSL reads our clock, -1: it does not */
 
@@ -62,8 +74,11 @@ void tl_world_config_init(tl_world_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->tls_version = TLS1_3_VERSION;
     cfg->seed = 1;
-    cfg->key_source = TL_KEYS_EVP_CB;
-    cfg->ticket_cb = 1;
+    /* The library's own key callback and, where it has them, the
+     * generate/decrypt callbacks (BoringSSL and AWS-LC: HMAC_CTX key
+     * callback only; tlslib.h). */
+    cfg->key_source = tl_tlslib_lacks(TL_API_EVP_KEY_CB) == NULL ? TL_KEYS_EVP_CB : TL_KEYS_LEGACY_CB;
+    cfg->ticket_cb = tl_tlslib_lacks(TL_API_DECRYPT_CB) == NULL;
     cfg->num_tickets = -1;
 }
 
@@ -73,8 +88,12 @@ int tl_world_pin_defaults(SSL_CTX *ctx, const char *groups, int suites, tl_error
 
     if (!SSL_CTX_set1_groups_list(ctx, g))
         return tl_error_set_ssl(err, "key groups '%s' refused", g);
+#if TL_TLSLIB_OPENSSL || defined(OPENSSL_IS_AWSLC)
     if (suites && !SSL_CTX_set_ciphersuites(ctx, TL_DEFAULT_CIPHERSUITES))
         return tl_error_set_ssl(err, "TLS 1.3 suites '%s' refused", TL_DEFAULT_CIPHERSUITES);
+#else
+    (void)suites;   /* BoringSSL: its TLS 1.3 suites are fixed */
+#endif
     return 0;
 }
 
@@ -256,7 +275,7 @@ static char *dup_or_null(const char *s)
 static X509 *chain_cert, *chain_root;
 static EVP_PKEY *chain_key;
 
-static X509 *parse_cert(const char *pem, OSSL_LIB_CTX *libctx)
+static X509 *parse_cert(const char *pem, world_lib *libctx)
 {
     BIO *b = BIO_new_mem_buf(pem, -1);
     X509 *x = X509_new_ex(libctx, NULL);
@@ -269,7 +288,7 @@ static X509 *parse_cert(const char *pem, OSSL_LIB_CTX *libctx)
     return x;
 }
 
-static EVP_PKEY *parse_key(const char *pem, OSSL_LIB_CTX *libctx)
+static EVP_PKEY *parse_key(const char *pem, world_lib *libctx)
 {
     BIO *b = BIO_new_mem_buf(pem, -1);
     EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey_ex(b, NULL, NULL, NULL, libctx, NULL) : NULL;
@@ -280,7 +299,7 @@ static EVP_PKEY *parse_key(const char *pem, OSSL_LIB_CTX *libctx)
 
 /* The parsed chain, as new references (*cert, *key or *root may be NULL
  * when not wanted). Returns 0, or -1 with err. */
-static int chain(OSSL_LIB_CTX *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl_error *err)
+static int chain(world_lib *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl_error *err)
 {
     X509 *c = NULL, *r = NULL;
     EVP_PKEY *k = NULL;
@@ -318,7 +337,7 @@ static int chain(OSSL_LIB_CTX *libctx, X509 **cert, EVP_PKEY **key, X509 **root,
     return 0;
 }
 
-static int load_credentials(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
+static int load_credentials(SSL_CTX *ctx, world_lib *libctx, tl_error *err)
 {
     X509 *cert;
     EVP_PKEY *key;
@@ -334,7 +353,7 @@ static int load_credentials(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
     return rc;
 }
 
-static int trust_root(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
+static int trust_root(SSL_CTX *ctx, world_lib *libctx, tl_error *err)
 {
     X509 *root;
     int rc = 0;
@@ -349,14 +368,14 @@ static int trust_root(SSL_CTX *ctx, OSSL_LIB_CTX *libctx, tl_error *err)
     return rc;
 }
 
-static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
+static int make_server_ctx(tl_world *w, world_lib *libctx, tl_error *err)
 {
     const tl_world_config *c = &w->cfg;
-    SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_server_method());
+    SSL_CTX *ctx = tl_tlslib_ctx_new(TLS_server_method(), err);
     const char *sid = w->sid_ctx ? w->sid_ctx : "ticketlab";
 
     if (ctx == NULL)
-        return tl_error_set_ssl(err, "cannot create the server SSL_CTX");
+        return -1;
     w->server_ctx = ctx;
     if (!SSL_CTX_set_min_proto_version(ctx, c->tls_version)
         || !SSL_CTX_set_max_proto_version(ctx, c->tls_version))
@@ -369,16 +388,31 @@ static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
         return tl_error_set_ssl(err, "SSL_CTX_set_num_tickets(%d) failed", c->num_tickets);
     if (c->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+#if TL_TLSLIB_OPENSSL
     if (c->no_anti_replay)
         SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
     if (c->max_early_data > 0 && !SSL_CTX_set_max_early_data(ctx, c->max_early_data))
         return tl_error_set_ssl(err, "SSL_CTX_set_max_early_data failed");
+#else
+    if (c->no_anti_replay)
+        return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_NO_ANTI_REPLAY));
+    if (c->max_early_data > 0)
+        return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_EARLY_DATA_RW));
+#endif
     if (c->session_timeout > 0)
         SSL_CTX_set_timeout(ctx, c->session_timeout);
     if (w->server_ciphers != NULL) {
-        int ok = c->tls_version == TLS1_3_VERSION
-                     ? SSL_CTX_set_ciphersuites(ctx, w->server_ciphers)
-                     : SSL_CTX_set_cipher_list(ctx, w->server_ciphers);
+        int ok;
+
+#if TL_TLSLIB_OPENSSL || defined(OPENSSL_IS_AWSLC)
+        ok = c->tls_version == TLS1_3_VERSION
+                 ? SSL_CTX_set_ciphersuites(ctx, w->server_ciphers)
+                 : SSL_CTX_set_cipher_list(ctx, w->server_ciphers);
+#else
+        if (c->tls_version == TLS1_3_VERSION)
+            return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_TLS13_SUITES));
+        ok = SSL_CTX_set_cipher_list(ctx, w->server_ciphers);
+#endif
         if (!ok)
             return tl_error_set_ssl(err, "server ciphers '%s' refused", w->server_ciphers);
     }
@@ -398,12 +432,12 @@ static int make_server_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
     return tl_issuer_install(ctx, &w->issuer, err);
 }
 
-static int make_client_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
+static int make_client_ctx(tl_world *w, world_lib *libctx, tl_error *err)
 {
-    SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_client_method());
+    SSL_CTX *ctx = tl_tlslib_ctx_new(TLS_client_method(), err);
 
     if (ctx == NULL)
-        return tl_error_set_ssl(err, "cannot create the client SSL_CTX");
+        return -1;
     w->client_ctx = ctx;
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
         || !SSL_CTX_set_max_proto_version(ctx, w->cfg.tls_version))
@@ -424,13 +458,14 @@ static int make_client_ctx(tl_world *w, OSSL_LIB_CTX *libctx, tl_error *err)
 static int seed_world(tl_world *w, uint64_t seed)
 {
     tl_rng_seed(seed);
+    tl_tlslib_rng_reset();
     tl_clock_freeze(w->cfg.clock_start ? w->cfg.clock_start : TL_CLOCK_EPOCH);
     return 0;
 }
 
 tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
 {
-    OSSL_LIB_CTX *libctx = tl_libctx(err);
+    world_lib *libctx = world_lib_get(err);
     tl_world *w;
     unsigned char key[TL_LIBTLS_KEY_LEN];
 
@@ -587,6 +622,7 @@ static void step(SSL *s, enum phase *ph, tl_side_result *side, int is_client,
 {
     int r;
 
+#if TL_TLSLIB_OPENSSL
     if (*ph == PH_EARLY && is_client) {
         size_t written = 0;
 
@@ -607,7 +643,12 @@ static void step(SSL *s, enum phase *ph, tl_side_result *side, int is_client,
             return;
         }
         r = classify(s, -1);
-    } else if (*ph == PH_HANDSHAKE) {
+    } else
+#else
+    (void)o;
+    (void)early_bytes;
+#endif
+    if (*ph == PH_HANDSHAKE) {
         r = classify(s, SSL_do_handshake(s));
         if (r > 0)
             *ph = PH_DONE;
@@ -841,10 +882,18 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
 
     if (prepare(w, o, err) != 0)
         goto done;
+#if !TL_TLSLIB_OPENSSL
+    if (o->new_tickets > 0 || (o->early_data != NULL && o->session != NULL)) {
+        tl_error_set(err, "%s", tl_tlslib_lacks(o->new_tickets > 0 ? TL_API_NEW_SESSION_TICKET
+                                                                   : TL_API_EARLY_DATA_RW));
+        goto done;
+    }
+#endif
     pc = (o->early_data != NULL && o->session != NULL) ? PH_EARLY : PH_HANDSHAKE;
     ps = w->cfg.max_early_data > 0 ? PH_EARLY : PH_HANDSHAKE;
     drive(w, o, res, &pc, &ps, &early_bytes);
     if (pc == PH_DONE && ps == PH_DONE) {
+#if TL_TLSLIB_OPENSSL
         for (int i = 0; i < o->new_tickets; i++)
             if (SSL_new_session_ticket(w->server) != 1) {
                 tl_error_set_ssl(err, "SSL_new_session_ticket failed");
@@ -862,6 +911,7 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
             ps = PH_HANDSHAKE;
             drive(w, o, res, &pc, &ps, &early_bytes);
         }
+#endif
         if (ps == PH_DONE)
             res->data_ok = exchange_data(w, res);
         ERR_clear_error();
@@ -873,11 +923,15 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
         snprintf(res->cipher, sizeof(res->cipher), "%s",
                  SSL_CIPHER_get_name(SSL_get_current_cipher(w->client)));
     }
+#if TL_TLSLIB_OPENSSL
     switch (SSL_get_early_data_status(w->client)) {
     case SSL_EARLY_DATA_ACCEPTED: res->early_data = TL_EARLY_ACCEPTED; break;
     case SSL_EARLY_DATA_REJECTED: res->early_data = TL_EARLY_REJECTED; break;
     default: res->early_data = TL_EARLY_NOT_SENT; break;
     }
+#else
+    res->early_data = TL_EARLY_NOT_SENT;   /* no 0-RTT driven here (tlslib.h) */
+#endif
     rc = 0;
 done:
     res->ev_end = w->log.n;

@@ -8,7 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "expect.h"
-#include "release.h"
+#include "detect.h"
 #include "scenario_bytes.h"
 #include "tl_test.h"
 
@@ -75,8 +75,8 @@ static void test_fatal_paths(void)
     TL_CHECK_INT(o.client_ok, -1);      /* the probe runs the server alone */
     o = predict("tls=1.3 present=empty dret=IGNORE");
     /* 3.0.21+/3.5.7+: decode_error before any callback; earlier, IGNORE skips it. */
-    TL_CHECK_INT(o.server_ok, tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? 0 : 1);
-    TL_CHECK_STR(log_text(&o), tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? "-" : "dcb:EMPTY:-:a-=IGNORE");
+    TL_CHECK_INT(o.server_ok, tl_behaviour_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? 0 : 1);
+    TL_CHECK_STR(log_text(&o), tl_behaviour_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? "-" : "dcb:EMPTY:-:a-=IGNORE");
     o = predict("tls=1.3 present=none gen=0");
     TL_CHECK_INT(o.client_ok, 1);       /* TLS 1.3 tickets follow the client's Finished */
     TL_CHECK_INT(o.server_ok, 0);
@@ -207,6 +207,7 @@ static void test_callback_log(void)
 
 int main(void)
 {
+    tl_detect_ensure();
     TL_RUN(test_tls13_resumption_rules);
     TL_RUN(test_fatal_paths);
     TL_RUN(test_tls12_rules);

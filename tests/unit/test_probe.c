@@ -11,7 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "probe.h"
-#include "release.h"
+#include "detect.h"
 #include "ticketlab/ticket.h"
 #include "tl_test.h"
 
@@ -131,13 +131,13 @@ static void test_empty_ticket(void)
     TL_CHECK_INT(r.failed, 1);
     TL_CHECK_INT(r.alert_sent, 50);
     e = decrypt_event(&r);
-    if (tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY))
+    if (tl_behaviour_has(TL_CHANGE_PSK_EMPTY_IDENTITY))
         TL_CHECK(e == NULL);
     else
         TL_CHECK(e && e->status == SSL_TICKET_EMPTY && e->ret == SSL_TICKET_RETURN_IGNORE_RENEW);
     TL_CHECK_INT(tl_policy_set_decrypt(tl_world_policy(w), SSL_TICKET_EMPTY, SSL_TICKET_RETURN_IGNORE), 0);
     TL_CHECK_INT(tl_probe_run(p, NULL, 0, &r, &err), 0);
-    TL_CHECK_INT(r.failed, tl_release_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? 1 : 0);
+    TL_CHECK_INT(r.failed, tl_behaviour_has(TL_CHANGE_PSK_EMPTY_IDENTITY) ? 1 : 0);
     TL_CHECK_INT(r.resumed, 0);
     done(p);
 }
@@ -459,6 +459,7 @@ static void test_tls13_no_early_data(void)
 
 int main(void)
 {
+    tl_detect_ensure();
     TL_RUN(test_tls12);
     TL_RUN(test_tls13);
     TL_RUN(test_empty_ticket);
