@@ -5,6 +5,8 @@
 # (--openssl: measure against that release, built once and cached, plain -O2)
 # TICKETLAB_BENCH_BASE=REV also builds commit REV (git archive, into
 # build-bench-base/) and prints its figures beside today's, run in turn.
+# TICKETLAB_BENCH_INSTRUMENTED=VERSION adds fuzz_client_ticket under libFuzzer
+# against that release's instrumented build, before and now.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
@@ -63,6 +65,36 @@ for t in fuzz_decrypt_status fuzz_cache_import; do
   now=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
   printf '%-22s %14s %14s %8s\n' "$t" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
 done
+echo
+echo "== fuzz_client_ticket before and now (5 s each, side by side): TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1"
+echo "   gives every input a full handshake of its own and parses every stored session again, as before"
+printf '%-22s %14s %14s %8s\n' build "before execs/s" "now execs/s" ratio
+for b in "$BUILD" "$SAN"; do
+  before=$(TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1 "$b/bin/bench_fuzz_client_ticket" --seconds 5 corpus/fuzz_client_ticket | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  now=$("$b/bin/bench_fuzz_client_ticket" --seconds 5 corpus/fuzz_client_ticket | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  printf '%-22s %14s %14s %8s\n' "$([ "$b" = "$BUILD" ] && echo plain || echo asan)" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+done
+if [ -n "${TICKETLAB_BENCH_INSTRUMENTED:-}" ]; then
+  # libFuzzer against an instrumented static OpenSSL (ci/openssl.sh fuzz flavour),
+  # from the committed seeds, as ci/fuzz.sh runs it; new units go to a scratch folder.
+  fz_prefix=$(tl_openssl_prefix "$TICKETLAB_BENCH_INSTRUMENTED" fuzz)
+  FZ=${TICKETLAB_FUZZ_BUILD:-$PWD/build-fuzz-$(basename "$fz_prefix")}
+  build_ticketlab "$FZ" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    $(tl_openssl_cmake_args "$fz_prefix" fuzz) >/dev/null
+  echo
+  echo "== fuzz_client_ticket under libFuzzer against $(basename "$fz_prefix") (instrumented), 60 s each"
+  printf '%-22s %14s %14s %8s\n' engine "before execs/s" "now execs/s" ratio
+  fz_rate() {
+    local scratch; scratch=$(mktemp -d)
+    env "$@" "$FZ/bin/fuzz_client_ticket" -max_total_time=60 -entropic=0 -print_final_stats=1 \
+      -dict=fuzz/fuzz_client_ticket.dict "$scratch" corpus/fuzz_client_ticket 2>&1 \
+      | sed -n 's/^stat::average_exec_per_sec: *//p'
+    rm -rf "$scratch"
+  }
+  before=$(fz_rate TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1)
+  now=$(fz_rate TICKETLAB_CT_FRESH=0)
+  printf '%-22s %14s %14s %8s\n' libfuzzer "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+fi
 if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   echo
   echo "== RSS over 1,000,000 executions of each target (TICKETLAB_BENCH_LONG=1)"
