@@ -3,12 +3,15 @@
 # regression inputs.
 #
 #   ci/fuzz.sh [--seconds N] [--target NAME] [--jobs J] [--engine libfuzzer|afl]
-#              [--work DIR] [--openssl PREFIX|TARBALL|SRCDIR|VERSION]
+#              [--work DIR] [--openssl PREFIX|TARBALL|SRCDIR|VERSION|boringssl|aws-lc]
 #
 # --openssl fuzzes against that OpenSSL instead of the system one: a tarball,
 # a source tree or a version from ../shared/openssl/ is built once with the
 # fuzzing flags (static, ASan+UBSan, -fsanitize=fuzzer-no-link) and cached
 # in ~/.cache/ticketlab, so the fuzzer sees inside libssl's ticket code.
+# boringssl and aws-lc build that snapshot (../shared/tlslibs/, ci/tlslib.sh)
+# with -DFUZZ=1: ASan, fuzzer-no-link, and its deterministic RAND_bytes; the
+# targets that need OpenSSL's decrypt callback are not built there.
 #
 # Builds the targets, runs each for N seconds (default 60) from
 # corpus/<target>/ (plus its regressions), merges the new coverage into
@@ -21,6 +24,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
 . ci/openssl.sh
+. ci/tlslib.sh
 REPO=$PWD
 
 seconds=60 target="" jobs=1 engine=libfuzzer work="$REPO/work/fuzz" openssl=system
@@ -51,7 +55,11 @@ done
 [ ${#targets[@]} -gt 0 ] || { echo "ci/fuzz.sh: no target named '$target' in fuzz/" >&2; exit 2; }
 
 # --- build -------------------------------------------------------------------
-ossl_prefix=$(tl_openssl_prefix "$openssl" fuzz) || exit 2
+if tl_tlslib_is_spec "$openssl"; then
+  ossl_prefix=$(tl_tlslib_prefix "$openssl" fuzz) || exit 2
+else
+  ossl_prefix=$(tl_openssl_prefix "$openssl" fuzz) || exit 2
+fi
 ossl_args=($(tl_openssl_cmake_args "$ossl_prefix" fuzz))
 suffix=""; [ -n "$ossl_prefix" ] && suffix="-$(basename "$ossl_prefix")"
 if [ "$engine" = libfuzzer ]; then
@@ -67,7 +75,15 @@ fi
 REPLAY_BUILD=${TICKETLAB_FUZZ_BUILD:-$REPO/build-fuzz$suffix}
 # FindOpenSSL's own record of what it found: "...[v3.0.22(3.0)]".
 ossl_desc=$(sed -n 's/^FIND_PACKAGE_MESSAGE_DETAILS_OpenSSL.*\[v\([0-9][0-9.a-z-]*\)(.*/\1/p' "$BUILD/CMakeCache.txt" 2>/dev/null | head -1)
-if [ -n "$ossl_prefix" ]; then
+if [ -f "$ossl_prefix/TICKETLAB_SOURCE" ]; then
+  ossl_desc="$(cat "$ossl_prefix/TICKETLAB_SOURCE") from $ossl_prefix (static, -DFUZZ=1: ASan, fuzzer-no-link, deterministic RAND_bytes)"
+  # Targets CMake did not build for this library (cmake/tlslib.cmake).
+  kept=()
+  for t in "${targets[@]}"; do
+    if [ -x "$BUILD/bin/$t" ] || [ "$engine" = afl ]; then kept+=("$t"); else echo "ci/fuzz.sh: $t is not built on $(cat "$ossl_prefix/TICKETLAB_SOURCE"): skipped" >&2; fi
+  done
+  targets=("${kept[@]}")
+elif [ -n "$ossl_prefix" ]; then
   ossl_desc="OpenSSL ${ossl_desc:-?} from $ossl_prefix (static, instrumented: ASan+UBSan, fuzzer-no-link)"
 else
   ossl_desc="OpenSSL ${ossl_desc:-?} from the system (shared, not instrumented)"

@@ -8,18 +8,22 @@
 # source tree or an installed prefix (see ci/openssl.sh), each optionally with
 # patches: 3.0.14+ci/patches/3.0.14-psk-empty-identity.diff applies a diff,
 # 3.5.7+revert:ci/patches/3.5.7-ticket-after-suite-mismatch.diff reverts an
-# upstream change. Default: system, every release tarball, then every patch in
+# upstream change; or "boringssl" / "aws-lc": the snapshot in
+# ../shared/tlslibs/ (ci/tlslib.sh; their rows are n/a where the library lacks
+# the API, and pytest runs the modules that apply to them: TL_PYTEST_LIBRARY
+# below). Default: system, every release tarball, then every patch in
 # ci/patches/ on its release (RELEASE-NAME.diff; its first line says "(apply)"
 # or "(revert)").
 #
-# Each unpatched release's conformance run is kept as a reference report,
-# conformance/reference/<release>.json (ci/reference.py), when all its rows
-# pass: the "unexplained" section of a later run compares failed rows with
-# them. Commit the files when they change.
+# Each unpatched OpenSSL release's conformance run is kept as a reference
+# report, conformance/reference/<release>.json (ci/reference.py), when all its
+# rows pass: the "unexplained" section of a later run compares failed rows
+# with them. Commit the files when they change.
 #
 # For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
 # the clone), build ticketlab with ASan+UBSan and -Werror against it, run
-# ctest (C tests, conformance with LeakSanitizer on, corpus replays), the
+# ctest (C tests, conformance with LeakSanitizer on in every worker process
+# of `ticketlab conformance -j`, corpus replays), the
 # conformance JSON report and pytest. Then compare the conformance runs of
 # neighbouring releases (`ticketlab conformance --compare`) and print one
 # summary table. Reports land in ${TICKETLAB_REPORTS:-reports}/matrix/.
@@ -28,6 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
 . ci/openssl.sh
+. ci/tlslib.sh
 ensure_packages "${TL_BUILD_PACKAGES[@]}" "${TL_TEST_PACKAGES[@]}"
 
 specs=("$@")
@@ -63,7 +68,16 @@ run_pytest() {   # run_pytest BUILD LOG: the tests against one release's build
   # variants of test_hostile_inputs, which ci/test.sh runs on the system OpenSSL.
   local skip=(--ignore=pytest/test_install.py --ignore=pytest/test_oss_fuzz_build.py)
   [ "${TICKETLAB_MATRIX_QUICK:-0}" = 1 ] && skip+=(--ignore=pytest/test_hostile_inputs.py)
-  TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider pytest/ "${skip[@]}" >"$2" 2>&1
+  local which=(pytest/)
+  [ -n "${3:-}" ] && which=("${TL_PYTEST_LIBRARY[@]}")
+  TICKETLAB_BUILD="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider "${which[@]}" "${skip[@]}" >"$2" 2>&1
+}
+# The pytest modules that apply to BoringSSL and AWS-LC: the others drive
+# OpenSSL's decrypt callback, its release rules or s_server/s_client.
+TL_PYTEST_LIBRARY=(pytest/test_conformance_libraries.py)
+# matrix_prefix SPEC: the install prefix of an OpenSSL release or of BoringSSL/AWS-LC.
+matrix_prefix() {
+  if tl_tlslib_is_spec "$1"; then tl_tlslib_prefix "$1" plain; else tl_openssl_prefix "$1" plain; fi
 }
 # spec_assertions SPEC - what a patched build's patches do, as
 # TICKETLAB_EXPECT_CHANGES: ci/patches/<release>-<change>.diff applied is
@@ -93,8 +107,9 @@ for spec in "${specs[@]}"; do
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
   b=fail c=- r=- release=? R_PID[i]=""
-  echo "== OpenSSL $spec${asserted:+ (TICKETLAB_EXPECT_CHANGES=$asserted)}" >&2
-  if prefix=$(tl_openssl_prefix "$spec" plain 2>>"$log"); then
+  lib=""; tl_tlslib_is_spec "$spec" && lib=$spec
+  echo "== ${lib:-OpenSSL} $spec${asserted:+ (TICKETLAB_EXPECT_CHANGES=$asserted)}" >&2
+  if prefix=$(matrix_prefix "$spec" 2>>"$log"); then
     args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
     if build_ticketlab "$build" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang "${args[@]}" >>"$log" 2>&1; then
       b=ok
@@ -108,7 +123,7 @@ print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
       # A passing run of an unpatched release becomes its reference report.
-      if [ "$spec" = "${spec%%+*}" ] && [[ "$r" == *", 0 fail, 0 err" ]] && [ -n "$release" ]; then
+      if [ -z "$lib" ] && [ "$spec" = "${spec%%+*}" ] && [[ "$r" == *", 0 fail, 0 err" ]] && [ -n "$release" ]; then
         mkdir -p "$REPORTS/reference"
         python3 ci/reference.py "$REPORTS/$name.json" "$REPORTS/reference/$release.json" 2>>"$log" &&
           cp "$REPORTS/reference/$release.json" conformance/reference/ 2>>"$log" || true
@@ -117,7 +132,7 @@ print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
             "$REPORTS/$name.json" 2>/dev/null) || u=0
       [ "${u:-0}" != 0 ] && r="$r, $u unexplained"
       [ -n "$last_pid" ] && { wait "$last_pid" || true; }
-      (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" || rc=$?
+      (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" "$lib" || rc=$?
        date +%s >"$REPORTS/$name.pytest.end"; exit $rc) &
       R_PID[i]=$!; last_pid=$!
     fi

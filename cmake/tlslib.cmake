@@ -50,8 +50,11 @@ endif()
 set(TL_TESTS_OPENSSL_ONLY "")
 set(TL_FUZZ_OPENSSL_ONLY "")
 if(NOT TL_TLSLIB STREQUAL openssl)
+  # and those that assert OpenSSL's own ticket behaviour or byte-for-byte
+  # determinism (a plain BoringSSL's RAND_bytes is the kernel's).
   set(TL_TESTS_OPENSSL_ONLY test_cache test_probe test_sessfile test_spack test_ticket_codec
-                            test_validate test_detect)
+                            test_validate test_detect test_expect test_world test_seeds
+                            test_determinism test_scenario_memo)
   set(TL_FUZZ_OPENSSL_ONLY fuzz_decrypt_status fuzz_client_ticket)
   message(STATUS "ticketlab: not built on ${TL_TLSLIB_NAME}: ${TL_TESTS_OPENSSL_ONLY} ${TL_FUZZ_OPENSSL_ONLY}")
 endif()

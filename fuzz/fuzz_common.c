@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 
 #include "detect.h"
+#include "ticketlab/tlslib.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 
@@ -139,7 +140,9 @@ tl_probe *tl_fuzz_probe(int version, tl_key_source src, tl_world **wout)
          * takes it, so resumptions reach the 0-RTT decision and the early
          * keys (OpenSSL's server checks its own max_early_data and the
          * ticket age, not the session's, so genuine tickets get there too). */
-        *p = tl_probe_new_early(w, r.sessions[0], version == TLS1_3_VERSION ? 16384 : 0, &err);
+        *p = tl_probe_new_early(w, r.sessions[0],
+                                version == TLS1_3_VERSION && tl_tlslib_lacks(TL_API_EARLY_DATA_RW) == NULL
+                                    ? 16384 : 0, &err);   /* no 0-RTT on BoringSSL, AWS-LC (tlslib.h) */
         tl_handshake_result_free(&r);
         if (*p == NULL)
             tl_fuzz_die("cannot build the probe: %s", err.msg);

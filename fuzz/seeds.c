@@ -19,6 +19,22 @@
 #include "ticketlab/rng.h"
 #include "scenario_bytes.h"
 #include "ticketlab/ticket.h"
+#include "ticketlab/tlslib.h"
+
+/*
+ * The key source a fuzz world asks for, on the library that runs: BoringSSL
+ * and AWS-LC have one key callback, the HMAC_CTX form (for evp-cb), and
+ * their SSL_CTX_set_tlsext_ticket_keys takes AES-128 keys where the ring's
+ * are AES-256 (for set-keys, their own keys: builtin). tlslib.h.
+ */
+static tl_key_source library_source(tl_key_source src)
+{
+    if (src == TL_KEYS_EVP_CB && tl_tlslib_lacks(TL_API_EVP_KEY_CB) != NULL)
+        return TL_KEYS_LEGACY_CB;
+    if (src == TL_KEYS_SET_KEYS && tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL)
+        return TL_KEYS_BUILTIN;
+    return src;
+}
 
 tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
 {
@@ -27,7 +43,7 @@ tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
 
     tl_world_config_init(&cfg);
     cfg.tls_version = version;
-    cfg.key_source = src;
+    cfg.key_source = library_source(src);
     cfg.seed = TL_FUZZ_SEED;
     cfg.num_tickets = 1;
     w = tl_world_new(&cfg, err);
@@ -513,6 +529,22 @@ static void ct_structured(ct_buf *c, uint32_t lifetime, uint32_t age_add, const 
     ct_item(c, 0, s.b, s.n);
 }
 
+/* A plain structured NewSessionTicket whose u24 length lies by `lie` (-8..7). */
+static void ct_structured_lie(ct_buf *c, int lie)
+{
+    ct_buf s = { { 0 }, 0 };
+
+    ct_u32(&s, 7200);
+    ct_u32(&s, 0x5eed1e55u);
+    ct_u8(&s, 1);
+    ct_u8(&s, 'w');
+    ct_u16(&s, 64);
+    ct_u8(&s, 1);
+    ct_u8(&s, 'W');
+    ct_u8(&s, 0);
+    ct_item(c, 0x08 | (unsigned)(lie + 8) << 4, s.b, s.n);
+}
+
 static void ct_genuine(ct_buf *c)
 {
     ct_item(c, 2, NULL, 0);
@@ -655,6 +687,12 @@ static void ct_seeds_messages13(emitter *em)
     ct_header(&c, 0, 0, 0, 5); ct_plain(&c, "a"); CT_EMIT("tls13-padding-to-limit");
     ct_header(&c, 0, 0, 0, 6); ct_plain(&c, "a"); CT_EMIT("tls13-padding-over-limit");
     ct_header(&c, 0, 0, 0, 7); ct_plain(&c, "a"); CT_EMIT("tls13-padding-40000");
+    /* The length says one byte more than comes: the client waits for it
+     * (the kept connection cannot serve the next input). */
+    ct_header(&c, 0, 0, 0, 0); ct_structured_lie(&c, 1); CT_EMIT("tls13-waits-for-more");
+    /* Header bit 2: a full handshake on a connection of its own. */
+    ct_header(&c, 4, 0, 0, 0); ct_genuine(&c); ct_plain(&c, "a");
+    CT_EMIT("tls13-full-handshake");
 }
 
 /* TLS 1.2: the ticket in the handshake, Finished recomputed. */
@@ -680,6 +718,8 @@ static void ct_seeds_tls12(emitter *em)
     ct_header(&c, 1, 0, 0, 8 << 4); ct_plain(&c, ""); CT_EMIT("tls12-age-7200");
     ct_header(&c, 1, 0, 0, 0); ct_item(&c, 1, ct_raw_short, sizeof(ct_raw_short));
     CT_EMIT("tls12-raw-trailing");
+    /* Header bit 2: a full handshake instead of an abbreviated one. */
+    ct_header(&c, 5, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls12-full-handshake-genuine");
 }
 
 #undef CT_EMIT

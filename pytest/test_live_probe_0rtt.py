@@ -1,7 +1,8 @@
 """`ticketlab probe`'s 0-RTT checks against real servers on loopback.
 
-`openssl s_server -early_data` with and without `-no_anti_replay`, and
-nginx with `ssl_early_data on`, each started on a free loopback port,
+`openssl s_server -early_data` with and without `-no_anti_replay`, nginx
+with `ssl_early_data on`, haproxy with `allow-0rtt` and `gnutls-serv
+--earlydata`, each started on a free loopback port,
 waited for with a bounded loop and stopped by pid. The probe sends a small
 HTTP request as early data on a fresh ticket (tls13.0rtt), then the same
 ticket and request again and the first connection's ClientHello and early
@@ -16,7 +17,8 @@ import re
 import pytest
 
 from realservers import free_port, start, stop
-from test_live_probe import TESTDATA, probe, probe_json, write_nginx_conf, nginx  # noqa: F401
+from test_live_probe import (GNUTLS_SERV, TESTDATA, probe, probe_json,  # noqa: F401
+                             start_haproxy, write_nginx_conf, nginx)
 
 EARLY = ["tls13.0rtt", "tls13.0rtt-replay", "tls13.0rtt-age", "tls13.0rtt-size"]
 # A whole request as s_server prints it (the oversized one ends a byte later, refused).
@@ -135,6 +137,45 @@ def test_nginx_early_data_is_replayable(nginx, run, tmp_path):
     assert checks["tls13.0rtt-size"]["verdict"] == "pass"
     # OpenSSL, under nginx, stopped the oversized early data.
     assert "too much early data" in (tmp_path / "error.log").read_text(errors="replace")
+
+
+@pytest.mark.tools("haproxy")
+def test_haproxy_allow_0rtt_is_replayable(run, tmp_path):
+    proc, port = start_haproxy(tmp_path, "allow-0rtt")
+    try:
+        report, checks = probe_13(run, port, "--sni", "server.ticketlab.test")
+    finally:
+        stop(proc)
+    failed = {name for name, c in checks.items() if c["verdict"] == "fail"}
+    assert failed == {"tls13.0rtt-replay"}
+    replay = checks["tls13.0rtt-replay"]["seen"]
+    assert ", a byte-identical replay." in replay
+    assert replay.count("early data accepted (answer: HTTP/1.1 200 OK)") == 3
+    assert checks["tls13.0rtt-age"]["verdict"] == "pass"
+    assert checks["tls13.0rtt-size"]["verdict"] == "pass"
+
+
+@pytest.mark.tools("gnutls-serv")
+def test_gnutls_records_client_hellos(run, tmp_path):
+    """GnuTLS refuses the byte-identical replay but takes the reused ticket: a warning."""
+    port = free_port()
+    proc = start([GNUTLS_SERV, "--port", str(port), "--x509certfile", TESTDATA / "server.pem",
+                  "--x509keyfile", TESTDATA / "server.key", "--earlydata", "--http"],
+                 port, "gnutls-serv", tmp_path / "gnutls-serv.log")
+    try:
+        report, checks = probe_13(run, port)
+    finally:
+        stop(proc)
+    replay = checks["tls13.0rtt-replay"]
+    assert replay["verdict"] == "warn"
+    assert "the byte-identical replay was refused" in replay["seen"]
+    assert replay["seen"].count("bytes of early data accepted") == 2
+    assert "replayed byte for byte" in replay["seen"]
+    assert "records ClientHellos" in replay["why"]
+    assert checks["tls13.0rtt"]["verdict"] == "pass"
+    assert checks["tls13.0rtt-age"]["verdict"] == "pass"
+    assert checks["tls13.0rtt-size"]["verdict"] == "pass"
+    assert report["summary"]["ok"] is True
 
 
 def test_no_early_data_in_help(run):

@@ -151,3 +151,22 @@ def test_deadline_usage(run, value):
     assert_clean(p)
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr == f"ticketlab probe: --deadline takes seconds from 1 to 3600, not '{value}'\n"
+
+
+@pytest.mark.tools("openssl")
+def test_watch_longer_than_the_deadline(run, tmp_path):
+    """A --watch wait that would outlast --deadline ends at the deadline, not after it."""
+    from realservers import start
+    from test_live_probe import TESTDATA
+    port = free_port()
+    proc = start(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                  TESTDATA / "server.pem", "-key", TESTDATA / "server.key", "-www", "-quiet"],
+                 port, "openssl s_server", tmp_path / "s_server.log")
+    try:
+        p, report, checks = probe13(run, port, "--watch", "30", "--deadline", "2")
+    finally:
+        stop(proc)
+    assert p.returncode == 0
+    assert checks["tls13.watch.rotation"]["verdict"] == "skip"
+    assert checks["tls13.watch.rotation"]["seen"].startswith("not checked: run deadline")
+    assert checks["tls13.resume"]["verdict"] == "pass"   # the checks before it stand

@@ -5,7 +5,7 @@ probe's tests. Loopback only; started and stopped by pid by the test.
     tls13peer.py PORT MODE
 
 It speaks just enough TLS 1.3 for OpenSSL's client (X25519,
-TLS_AES_128_GCM_SHA256, an Ed25519 certificate made at start, no
+TLS_AES_128_GCM_SHA256, an ECDSA P-256 certificate made at start, no
 HelloRetryRequest, never resumes: a ticket offered back gets a full
 handshake), then, after the handshake, does what MODE says:
 
@@ -36,8 +36,8 @@ import threading
 import time
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
@@ -163,13 +163,13 @@ def offers_tls13(exts):
 # ---- the server -------------------------------------------------------------------------
 
 def make_identity():
-    key = Ed25519PrivateKey.generate()
+    key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tls13peer.ticketlab.test")])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(1)
             .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=2)).sign(key, None))
+            .not_valid_after(now + datetime.timedelta(days=2)).sign(key, hashes.SHA256()))
     return key, cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -238,8 +238,8 @@ def serve(sock, mode, key, cert):
     flight = hs_msg(8, u16(0)) + hs_msg(11, b"\x00" + u24(len(entry)) + entry)
     transcript += flight
     signed = b"\x20" * 64 + b"TLS 1.3, server CertificateVerify\x00" + hashlib.sha256(transcript).digest()
-    sig = key.sign(signed)
-    cv = hs_msg(15, b"\x08\x07" + u16(len(sig)) + sig)
+    sig = key.sign(signed, ec.ECDSA(hashes.SHA256()))
+    cv = hs_msg(15, b"\x04\x03" + u16(len(sig)) + sig)   # ecdsa_secp256r1_sha256
     transcript += cv
     fin_key = expand_label(s_hs, b"finished", b"", 32)
     fin = hs_msg(20, hmac.new(fin_key, hashlib.sha256(transcript).digest(), hashlib.sha256).digest())

@@ -9,10 +9,12 @@
 #include <openssl/rand.h>
 
 #include "cli.h"
+#include "wipe.h"
 #include "ticketlab/codec.h"
 #include "fileio.h"
 #include "ticketlab/keyfile.h"
 #include "ticketlab/rng.h"
+#include "text.h"
 
 static void keygen_help(FILE *f)
 {
@@ -76,13 +78,13 @@ static int rekey_with_openssl(tl_keyfmt fmt, unsigned char *data, size_t len)
         ok = rawlen > TL_KEY_NAME_LEN
              && RAND_bytes(raw + TL_KEY_NAME_LEN, (int)(rawlen - TL_KEY_NAME_LEN)) == 1;
         b64 = ok ? tl_base64_encode(raw, rawlen) : NULL;
-        OPENSSL_clear_free(raw, rawlen);
+        tl_wipe_free(raw, rawlen);
         if (b64 == NULL || strlen(b64) != linelen) {
             free(b64);
             return -1;
         }
         memcpy(data + pos, b64, linelen);
-        OPENSSL_clear_free(b64, linelen);
+        tl_wipe_free(b64, linelen);
         pos += linelen + (nl != NULL);
     }
     return 0;
@@ -111,7 +113,7 @@ static void report_written(const char *out_path, tl_keyfmt fmt, size_t size, siz
     FILE *f = strcmp(out_path, "-") == 0 ? stderr : stdout;
 
     tl_key_libtls_name(revision, name);
-    fprintf(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s\n",
+    tl_text_line(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s",
             out_path, tl_keyfmt_name(fmt), len, nkeys, nkeys == 1 ? "" : "s",
             per_key, tl_hex_encode(name, sizeof(name), hex),
             nkeys > 1 ? " (+ index in byte 4)" : "");
@@ -177,11 +179,11 @@ int tl_cmd_keygen(int argc, char **argv)
     if (tl_keyfile_generate(fmt, size, revision, &data, &len, &err) != 0)
         return tl_cli_fail(cmd, "%s", err.msg);
     if (seed_s == NULL && rekey_with_openssl(fmt, data, len) != 0) {
-        OPENSSL_clear_free(data, len);
+        tl_wipe_free(data, len);
         return tl_cli_fail(cmd, "cannot get random bytes from OpenSSL");
     }
     rc = tl_file_write_atomic(out_path, data, len, 0600, &err);
-    OPENSSL_clear_free(data, len);
+    tl_wipe_free(data, len);
     if (rc != 0)
         return tl_cli_fail(cmd, "%s", err.msg);
     report_written(out_path, fmt, size, len, revision);

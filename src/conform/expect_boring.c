@@ -100,11 +100,12 @@ static int client_offers(bsim *b)
 {
     const tl_scenario *sc = b->sc;
     long age = tl_scenario_clock_advance(sc) + sc->skew;
-    long life = sc->from == TLS1_3_VERSION ? TIMEOUT_TLS13 : TIMEOUT_TLS12;
+    int from = sc->from ? sc->from : sc->tls;   /* 0: as tls */
+    long life = from == TLS1_3_VERSION ? TIMEOUT_TLS13 : TIMEOUT_TLS12;
 
     if (sc->present == TL_PRESENT_NONE || sc->present == TL_PRESENT_EMPTY)
         return 0;
-    if (sc->from != sc->tls) {
+    if (from != sc->tls) {
         rule(b, sc->tls == TLS1_3_VERSION
                     ? "ssl_get_prev_session: a TLS 1.2 session goes in the session_ticket extension, "
                       "which a TLS 1.3 server does not read: full handshake"

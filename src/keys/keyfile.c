@@ -19,6 +19,7 @@
  *    keyfile.h promises, and never writes them.
  */
 #include "ticketlab/keyfile.h"
+#include "wipe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,7 @@ static int haproxy_add_line(haproxy_keys *hk, const unsigned char *line, size_t 
     if (tl_base64_decode((const char *)line, linelen, &raw, &rawlen) != 0)
         return tl_error_set(err, "%s:%zu: not base64", label, lineno);
     if (rawlen != 48 && rawlen != 80) {
-        OPENSSL_clear_free(raw, rawlen);
+        tl_wipe_free(raw, rawlen);
         return tl_error_set(err, "%s:%zu: haproxy keys are 48 or 80 bytes once decoded, "
                             "this one is %zu", label, lineno, rawlen);
     }
@@ -194,7 +195,7 @@ static int haproxy_add_line(haproxy_keys *hk, const unsigned char *line, size_t 
         hk->first_size = rawlen;
         hk->first_line = lineno;
     } else if (rawlen != hk->first_size) {
-        OPENSSL_clear_free(raw, rawlen);
+        tl_wipe_free(raw, rawlen);
         return tl_error_set(err, "%s:%zu: haproxy keys in one file must be the same size: "
                             "line %zu is %zu bytes, this one is %zu", label, lineno,
                             hk->first_line, hk->first_size, rawlen);
@@ -205,7 +206,7 @@ static int haproxy_add_line(haproxy_keys *hk, const unsigned char *line, size_t 
     else
         key_from_haproxy80(&hk->slot[hk->n % HAPROXY_KEYS], raw);
     hk->slot_line[hk->n % HAPROXY_KEYS] = lineno;
-    OPENSSL_clear_free(raw, rawlen);
+    tl_wipe_free(raw, rawlen);
     hk->n++;
     return 0;
 }
@@ -352,7 +353,7 @@ int tl_keyfile_load(tl_keyring *kr, const char *path, tl_keyfmt fmt,
     if (tl_file_read(path, KEYFILE_MAX, &data, &len, err) != 0)
         return -1;
     rc = tl_keyfile_decode(kr, data, len, fmt, path, err);
-    OPENSSL_clear_free(data, len + 1);
+    tl_wipe_free(data, len + 1);
     return rc;
 }
 
@@ -425,13 +426,13 @@ int tl_keyfile_generate(tl_keyfmt fmt, size_t size, uint32_t revision,
             if (b64 == NULL || strlen(b64) + 1 != line) {
                 OPENSSL_cleanse(raw, sizeof(raw));
                 if (b64 != NULL)
-                    OPENSSL_clear_free(b64, strlen(b64));
-                OPENSSL_clear_free(buf, len + 1);
+                    tl_wipe_free(b64, strlen(b64));
+                tl_wipe_free(buf, len + 1);
                 return tl_error_set(err, "out of memory");
             }
             memcpy(buf + i * line, b64, line - 1);
             buf[i * line + line - 1] = '\n';
-            OPENSSL_clear_free(b64, line - 1);
+            tl_wipe_free(b64, line - 1);
         }
         OPENSSL_cleanse(raw, sizeof(raw));
         *out = buf;

@@ -12,8 +12,9 @@
  *   0rtt-replay  after an accepted first use (connection A), the same ticket
  *                and request again from a client with new randoms (B), and
  *                A's ClientHello and early data replayed byte for byte (C),
- *                as an attacker who captured them would: accepted twice
- *                fails (RFC 8446 8)
+ *                as an attacker who captured them would: C accepted fails
+ *                (RFC 8446 8); B alone accepted warns (ClientHello
+ *                recording, 8.2, rather than single-use tickets, 8.1)
  *   0rtt-age     the ticket offered with an age 30 s older than it is, past
  *                the freshness window (RFC 8446 8.3, "on the order of ten
  *                seconds"): its early data must be refused
@@ -46,18 +47,17 @@
 #include "ossl_compat.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
+#include "ticketlab/tlslib.h"
 
 #define AGE_SKEW 30            /* seconds the 0rtt-age ticket claims to be older */
 #define EARLY_MAX 65536u       /* the most early data the size check sends */
 #define FLIGHT_MAX 8192        /* bytes of the first flight kept for the comparison */
 #define ANSWER_QUIET 0.25      /* seconds without data that end the server's answer */
 
-/* What the client wrote before it first heard the server. */
+/* What the client wrote before it first heard the server (kept by the socket BIO's guard). */
 typedef struct flight {
     unsigned char bytes[FLIGHT_MAX];
     size_t len;                /* all of it, kept or not */
-    int heard;
-    double until;              /* tl_live_now() time reads stop (the connection's deadline) */
 } flight;
 
 /* One 0-RTT connection. */
@@ -82,6 +82,19 @@ static void skip_all(tl_lp_state *s, size_t from, const char *why)
         tl_lp_check(s, names[i], TL_VERDICT_SKIP, "", "", "%s", why);
 }
 
+/* Why the checks are not made at all (skip_all's reason), or NULL when they are. */
+static const char *not_applicable(const tl_lp_state *s, const tl_lp_ticket *t)
+{
+    if (s->o->no_early_data)
+        return "not checked: --no-early-data (the probe sends no 0-RTT data)";
+    if (t->max_early_data == 0)
+        return "not checked: the server's tickets allow no early data (max_early_data 0), so "
+               "the probe sends none and 0-RTT cannot be replayed";
+    return tl_lp_too_big(t);
+}
+
+#if TL_TLSLIB_OPENSSL
+
 /* Bytes from the peer as text: printable ASCII kept, the rest as \xNN, cut at size. */
 static void escape_line(const unsigned char *p, size_t n, char *out, size_t size)
 {
@@ -96,32 +109,6 @@ static void escape_line(const unsigned char *p, size_t n, char *out, size_t size
             o += (size_t)snprintf(out + o, size - o, "\\x%02x", p[i]);
     }
     out[o] = '\0';
-}
-
-static long flight_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
-                      int ret, size_t *processed)
-{
-    flight *f = (flight *)BIO_get_callback_arg(b);
-
-    (void)len;
-    (void)argi;
-    (void)argl;
-    /* SSL_read() loops over post-handshake messages while data keeps coming:
-     * at the deadline, a read ends as if the server had closed. */
-    if (f != NULL && oper == BIO_CB_READ && tl_live_now() >= f->until)
-        return 0;
-    if (f == NULL || ret <= 0 || processed == NULL || *processed == 0)
-        return ret;
-    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        f->heard = 1;
-    } else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN) && !f->heard) {
-        size_t keep = f->len < FLIGHT_MAX ? FLIGHT_MAX - f->len : 0;
-
-        if (keep > 0)
-            memcpy(f->bytes + f->len, argp, *processed < keep ? *processed : keep);
-        f->len += *processed;
-    }
-    return ret;
 }
 
 /* Write all of data as early data before the deadline. Returns how that ended. */
@@ -202,9 +189,10 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
     const tl_live_opts *o = s->o;
     tl_error cerr = { "" };
     SSL_SESSION *sess;
+    tl_live_guard guard;
     double deadline;
     SSL *ssl;
-    BIO *bio;
+    BIO *bio = NULL;
     int fd, ok, cut;
 
     memset(c, 0, sizeof(*c));
@@ -220,21 +208,25 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
         snprintf(c->why, sizeof(c->why), "%s", cerr.msg);
         return 0;
     }
+    memset(&guard, 0, sizeof(guard));
+    guard.fd = fd;
+    guard.until = deadline;   /* also inside one SSL_read() that keeps handling messages */
+    guard.flight = c->fl.bytes;
+    guard.flight_size = sizeof(c->fl.bytes);
     ssl = SSL_new(ctx);
     sess = SSL_SESSION_dup(base);
-    ok = ssl != NULL && sess != NULL && SSL_set_fd(ssl, fd)
+    if (ssl != NULL && (bio = tl_live_guard_bio(&guard, &cerr)) != NULL)
+        SSL_set_bio(ssl, bio, bio);   /* the SSL owns it */
+    ok = ssl != NULL && sess != NULL && bio != NULL
          && (s->sni == NULL || SSL_set_tlsext_host_name(ssl, s->sni))
          && (s->alpn_len == 0 || SSL_set_alpn_protos(ssl, s->alpn, (unsigned)s->alpn_len) == 0)
-         && SSL_set_session(ssl, sess) && (bio = SSL_get_wbio(ssl)) != NULL;
+         && SSL_set_session(ssl, sess);
     SSL_SESSION_free(sess);   /* the SSL holds its own reference */
     if (!ok) {
         SSL_free(ssl);
         close(fd);
         return tl_error_set_ssl(err, "cannot set up a 0-RTT client connection");
     }
-    c->fl.until = deadline;
-    BIO_set_callback_arg(bio, (char *)&c->fl);
-    BIO_set_callback_ex(bio, flight_cb);
     SSL_set_connect_state(ssl);
     c->io = write_early(ssl, fd, data, len, deadline, c);
     if (c->io == TL_LIVE_IO_OK)
@@ -246,8 +238,7 @@ static int ed_run(tl_lp_state *s, SSL_CTX *ctx, const SSL_SESSION *base, const u
         ERR_clear_error();
         SSL_shutdown(ssl);
     }
-    BIO_set_callback_ex(bio, NULL);
-    BIO_set_callback_arg(bio, NULL);
+    c->fl.len = guard.flight_len;
     SSL_free(ssl);
     close(fd);
     ERR_clear_error();
@@ -315,8 +306,20 @@ static void check_first(tl_lp_state *s, const ed_conn *a, uint32_t max)
                 "a ticket allowing %u bytes, offered with a %zu-byte request: %s", max, a->sent, seen);
 }
 
+/*
+ * The verdict on B (the same ticket and request from a new ClientHello) and
+ * C (A's ClientHello and early data, byte for byte). C is the attacker's
+ * replay, which RFC 8446 8 says a server must stop: C accepted fails. B is
+ * what a client that reuses its ticket sends; only single-use tickets (8.1)
+ * refuse it, and ClientHello recording (8.2) rightly lets it through: B
+ * accepted with C refused warns. When C could not be made identical to A,
+ * it is one more new ClientHello, and the verdict rests on B and C alike.
+ */
 static void check_replay(tl_lp_state *s, const ed_conn *a, const ed_conn *b, const ed_conn *c)
 {
+    static const char expected[] =
+        "the same early data is accepted at most once (RFC 8446 8: single-use tickets, 8.1, or "
+        "ClientHello recording, 8.2)";
     char sa[600], sb[600], sc[600], same[200];
     int identical = c->io == TL_LIVE_IO_OK && a->fl.len == c->fl.len && a->fl.len <= FLIGHT_MAX
                     && memcmp(a->fl.bytes, c->fl.bytes, a->fl.len) == 0;
@@ -331,25 +334,32 @@ static void check_replay(tl_lp_state *s, const ed_conn *a, const ed_conn *b, con
         snprintf(same, sizeof(same), "#%zu's ClientHello and early data replayed, but the bytes "
                  "could not be made identical (%zu, then %zu bytes)", a->index, a->fl.len,
                  c->fl.len);
-    if (accepted(b) || accepted(c)) {
-        char again[64];
-
-        if (accepted(b) && accepted(c))
-            snprintf(again, sizeof(again), "#%zu and #%zu", b->index, c->index);
-        else
-            snprintf(again, sizeof(again), "#%zu", accepted(b) ? b->index : c->index);
-        tl_lp_check(s, names[1], TL_VERDICT_FAIL,
-                    "the same early data is accepted at most once (RFC 8446 8: single-use "
-                    "tickets or ClientHello recording)",
+    if (identical && accepted(c)) {
+        tl_lp_check(s, names[1], TL_VERDICT_FAIL, expected,
                     "a replayed 0-RTT request is executed twice: an attacker who captured it can "
                     "repeat a purchase, a vote or a state change at will",
-                    "the same early data was accepted on connection #%zu and again on %s. First "
-                    "use %s; the same ticket and request from a new client random %s; %s %s",
-                    a->index, again, sa, sb, same, sc);
+                    "the same early data was accepted on connection #%zu and again on #%zu, a "
+                    "byte-identical replay. First use %s; %s %s; the same ticket and request "
+                    "from a new client random %s", a->index, c->index, sa, same, sc, sb);
         return;
     }
-    tl_lp_check(s, names[1], TL_VERDICT_PASS,
-                "the same early data is accepted at most once (RFC 8446 8)",
+    if (accepted(b) || accepted(c)) {
+        const ed_conn *twice = accepted(b) ? b : c;
+
+        tl_lp_check(s, names[1], TL_VERDICT_WARN, expected,
+                    identical
+                        ? "the server records ClientHellos instead of using single-use tickets: it "
+                          "stops an attacker's replay, but a client that reuses a ticket (RFC 8446 "
+                          "C.4 says it should not) can have the same request run twice"
+                        : "the byte-identical replay could not be made, so only a reused ticket "
+                          "was tried, and the server took its early data again",
+                    "the same early data was accepted on connection #%zu and again on #%zu, "
+                    "from a new ClientHello%s. First use %s; the same ticket and request from a "
+                    "new client random %s; %s %s", a->index, twice->index,
+                    identical ? "; the byte-identical replay was refused" : "", sa, sb, same, sc);
+        return;
+    }
+    tl_lp_check(s, names[1], TL_VERDICT_PASS, expected,
                 "a replayed 0-RTT request must not be executed twice",
                 "accepted once, on %s; the same ticket and request from a new client random %s; "
                 "%s %s", sa, sb, same, sc);
@@ -481,25 +491,15 @@ done:
 
 int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, tl_error *err)
 {
-    char req[400], skip[200];
+    char req[400], skip[512];
     unsigned char seed[8];
     uint64_t seed64 = 0;
     SSL_CTX *ctx = NULL;
-    OSSL_LIB_CTX *lib;
     const char *why;
     tl_lp_conn f;
     int took = 0, rc = -1;
 
-    if (s->o->no_early_data) {
-        skip_all(s, 0, "not checked: --no-early-data (the probe sends no 0-RTT data)");
-        return 0;
-    }
-    if (t->max_early_data == 0) {
-        skip_all(s, 0, "not checked: the server's tickets allow no early data (max_early_data 0), "
-                 "so the probe sends none and 0-RTT cannot be replayed");
-        return 0;
-    }
-    if ((why = tl_lp_too_big(t)) != NULL) {
+    if ((why = not_applicable(s, t)) != NULL) {
         skip_all(s, 0, why);
         return 0;
     }
@@ -507,15 +507,14 @@ int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket
         return -1;
     if (why != NULL) {
         snprintf(skip, sizeof(skip), "not checked: the connection that was to take a fresh "
-                 "ticket: %.140s", why);
+                 "ticket: %s", why);
         skip_all(s, 0, skip);
         tl_lp_conn_free(&f);
         return 0;
     }
     snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: ticketlab-probe "
              "(0-RTT check)\r\nConnection: close\r\n\r\n", s->sni ? s->sni : s->o->host);
-    if ((lib = tl_libctx(err)) == NULL
-        || (ctx = tl_lp_client_ctx_in(lib, TLS1_3_VERSION, err)) == NULL)
+    if ((ctx = tl_lp_client_ctx_det(TLS1_3_VERSION, 1, err)) == NULL)
         goto done;
     if (RAND_bytes(seed, sizeof(seed)) != 1) {
         tl_error_set_ssl(err, "no random bytes");
@@ -542,3 +541,25 @@ done:
     tl_lp_conn_free(&f);
     return rc;
 }
+
+#else /* BoringSSL, AWS-LC */
+
+/*
+ * Their clients send early data through SSL_set_early_data_enabled() and
+ * SSL_write() during the handshake, and a plain build's RNG is the
+ * kernel's, so the byte-identical replay cannot be made: not checked.
+ */
+int tl_lp_check_early_data(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, tl_error *err)
+{
+    const char *lacks = tl_tlslib_lacks(TL_API_EARLY_DATA_RW);
+    char skip[300];
+
+    (void)pv;
+    (void)t;
+    (void)err;
+    snprintf(skip, sizeof(skip), "not checked: %s", lacks != NULL ? lacks : tl_tlslib_name());
+    skip_all(s, 0, s->o->no_early_data ? not_applicable(s, t) : skip);
+    return 0;
+}
+
+#endif

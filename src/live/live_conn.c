@@ -18,6 +18,7 @@
 
 #include "ossl_compat.h"
 
+#include "ticketlab/tlslib.h"
 #include "ticketlab/world.h"
 
 static int new_session(SSL *ssl, SSL_SESSION *sess)
@@ -87,14 +88,18 @@ static void on_message(int write_p, int version, int content_type, const void *b
     if (write_p || c == NULL || content_type != SSL3_RT_HANDSHAKE || len < 4
         || msg[0] != SSL3_MT_NEWSESSION_TICKET)
         return;
-    c->nst_msgs++;
+    if (++c->nst_msgs >= TL_LP_NST_FLOOD && c->guard != NULL) {
+        c->flood = 1;
+        c->guard->stop = 1;   /* the next read ends: SSL_read() returns */
+    }
     if (c->nst_bad[0] == '\0')
         nst_fault(msg, len, SSL_version(ssl) == TLS1_3_VERSION, c->nst_bad, sizeof(c->nst_bad));
 }
 
-SSL_CTX *tl_lp_client_ctx_in(OSSL_LIB_CTX *lib, int version, tl_error *err)
+SSL_CTX *tl_lp_client_ctx_det(int version, int deterministic, tl_error *err)
 {
-    SSL_CTX *ctx = SSL_CTX_new_ex(lib, NULL, TLS_client_method());
+    SSL_CTX *ctx = deterministic ? tl_tlslib_ctx_new(TLS_client_method(), err)
+                                 : SSL_CTX_new(TLS_client_method());
 
     if (ctx == NULL)
         return tl_error_set_ssl(err, "cannot make a client SSL_CTX"), NULL;
@@ -109,7 +114,7 @@ SSL_CTX *tl_lp_client_ctx_in(OSSL_LIB_CTX *lib, int version, tl_error *err)
 
 SSL_CTX *tl_lp_client_ctx(int version, tl_error *err)
 {
-    SSL_CTX *ctx = tl_lp_client_ctx_in(NULL, version, err);
+    SSL_CTX *ctx = tl_lp_client_ctx_det(version, 0, err);
 
     if (ctx == NULL)
         return NULL;
@@ -162,32 +167,6 @@ static void after_failure(SSL *ssl, int e, char *why, size_t size)
 }
 
 /*
- * Before each read from the server's socket: once TL_LP_NST_FLOOD tickets
- * have come or the connection's deadline has passed, the read ends as if
- * the server had closed. SSL_read() handles post-handshake messages in a
- * loop of its own while data keeps coming, so a server that sends tickets
- * without pause would otherwise keep it busy past any deadline.
- */
-static long limit_reads(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
-                        int ret, size_t *processed)
-{
-    tl_lp_conn *c = (tl_lp_conn *)BIO_get_callback_arg(b);
-
-    (void)argp;
-    (void)len;
-    (void)argi;
-    (void)argl;
-    (void)processed;
-    if (oper != BIO_CB_READ || c == NULL)
-        return ret;
-    if (c->nst_msgs >= TL_LP_NST_FLOOD) {
-        c->flood = 1;
-        return 0;
-    }
-    return tl_live_now() >= c->until ? 0 : ret;
-}
-
-/*
  * TLS 1.3 tickets follow the handshake: read until the server is quiet
  * (longer while no ticket has come yet), it closes, it sends
  * TL_LP_NST_FLOOD tickets (c->flood), or the deadline; a failure on the
@@ -201,10 +180,8 @@ static void collect(SSL *ssl, int fd, tl_lp_conn *c, double deadline)
         double until = tl_live_now() + (c->nst_msgs > 0 ? 0.05 : 0.5);
         int r, e;
 
-        if (c->nst_msgs >= TL_LP_NST_FLOOD) {
-            c->flood = 1;
+        if (c->flood)
             return;
-        }
         if (SSL_pending(ssl) == 0 && tl_live_wait(fd, 0, until < deadline ? until : deadline) != 1)
             return;
         ERR_clear_error();
@@ -214,7 +191,7 @@ static void collect(SSL *ssl, int fd, tl_lp_conn *c, double deadline)
         e = SSL_get_error(ssl, r);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
             continue;
-        if (!c->flood && tl_live_now() < c->until)
+        if (!c->flood && tl_live_now() < deadline)
             after_failure(ssl, e, c->after_why, sizeof(c->after_why));
         ERR_clear_error();
         return;
@@ -234,7 +211,9 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
     double deadline;
     int cut;   /* the run deadline, not o->timeout, bounds this connection */
     tl_error cerr = { "" };
+    tl_live_guard guard;
     SSL *ssl = NULL;
+    BIO *bio = NULL;
     int fd;
 
     memset(c, 0, sizeof(*c));
@@ -255,8 +234,13 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
         snprintf(c->why, sizeof(c->why), "%s", cerr.msg);
         return 0;
     }
+    memset(&guard, 0, sizeof(guard));
+    guard.fd = fd;
+    guard.until = deadline;
     ssl = SSL_new(pv->ctx);
-    if (ssl == NULL || !SSL_set_fd(ssl, fd) || !SSL_set_app_data(ssl, c)
+    if (ssl != NULL && (bio = tl_live_guard_bio(&guard, &cerr)) != NULL)
+        SSL_set_bio(ssl, bio, bio);   /* the SSL owns it */
+    if (ssl == NULL || bio == NULL || !SSL_set_app_data(ssl, c)
         || (sni != NULL && !SSL_set_tlsext_host_name(ssl, sni))
         || (s->alpn_len > 0 && SSL_set_alpn_protos(ssl, s->alpn, (unsigned)s->alpn_len) != 0)
         || (offer != NULL && !SSL_set_session(ssl, offer))) {
@@ -264,9 +248,7 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
         close(fd);
         return tl_error_set_ssl(err, "cannot set up a client connection");
     }
-    c->until = deadline;
-    BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)c);
-    BIO_set_callback_ex(SSL_get_rbio(ssl), limit_reads);
+    c->guard = &guard;
     SSL_set_connect_state(ssl);
     c->io = tl_live_handshake(ssl, fd, deadline, c->why, sizeof(c->why));
     if (c->io == TL_LIVE_IO_OK) {
@@ -279,7 +261,7 @@ int tl_lp_run_conn(tl_lp_state *s, tl_lp_version *pv, const char *sni, SSL_SESSI
     }
     if (cut && tl_live_now() >= deadline && (c->io == TL_LIVE_IO_TIMEOUT || collect_tickets))
         s->out_of_time = c->out_of_time = 1;
-    BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
+    c->guard = NULL;
     SSL_set_app_data(ssl, NULL);
     SSL_free(ssl);
     close(fd);

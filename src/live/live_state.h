@@ -40,7 +40,7 @@ typedef struct tl_lp_conn {
     char nst_bad[200];               /* the first malformed NewSessionTicket, "" if none */
     char after_why[320];             /* the connection failed after the handshake, "" if not */
     int out_of_time;                 /* the run deadline cut it short or prevented it */
-    double until;                    /* tl_live_now() time its reads stop */
+    tl_live_guard *guard;            /* while it runs: its socket BIO's guard */
 } tl_lp_conn;
 
 /* NewSessionTickets read after one handshake before the probe stops reading. */
@@ -117,10 +117,12 @@ int tl_lp_offer_ticket(tl_lp_state *s, tl_lp_version *pv, SSL_SESSION *base,
 SSL_CTX *tl_lp_client_ctx(int version, tl_error *err);
 
 /*
- * tl_lp_client_ctx_in - the same, in library context lib (NULL: OpenSSL's
- * default), without the session capture (for the 0-RTT connections).
+ * tl_lp_client_ctx_det - the same without the session capture; with
+ * deterministic, made by tl_tlslib_ctx_new() (on OpenSSL: in ticketlab's
+ * library context, whose RNG is the deterministic stream of rng.h), for
+ * the 0-RTT connections. Returns it, or NULL with err.
  */
-SSL_CTX *tl_lp_client_ctx_in(OSSL_LIB_CTX *lib, int version, tl_error *err);
+SSL_CTX *tl_lp_client_ctx_det(int version, int deterministic, tl_error *err);
 
 /*
  * tl_lp_conn_deadline - the deadline of a connection starting now (now +

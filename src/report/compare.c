@@ -139,10 +139,13 @@ static int load_row(const char *path, size_t i, const tl_json_value *v, tl_compa
     if (obs->type != TL_JSON_STRING && obs->type != TL_JSON_NULL)
         return tl_error_set(err, "%s: row %zu (%.80s): \"observed_text\" is %s, not a string or null",
                             path, i + 1, name, tl_json_type_name(obs->type));
-    if ((obs->type == TL_JSON_NULL) != (strcmp(status, "error") == 0))
+    /* null: a harness error, or an n/a row that did not run (the TLS library
+     * lacks the API: tl_scenario_lacks); a string otherwise. */
+    if (obs->type == TL_JSON_NULL ? strcmp(status, "error") != 0 && strcmp(status, "n/a") != 0
+                                  : strcmp(status, "error") == 0)
         return tl_error_set(err, "%s: row %zu (%.80s): \"observed_text\" is %s with status \"%s\" (it is null "
-                            "for a harness error, status \"error\", and a string otherwise)", path, i + 1, name,
-                            tl_json_type_name(obs->type), status);
+                            "for a harness error, status \"error\", or an n/a row that did not run, and a "
+                            "string otherwise)", path, i + 1, name, tl_json_type_name(obs->type), status);
     if (obs->type == TL_JSON_STRING && tl_outcome_parse(obs->string, &row->observed, &perr) != 0)
         return tl_error_set(err, "%s: row %zu (%.80s): \"observed_text\": %s", path, i + 1, name, perr.msg);
     row->has_observed = obs->type == TL_JSON_STRING;

@@ -95,9 +95,11 @@ static unsigned differing_fields(const tl_outcome *a, const tl_outcome *b)
  * engine's model of the release; NULL when there is neither. */
 static const tl_outcome *row_expected(const tl_row *r)
 {
+    if (r->res == NULL)
+        return NULL;
     if (r->pinned)
-        return &r->expected;
-    return r->not_applicable && r->predicted_ok ? &r->predicted : NULL;
+        return &r->res->expected;
+    return r->not_applicable && r->res->predicted_ok ? &r->res->predicted : NULL;
 }
 
 static int load_refs(tl_unexplained *u, const char *dir, tl_error *err)
@@ -131,12 +133,12 @@ int tl_unexplained_find(const tl_suite *s, const char *dir, tl_unexplained *u, t
 
         const tl_outcome *want = row_expected(r);
 
-        if (r->status != TL_ROW_FAIL || want == NULL || differing_fields(want, &r->observed) == 0)
+        if (r->status != TL_ROW_FAIL || want == NULL || differing_fields(want, &r->res->observed) == 0)
             continue;
         if (u->rows == NULL && (u->rows = calloc(s->n, sizeof(*u->rows))) == NULL)
             return tl_error_set(err, "out of memory");
         u->rows[u->n].row = r;
-        u->rows[u->n].fields = differing_fields(want, &r->observed);
+        u->rows[u->n].fields = differing_fields(want, &r->res->observed);
         for (int f = 0; f < TL_FIELD_COUNT; f++)
             u->n_field[f] += (u->rows[u->n].fields >> f) & 1u;
         u->n++;
@@ -155,7 +157,7 @@ int tl_unexplained_find(const tl_suite *s, const char *dir, tl_unexplained *u, t
 
             if ((int)k == u->nearest)
                 x->nearest = rr;
-            if (rr != NULL && rr->has_observed && differing_fields(&rr->observed, &x->row->observed) == 0)
+            if (rr != NULL && rr->has_observed && differing_fields(&rr->observed, &x->row->res->observed) == 0)
                 x->like |= 1u << k;
         }
     }
@@ -234,7 +236,7 @@ void tl_unexplained_table(FILE *f, const tl_unexplained *u)
             if (!((x->fields >> fld) & 1u))
                 continue;
             tl_compare_field_text(row_expected(x->row), (tl_compare_field)fld, want, sizeof(want));
-            tl_compare_field_text(&x->row->observed, (tl_compare_field)fld, got, sizeof(got));
+            tl_compare_field_text(&x->row->res->observed, (tl_compare_field)fld, got, sizeof(got));
             fprintf(f, "    %-8s expected %s, observed %s", tl_compare_field_name((tl_compare_field)fld),
                     want, got);
             if (x->nearest != NULL && x->nearest->has_observed)
@@ -278,7 +280,7 @@ void tl_unexplained_json(FILE *f, const tl_unexplained *u)
                     tl_compare_field_name((tl_compare_field)fld));
             tl_json_string(f, tl_compare_field_text(row_expected(x->row), (tl_compare_field)fld, v, sizeof(v)));
             fputs(", \"observed\": ", f);
-            tl_json_string(f, tl_compare_field_text(&x->row->observed, (tl_compare_field)fld, v, sizeof(v)));
+            tl_json_string(f, tl_compare_field_text(&x->row->res->observed, (tl_compare_field)fld, v, sizeof(v)));
             fputs(", \"nearest\": ", f);
             if (x->nearest != NULL && x->nearest->has_observed)
                 tl_json_string(f, tl_compare_field_text(&x->nearest->observed, (tl_compare_field)fld, v, sizeof(v)));

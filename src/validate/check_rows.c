@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "expect.h"
+#include "ticketlab/tlslib.h"
 #include "outcome.h"
 #include "scenario.h"
 #include "state.h"
@@ -96,6 +97,7 @@ static int run_row(tl_vstate *v, tl_world *w, int version, const row_kind *k, tl
     tl_scenario_init(&sc);
     sc.tls = sc.from = version;
     sc.keys = v->cbs->key_evp ? TL_KEYS_EVP_CB : TL_KEYS_LEGACY_CB;
+    sc.ticket_cb = tl_world_get_config(w)->ticket_cb;   /* none on BoringSSL, AWS-LC */
     sc.present = k->present;
     if (k->present != TL_PRESENT_NONE) {
         int got = tl_vmint(v, w, &t, nomint, sizeof(nomint), err);
@@ -220,6 +222,13 @@ static const char *consequence(int status, int ret)
 
 void tl_vcheck_decrypt_cb(tl_vstate *v)
 {
+    const char *lacks = tl_tlslib_lacks(TL_API_DECRYPT_CB);
+
+    if (lacks != NULL) {
+        /* BoringSSL, AWS-LC: the plug-in's decrypt callback, if any, is never installed. */
+        tl_vcheck(v, "decrypt-cb", TL_VERDICT_SKIP, "", "", "n/a: %s", lacks);
+        return;
+    }
     if (v->cbs->decrypt == NULL) {
         tl_vcheck(v, "decrypt-cb", TL_VERDICT_SKIP, "", "",
                   "not checked: the plug-in exports no decrypt callback (OpenSSL's defaults apply)");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "ticketlab/tlslib.h"
 
 #define IV_HANDSHAKES_MAX 200
 #define IV_TICKETS_PER_HS 8     /* num_tickets, and as many SSL_new_session_ticket() */
@@ -220,7 +221,11 @@ int tl_vprobe_ivs(tl_vstate *v, tl_error *err)
         tl_handshake_result r;
         size_t before = v->n_ivs;
 
-        if (tl_vhandshake(v, w, NULL, NULL, 0, IV_TICKETS_PER_HS, &r, err) != 0) {
+        /* BoringSSL and AWS-LC have no SSL_new_session_ticket: num_tickets
+         * alone, twice the handshakes (IV_HANDSHAKES_MAX bounds them). */
+        int extra = tl_tlslib_lacks(TL_API_NEW_SESSION_TICKET) == NULL ? IV_TICKETS_PER_HS : 0;
+
+        if (tl_vhandshake(v, w, NULL, NULL, 0, extra, &r, err) != 0) {
             v->collect_ivs = 0;
             tl_vworld_done(v, w);
             return -1;
