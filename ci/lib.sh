@@ -31,8 +31,9 @@ TL_BUILD_PACKAGES=(cmake make gcc clang libssl-dev openssl python3-pytest ca-cer
 # What the tests need beyond the build: real servers (nginx, haproxy, gnutls-serv)
 # to mint and probe tickets, curl as a client of `ticketlab serve`, and
 # pkg-config for a plug-in built against an installed ticketlab, groff and
-# man to render the manual pages (pytest/test_man.py).
-TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config groff-base man-db)
+# man to render the manual pages (pytest/test_man.py), python3-cryptography
+# for the hostile TLS 1.3 peer (pytest/tls13peer.py).
+TL_TEST_PACKAGES=(nginx-light haproxy gnutls-bin curl pkg-config groff-base man-db python3-cryptography)
 
 # build_ticketlab DIR [cmake args...] - configure and build into DIR.
 build_ticketlab() {

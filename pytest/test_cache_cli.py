@@ -321,11 +321,17 @@ def refused(tl, path, phrase):
         assert phrase in p.err and p.err.count("\n") == 1, p.err
 
 
-def test_mode_0644_refused(tl, tmp_path, world_file):
+def test_mode_0644_refused_where_written(tl, tmp_path, world_file):
+    """A file ticketlab writes (FILE of import and export) must be 0600."""
     f = tmp_path / "wide"
     shutil.copy(world_file, f)
     os.chmod(f, 0o644)
-    refused(tl, f, "mode 0644")
+    before = f.read_bytes()
+    for args in (("import", f, world_file), ("export", f, "--tls", "1.3")):
+        p = tl("cache", *args)
+        assert p.returncode == 2, (args, p.out, p.err)
+        assert p.err == f"ticketlab cache: {f}: has mode 0644; a session file must have mode 0600\n"
+    assert f.read_bytes() == before
 
 
 def test_symlink_refused(tl, tmp_path, world_file):
@@ -414,5 +420,67 @@ def test_curl_source_file_0644_is_read_with_a_warning(tl, tmp_path, world_file):
     p = tl("cache", "import", tmp_path / "other", curl, *NOW)
     assert p.returncode == 2
     assert p.err.strip() == (f"ticketlab cache: {curl}: has mode 0666; a session file we read must "
-                             "not be writable by others or carry special bits")
+                             "be readable by you, writable by nobody else, and have no execute or "
+                             "setuid/setgid/sticky bit (chmod 600 it)")
     assert not (tmp_path / "other").exists()
+
+
+# --- issue 24: one mode rule for every file read; no write after reading nothing ---
+
+# What each mode gives when a file is only read: (exit code, what stderr says).
+READ_MODES = {
+    0o600: (0, None), 0o400: (0, None),
+    0o640: (0, "warning"), 0o644: (0, "warning"), 0o444: (0, "warning"),
+    0o700: (2, "refused"), 0o500: (2, "refused"), 0o620: (2, "refused"), 0o602: (2, "refused"),
+    0o666: (2, "refused"), 0o200: (2, "refused"), 0o4600: (2, "refused"), 0o1600: (2, "refused"),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(READ_MODES), ids=lambda m: f"{m:04o}")
+def test_one_mode_rule_for_every_file_read(tl, tmp_path, world_file, mode):
+    """import SOURCE, verify, list and export --from read a session file the
+    same way: 0600/0400 silently, readable by others with one warning,
+    anything else refused with one line (the help says so)."""
+    rc, what = READ_MODES[mode]
+    src = tmp_path / "src"
+    shutil.copy(world_file, src)
+    os.chmod(src, mode)
+    for args in (("import", tmp_path / "dst-import", src), ("verify", src), ("list", src),
+                 ("export", tmp_path / "dst-export", "--from", src)):
+        p = tl("cache", *args, *NOW)
+        assert p.returncode == rc, (args, p.out, p.err)
+        if what is None:
+            assert p.err == "", (args, p.err)
+        elif what == "warning":
+            assert p.err == (f"ticketlab cache: warning: {src} has mode {mode:04o}: others can read "
+                             "the sessions in it (chmod 600 it)\n"), (args, p.err)
+        else:
+            assert p.err == (f"ticketlab cache: {src}: has mode {mode:04o}; a session file we read "
+                             "must be readable by you, writable by nobody else, and have no execute "
+                             "or setuid/setgid/sticky bit (chmod 600 it)\n"), (args, p.err)
+    assert (tmp_path / "dst-import").exists() == (rc == 0)
+    assert (tmp_path / "dst-export").exists() == (rc == 0)
+    help_text = tl("cache", "--help").out
+    assert "0640, 0644: curl writes its file 0666 minus umask) is read with a" in help_text
+    assert "mode exactly 0600. Anything else is refused" not in help_text
+
+
+@pytest.mark.parametrize("source", [b"garbage\nmore garbage\n", b"", b"# a comment only\n",
+                                    b"AAAA:AAAA\n"], ids=["garbage", "empty", "comment", "bad-line"])
+def test_export_from_nothing_valid_keeps_the_destination(tl, tmp_path, world_file, source):
+    """Issue 24 fault 1: `export dst --from garbage` emptied dst with exit 0.
+    A run that read no session leaves dst as it was and exits 1."""
+    src = write0600(tmp_path / "g.txt", source)
+    before = world_file.read_bytes()
+    p = tl("cache", "export", world_file, "--from", src, *NOW)
+    assert p.returncode == 1, (p.out, p.err)
+    assert p.out == ""
+    assert p.err.splitlines()[-1].startswith(f"ticketlab cache: {world_file}: no session read from {src} (")
+    assert p.err.splitlines()[-1].endswith("): the file is left as it was")
+    assert world_file.read_bytes() == before
+    # to standard output: nothing written either
+    p = tl("cache", "export", "-", "--from", src, *NOW)
+    assert p.returncode == 1 and p.out == "", (p.out, p.err)
+    # a missing destination is not created
+    p = tl("cache", "export", tmp_path / "new", "--from", src, *NOW)
+    assert p.returncode == 1 and not (tmp_path / "new").exists()

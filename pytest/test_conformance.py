@@ -279,3 +279,37 @@ def test_version_names_both_openssls(ticketlab, full_json):
     assert re.match(r"built with OpenSSL \d+\.\d+\.\d+", lines[1])
     assert lines[2] == f"running on {full_json['openssl']} (release line {full_json['engine']})"
     assert lines[3].startswith("ticket behaviour: ")
+
+
+# ---- issue 24: a selection that matches nothing is not a pass ----------------------------
+
+@pytest.mark.parametrize("select", [["--filter", "no-such-row"],
+                                    ["--filter", "keycb.*", "--exclude", "keycb*"],
+                                    ["--filter", "matrix.tls13.*", "--tls", "1.2"],
+                                    ["--filter", ""]],
+                         ids=["typo", "all-excluded", "tls-mismatch", "empty-pattern"])
+def test_a_selection_of_no_row_is_a_usage_error(ticketlab, table, tmp_path, select):
+    """Issue 24 fault 6: `--filter no-such-row` gave rc 0 and "0 rows: 0
+    passed", so a typo in CI passed for ever. Now exit 2 with one line
+    naming the table and the selection, and no report is written;
+    --allow-empty makes it the old empty, passing run."""
+    out = tmp_path / "report.json"
+    proc = conformance(ticketlab, table, *select, "--format", "json", "-o", out)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"ticketlab conformance: {table}: no row matches --filter '{select[1]}'")
+    assert lines[0].endswith(": nothing would be checked (check the pattern, or pass --allow-empty)")
+    assert not out.exists()
+    proc = conformance(ticketlab, table, *select, "--allow-empty", "--format", "json", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["summary"]["rows"] == 0
+    proc = subprocess.run([ticketlab, "conformance", "--compare", out, out], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr == (f"ticketlab conformance: --compare: {out} and {out} hold no rows: nothing "
+                           "to compare (--allow-empty accepts that)\n")
+    proc = subprocess.run([ticketlab, "conformance", "--compare", out, out, "--allow-empty"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "No differences" in proc.stdout, proc.stderr
+    assert "--allow-empty" in conformance(ticketlab, table, "--help").stdout

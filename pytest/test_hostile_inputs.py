@@ -155,10 +155,34 @@ def run(args, cwd=None, env=None):
                           env=env)
 
 
+def escaped(raw, controls=True):
+    """Bytes as every line the command prints shows them (src/base/text.c):
+    valid UTF-8 as it is, but control bytes, DEL, the C1 controls
+    U+0080-U+009F and every byte that is not UTF-8 as \\xNN. With
+    controls=False only the bytes that are not UTF-8 (as --json shows them)."""
+    out, i = [], 0
+    while i < len(raw):
+        c = raw[i]
+        n = 1 if c < 0x80 else 2 if 0xc2 <= c <= 0xdf else 3 if 0xe0 <= c <= 0xef else \
+            4 if 0xf0 <= c <= 0xf4 else 0
+        try:
+            ch = raw[i:i + n].decode("utf-8") if n else None
+        except UnicodeDecodeError:
+            ch = None
+        if ch is None or len(ch) != 1:
+            out.append(b"\\x%02x" % c)
+            i += 1
+            continue
+        o = ord(ch)
+        out.append(b"".join(b"\\x%02x" % x for x in raw[i:i + n])
+                   if controls and (o < 0x20 or 0x7f <= o <= 0x9f) else raw[i:i + n])
+        i += n
+    return b"".join(out)
+
+
 def shown(path):
-    """A path as error lines show it: control bytes as \\xNN."""
-    raw = os.fsencode(str(path))
-    return b"".join(b"\\x%02x" % c if c < 0x20 or c == 0x7f else bytes([c]) for c in raw)
+    """A path as the command's lines show it (escaped())."""
+    return escaped(os.fsencode(str(path)))
 
 
 def check(proc, codes, path, refusals, old=None):
@@ -522,3 +546,248 @@ def test_variant_counts():
     counts = {kind: len(v) for kind, v in VARIANTS.items()}
     print("hostile input variants per kind:", counts, "total", sum(counts.values()))
     assert all(n >= 50 for n in counts.values()), counts
+
+
+# ---- issue 24: hostile names, duplicate JSON keys, empty selections, two stdins ----------------
+
+HOSTILE_NAMES = {
+    "esc-title": b"t\x1b]0;pwned\x07\x1b[31mRED\x1b[0m",
+    "newline": b"two\nlines",
+    "cr": b"over\rwrite",
+    "tab": b"tab\there",
+    "del": b"del\x7f",
+    "backspace": b"bs\x08\x08",
+    "clear-screen": b"\x1b[2J\x1b[H",
+    "c1-csi": "csi\u009b31m".encode(),
+    "invalid-utf8": b"bad\xff\xfe",
+    "overlong": b"over\xc0\xaflong",
+    "surrogate": b"sur\xed\xa0\x80",
+    "cut-utf8": b"cut\xe2\x82",
+    "valid-utf8": "caf\u00e9-\u2603".encode(),
+}
+
+# (label, arguments with N for the hostile name, what N is, exit code, N shown in the output)
+NAME_COMMANDS = [
+    ("list", ["cache", "list", "N"], "cache", 0, False),
+    ("list-empty", ["cache", "list", "N"], "empty", 0, True),
+    ("list-0644", ["cache", "list", "N"], "cache-0644", 0, True),
+    ("list-0660", ["cache", "list", "N"], "cache-0660", 2, True),
+    ("list-missing", ["cache", "list", "N"], None, 2, True),
+    ("verify", ["cache", "verify", "N"], "bad-line", 1, True),
+    ("import-source", ["cache", "import", "DST", "N"], "cache", 0, False),
+    ("import-bad-source", ["cache", "import", "DST", "N"], "bad-line", 0, True),
+    ("import-file", ["cache", "import", "N", "SRC"], None, 0, True),
+    ("export-file", ["cache", "export", "N", "--tls", "1.3"], None, 0, True),
+    ("export-from", ["cache", "export", "DST", "--from", "N"], "bad-line", 0, True),
+    ("export-from-garbage", ["cache", "export", "DST", "--from", "N"], "garbage", 1, True),
+    ("keygen", ["keygen", "--format", "nginx", "-o", "N"], None, 0, True),
+    ("seal", ["ticket", "seal", "--keys", "KEYS", "--format", "nginx", "-o", "N"], None, 0, True),
+    ("open-missing", ["ticket", "open", "--keys", "KEYS", "--format", "nginx", "N"], None, 2, True),
+    ("expectations", ["conformance", "--expectations", "N"], None, 2, True),
+]
+
+
+def assert_terminal_safe(out):
+    """Every byte a person sees is valid UTF-8, and the only control is the newline."""
+    text = out.decode("utf-8")          # raises on a byte that is not UTF-8
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+    assert bad == [], (bad, out)
+
+
+@pytest.mark.parametrize("label, args, what, code, named", NAME_COMMANDS, ids=[c[0] for c in NAME_COMMANDS])
+@pytest.mark.parametrize("kind", sorted(HOSTILE_NAMES))
+def test_hostile_names(base, tmp_path, kind, label, args, what, code, named):
+    """Issue 24 fault 3: a file name with ESC, a newline, other control
+    bytes or bytes that are not UTF-8 reached the terminal raw from cache
+    import/verify/list/export --from and keygen's `wrote PATH`. Now every
+    such byte is \\xNN, the way errors always showed them."""
+    name = os.fsencode(str(tmp_path)) + b"/" + HOSTILE_NAMES[kind]
+    cache = open(base["session-file"], "rb").read()
+    content = {"cache": cache, "cache-0644": cache, "cache-0660": cache, "empty": b"",
+               "bad-line": cache + b"this line is not a session\n", "garbage": b"garbage\nmore\n"}
+    if what is not None:
+        with open(name, "wb") as f:
+            f.write(content[what])
+        os.chmod(name, {"cache-0644": 0o644, "cache-0660": 0o660}.get(what, 0o600))
+    src = tmp_path / "src.txt"
+    src.write_bytes(cache)
+    os.chmod(src, 0o600)
+    subst = {"N": name, "DST": str(tmp_path / "dst.txt"), "SRC": str(src), "KEYS": str(base["keys-nginx"])}
+    proc = run([subst.get(a, a) for a in args])
+    assert_clean(proc)
+    assert proc.returncode == code, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert_terminal_safe(out)
+    if named:
+        assert escaped(name) in out, out
+    if HOSTILE_NAMES[kind] != escaped(HOSTILE_NAMES[kind]):
+        assert HOSTILE_NAMES[kind] not in out
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_NAMES))
+def test_hostile_names_in_json(base, tmp_path, kind):
+    """--json output stays valid JSON (UTF-8) whatever bytes a name holds:
+    a byte that is not UTF-8 is the text \\xNN, as the terminal lines show it."""
+    import json
+    name = os.fsencode(str(tmp_path)) + b"/" + HOSTILE_NAMES[kind]
+    with open(name, "wb") as f:
+        f.write(open(base["session-file"], "rb").read())
+    os.chmod(name, 0o600)
+    for action in ("list", "verify"):
+        proc = run(["cache", action, name, "--json"])
+        assert_clean(proc)
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout.decode("utf-8"))
+        assert doc["file"] == escaped(name, controls=False).decode("utf-8")
+
+
+def test_hostile_alpn_and_sni_are_escaped(base, tmp_path):
+    """`cache list` printed a session's ALPN raw (--json escaped it), and
+    `ticket open` a ticket's server name and ALPN: bytes from a file."""
+    from test_cache_cli import pack_sdata, parse_sdata, shash_for
+    salt, data = base["sdata"]
+    f = parse_sdata(data)
+    alpn = b"h2\x1b]0;pwned\x07\x1b[31m\xff"
+    sdata = pack_sdata(f["ticket"], f["ietf"], f["valid_until"], alpn=alpn)
+    cache = tmp_path / "alpn.txt"
+    cache.write_bytes(base64.b64encode(shash_for("x:443")) + b":" + base64.b64encode(sdata) + b"\n")
+    os.chmod(cache, 0o600)
+    proc = run(["cache", "list", cache])
+    assert_clean(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert_terminal_safe(proc.stdout + proc.stderr)
+    assert b"alpn=" + escaped(alpn) + b" " in proc.stdout, proc.stdout
+    ticket = tmp_path / "t.bin"
+    proc = run(["ticket", "seal", "--keys", base["keys-nginx"], "--format", "nginx", "-o", ticket,
+                "--sni", "\x1b[31mevil\n", "--alpn", "h\x1b[2J"])
+    assert proc.returncode == 0, proc.stderr
+    proc = run(["ticket", "open", "--keys", base["keys-nginx"], "--format", "nginx", ticket])
+    assert proc.returncode == 0, proc.stderr
+    assert_terminal_safe(proc.stdout + proc.stderr)
+    assert b"sni: \\x1b[31mevil\\x0a\n" in proc.stdout and b"alpn: h\\x1b[2J\n" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """A real conformance report of a few rows (JSON), as text."""
+    path = tmp_path_factory.mktemp("report") / "r.json"
+    proc = run(["conformance", "--filter", "matrix.tls13.evp-cb.SUCCESS*", "--format", "json", "-o", path],
+               env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    assert proc.returncode == 0, proc.stderr
+    return path.read_text()
+
+
+def dup_in_first_row(text, key):
+    at = text.index('"rows"')
+    at = text.index("{", at)
+    return text[:at + 1] + f'"{key}": "x", ' + text[at + 1:]
+
+
+# (label, make(text) -> text, the key named in the error)
+DUP_KEYS = [
+    ("rows-first", lambda t: '{"rows": [], ' + t.lstrip()[1:], "rows"),
+    ("rows-last", lambda t: t.rstrip()[:-1] + ', "rows": []}', "rows"),
+    ("release-first", lambda t: '{"release": "9.9.9", ' + t.lstrip()[1:], "release"),
+    ("release-escaped", lambda t: '{"\\u0072elease": "9.9.9", ' + t.lstrip()[1:], "release"),
+    ("summary-last", lambda t: t.rstrip()[:-1] + ', "summary": {}}', "summary"),
+    ("name-in-row", lambda t: dup_in_first_row(t, "name"), "name"),
+    ("status-in-row", lambda t: dup_in_first_row(t, "status"), "status"),
+    ("observed-in-row", lambda t: dup_in_first_row(t, "observed_text"), "observed_text"),
+    ("nested", lambda t: t.rstrip()[:-1] + ', "extra": {"a": {"b": 1, "b": 2}}}', "b"),
+    ("10000-release", lambda t: "{" + ", ".join(['"release": "3.5.7"'] * 10000) + ", " + t.lstrip()[1:],
+     "release"),
+    ("10000-keys-then-dup", lambda t: "{" + "".join(f'"k{i}": {i}, ' for i in range(10000))
+     + '"k0": 0, ' + t.lstrip()[1:], "k0"),
+]
+
+
+@pytest.mark.parametrize("label, make, key", DUP_KEYS, ids=[d[0] for d in DUP_KEYS])
+@pytest.mark.parametrize("side", ["A", "B"])
+def test_duplicate_json_keys(report, tmp_path, label, make, key, side):
+    """Issue 24 fault 7: a duplicate key was accepted and the first one won
+    (Python's json takes the last), so '{"rows": [], ...' in front of a
+    valid report made --compare see 0 rows. Now: exit 2, one line naming
+    the file, the byte and the key; no report written."""
+    good, bad, out = tmp_path / "good.json", tmp_path / "bad.json", old_output(tmp_path)
+    good.write_text(report)
+    bad.write_text(make(report))
+    pair = [good, bad] if side == "B" else [bad, good]
+    proc = run(["conformance", "--compare", *pair, "--format", "json", "-o", out])
+    check(proc, (2,), bad, (2,), old=out)
+    line = proc.stderr.strip()
+    assert b": byte " in line and f'the member name "{key}" is given twice (first at byte '.encode() in line, line
+
+
+EMPTY_SELECTIONS = [
+    ("empty-pattern", ["--filter", ""]),
+    ("typo", ["--filter", "matrix.tls13.evp-cb.SUCES*"]),
+    ("no-such-row", ["--filter", "no-such-row"]),
+    ("all-excluded", ["--exclude", "*"]),
+    ("filter-then-exclude", ["--filter", "keycb.*", "--exclude", "keycb.*"]),
+    ("wrong-tls", ["--filter", "matrix.tls13.*", "--tls", "1.2"]),
+    ("bracket", ["--filter", "["]),
+    ("backslash", ["--filter", "\\"]),
+    ("control", ["--filter", "\x1b[31mrow\n"]),
+    ("non-utf8", ["--filter", "row\udcff"]),
+    ("space", ["--filter", " "]),
+    ("case", ["--filter", "MATRIX.*"]),
+]
+
+
+@pytest.mark.parametrize("label, select", EMPTY_SELECTIONS, ids=[e[0] for e in EMPTY_SELECTIONS])
+def test_empty_selection(base, tmp_path, label, select):
+    """Issue 24 fault 6: a selection of no row is exit 2 with one line
+    naming the table (escaped), and no report; --allow-empty passes."""
+    table = REPO / "conformance" / "expectations.tl"
+    out = old_output(tmp_path)
+    proc = run(["conformance", "--expectations", table, *select, "-o", out])
+    check(proc, (2,), table, (2,), old=out)
+    assert_terminal_safe(proc.stderr)
+    assert b"no row matches" in proc.stderr and b"--allow-empty" in proc.stderr
+    proc = run(["conformance", "--expectations", table, *select, "--allow-empty", "-o", out])
+    assert proc.returncode == 0, proc.stderr
+    assert b"0 rows: 0 passed" in open(out, "rb").read()
+
+
+# (label, arguments: K a key file, T a ticket, C a session file, O an output file that must survive)
+TWO_STDINS = [
+    ("open-keys-and-ticket", ["ticket", "open", "--keys", "-", "--format", "nginx", "-"]),
+    ("open-two-keys", ["ticket", "open", "--keys", "-", "--keys", "-", "--format", "nginx", "T"]),
+    ("open-keys-file-two-stdin", ["ticket", "open", "--keys", "K", "--keys", "-", "--keys", "-",
+                                  "--format", "nginx", "T"]),
+    ("open-second-key-and-ticket", ["ticket", "open", "--keys", "K", "--keys", "-", "--format", "nginx",
+                                    "-"]),
+    ("seal-two-keys", ["ticket", "seal", "--keys", "-", "--keys", "-", "--format", "nginx", "-o", "O"]),
+    ("import-file-and-default-source", ["cache", "import", "-"]),
+    ("import-file-and-source", ["cache", "import", "-", "C", "-"]),
+    ("import-two-sources", ["cache", "import", "O", "-", "-"]),
+    ("compare", ["conformance", "--compare", "-", "-"]),
+]
+
+
+@pytest.mark.parametrize("label, args", TWO_STDINS, ids=[t[0] for t in TWO_STDINS])
+def test_two_stdins(base, tmp_path, label, args):
+    """Issue 24 fault 9: `ticket open --keys - --format nginx - < key` read
+    the keys from standard input, then reported the ticket "too short".
+    Two operands can never both be standard input: exit 2, one line."""
+    out = old_output(tmp_path)
+    os.chmod(out, 0o600)
+    subst = {"K": str(base["keys-nginx"]), "T": str(base["tickets"]), "C": str(base["session-file"]),
+             "O": str(out)}
+    proc = subprocess.run([ticketlab_bin(), *[subst.get(a, a) for a in args]], capture_output=True,
+                          timeout=BOUND, input=open(base["keys-nginx"], "rb").read())
+    assert_clean(proc)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and b"standard input" in lines[0], lines
+    assert proc.stdout == b""
+    assert open(out, "rb").read() == OLD
+
+
+def test_new_kind_counts():
+    """The issue-24 kinds and how many cases each has (the closing note's figures)."""
+    counts = {"hostile-names": len(HOSTILE_NAMES) * (len(NAME_COMMANDS) + 1) + 1,
+              "duplicate-json-keys": 2 * len(DUP_KEYS), "empty-selection": len(EMPTY_SELECTIONS),
+              "two-stdins": len(TWO_STDINS)}
+    print("issue-24 hostile cases per kind:", counts, "total", sum(counts.values()))
+    assert all(n >= 9 for n in counts.values()), counts

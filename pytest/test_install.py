@@ -116,7 +116,8 @@ def test_installed_conformance_finds_its_table(prefix, elsewhere):
     version = check_run([prefix / "bin/ticketlab", "--version"], elsewhere).stdout.splitlines()
     assert version[0] == f"ticketlab {doc['ticketlab']}"
     assert version[1] == f"built with {doc['openssl_built']}"
-    assert version[2].startswith(f"running on {doc['openssl']} (rules of release line {doc['engine']})")
+    assert version[2] == f"running on {doc['openssl']} (release line {doc['engine']})"
+    assert version[3].startswith("ticket behaviour: ")
 
 
 def test_moved_prefix_still_finds_its_table(prefix, tmp_path, elsewhere):
@@ -255,7 +256,7 @@ def test_every_report_names_ticketlab_and_both_openssls(prefix, elsewhere):
     version = check_run([tl, "--version"], elsewhere).stdout.splitlines()
     mine = version[0].split(" ", 1)[1]
     built = version[1].split(" ", 2)[2]
-    running = version[2].split(" ", 2)[2].split(" (rules of")[0]
+    running = version[2].split(" ", 2)[2].split(" (release line")[0]
     rows = ["--filter", "matrix.tls13.evp-cb.SUCCESS.*"]
 
     table = check_run([tl, "conformance", *rows], elsewhere).stdout

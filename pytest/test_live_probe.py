@@ -240,12 +240,9 @@ def test_nginx_encrypts_every_vhost_with_the_default_servers_key(nginx, run, tmp
 
 # ---- haproxy, openssl s_server, gnutls-serv ------------------------------------------
 
-@pytest.mark.tools("haproxy")
-def test_haproxy_three_key_rotation_passes(run, tmp_path):
-    keys = tmp_path / "tickets.keys"
-    assert run("keygen", "--format", "haproxy", "-o", keys).returncode == 0
-    lines = keys.read_text().split()
-    assert len(lines) == 3
+def start_haproxy(tmp_path, bind_options):
+    """haproxy answering 200 on a TLS listener with the test certificate and
+    `bind_options`; returns (process, port)."""
     pem = tmp_path / "haproxy.pem"
     pem.write_bytes((TESTDATA / "server.pem").read_bytes() + (TESTDATA / "server.key").read_bytes())
     port = free_port()
@@ -259,10 +256,19 @@ defaults
     timeout client 5s
     timeout server 5s
 frontend tls
-    bind 127.0.0.1:{port} ssl crt {pem} tls-ticket-keys {keys}
+    bind 127.0.0.1:{port} ssl crt {pem} {bind_options}
     http-request return status 200 content-type text/plain string ok
 """)
-    proc = start([HAPROXY, "-f", str(cfg), "-db"], port, "haproxy", tmp_path / "haproxy.log")
+    return start([HAPROXY, "-f", str(cfg), "-db"], port, "haproxy", tmp_path / "haproxy.log"), port
+
+
+@pytest.mark.tools("haproxy")
+def test_haproxy_three_key_rotation_passes(run, tmp_path):
+    keys = tmp_path / "tickets.keys"
+    assert run("keygen", "--format", "haproxy", "-o", keys).returncode == 0
+    lines = keys.read_text().split()
+    assert len(lines) == 3
+    proc, port = start_haproxy(tmp_path, f"tls-ticket-keys {keys}")
     try:
         report, checks = probe_json(run, port, "--sni", "server.ticketlab.test")
     finally:

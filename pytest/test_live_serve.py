@@ -104,9 +104,9 @@ def test_openssl_s_client_stores_and_reuses(ticketlab, tmp_path):
     assert "TLS session ticket lifetime hint: 7200" in text
 
 
-def python_connection(port, ctx, session=None):
+def python_connection(port, ctx, session=None, name=NAME):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with ctx.wrap_socket(raw, server_hostname=NAME, session=session) as s:
+        with ctx.wrap_socket(raw, server_hostname=name, session=session) as s:
             s.sendall(b"GET / HTTP/1.0\r\n\r\n")
             data = b""
             while True:

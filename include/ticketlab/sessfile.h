@@ -15,8 +15,9 @@
  *
  * The file itself follows libtls's rules for tls_config_set_session_fd():
  * it must be a regular file (not a symbolic link, not a directory), owned
- * by the user (getuid(), as libtls checks), with mode exactly 0600. An empty file means no
- * sessions. Writes replace the file atomically (fileio.h), so a process
+ * by the user (getuid(), as libtls checks), with mode exactly 0600; a file
+ * that is only read may also be 0400, or readable by others (the caller
+ * warns): see TL_SESSFILE_SOURCE. An empty file means no sessions. Writes replace the file atomically (fileio.h), so a process
  * killed at any moment leaves the old file or the new one, whole.
  */
 #ifndef TICKETLAB_SESSFILE_H
@@ -33,9 +34,11 @@
 /* Flags for tl_sessfile_load(). */
 #define TL_SESSFILE_MISSING_OK 0x1   /* a file that does not exist holds no sessions */
 #define TL_SESSFILE_SOURCE 0x2       /* a file we only read (curl's --ssl-sessions file,
-                                        0666 minus umask): any mode without group or
-                                        other write bits; st->mode tells the caller
-                                        to warn when others can read it */
+                                        0666 minus umask): the owner can read it, and it
+                                        has no group or other write bit, no execute bit
+                                        and no setuid/setgid/sticky bit (0600, 0400,
+                                        0640, 0644...); st->mode tells the caller to
+                                        warn when others can read it */
 
 /* Counts from reading a session file. */
 typedef struct tl_sessfile_stats {

@@ -1,12 +1,26 @@
 /* json.c - JSON string writing; see json.h. */
 #include "json.h"
 
+#include <string.h>
+
+#include "jsonread.h"
+
 void tl_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
+        size_t k = c >= 0x80 ? tl_json_utf8_len((const unsigned char *)s, strnlen(s, 4)) : 1;
 
+        if (k == 0) {
+            fprintf(f, "\\\\x%02x", c);
+            continue;
+        }
+        if (k > 1) {
+            fwrite(s, 1, k, f);
+            s += k - 1;
+            continue;
+        }
         switch (c) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;

@@ -7,7 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* tl_json_string - write s as a JSON string literal (quotes included). */
+/*
+ * tl_json_string - write s as a JSON string literal (quotes included).
+ * Control characters are \uXXXX; a byte that is not part of valid UTF-8
+ * (a file name can hold any) becomes the six characters \\xNN, as text.h
+ * shows it, so the output is always valid JSON.
+ */
 void tl_json_string(FILE *f, const char *s);
 
 /* tl_json_hex - write `len` bytes as a JSON string of lower-case hex. */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,18 +359,26 @@ static int next_item(parser *ps, const tl_json_value *v, char close, const char 
                    close == ']' ? "element" : "member", found(ps, buf));
 }
 
+/* Past the opening bracket at ps->p: 1 (and past it too) when the closing one follows, else 0. */
+static int open_empty(parser *ps, char close)
+{
+    ps->p++;
+    skip_space(ps);
+    if (ps->p < ps->end && *ps->p == (unsigned char)close) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
 static int parse_array(parser *ps, tl_json_value *v, int depth)
 {
     size_t cap = 0;
     int more;
 
     v->type = TL_JSON_ARRAY;
-    ps->p++;
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (open_empty(ps, ']'))
         return 0;
-    }
     do {
         if (grow(ps, v, &cap, 0) != 0)
             return -1;
@@ -385,20 +394,133 @@ static int parse_array(parser *ps, tl_json_value *v, int depth)
     return 0;
 }
 
-static int parse_object(parser *ps, tl_json_value *v, int depth)
+/*
+ * The member names of one object so far, to refuse a name given twice (the
+ * first one would win here and the last one in Python: two readers, two
+ * meanings). A few names are compared one by one, without allocating;
+ * from NAMES_FEW on, an open-addressing hash set of member indexes finds
+ * them, so an object of a million members costs a million lookups.
+ */
+#define NAMES_FEW 8
+
+typedef struct name_slot {
+    size_t hash;
+    size_t member;      /* member index + 1; 0 is an empty slot */
+} name_slot;
+
+typedef struct name_set {
+    size_t few[NAMES_FEW];  /* where each name starts, while there are few */
+    size_t *at;             /* few, or a malloc'd array past NAMES_FEW */
+    size_t at_cap;
+    name_slot *slot;        /* NULL while there are few */
+    size_t cap;             /* a power of two, more than twice the members */
+} name_set;
+
+/* FNV-1a. */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    h ^= h >> 29;   /* the low bits pick the slot: mix the high ones in */
+    return (size_t)h;
+}
+
+static void names_free(name_set *ns)
+{
+    if (ns->at != ns->few)
+        free(ns->at);
+    free(ns->slot);
+}
+
+/* Put member i (hash h) in the first free slot of its chain. */
+static void slot_put(name_slot *slot, size_t cap, size_t h, size_t i)
+{
+    size_t k = h & (cap - 1);
+
+    while (slot[k].member != 0)
+        k = (k + 1) & (cap - 1);
+    slot[k].hash = h;
+    slot[k].member = i + 1;
+}
+
+/* Make room for member n in ns (v->keys[0..n) are the names so far). Returns 0 or -1. */
+static int names_grow(parser *ps, name_set *ns, const tl_json_value *v, size_t n)
+{
+    if (n >= ns->at_cap) {
+        size_t want = ns->at_cap * 2;
+        size_t *at = malloc(want * sizeof(*at));
+
+        if (at == NULL)
+            return fail_at(ps, ps->p, "out of memory");
+        memcpy(at, ns->at, n * sizeof(*at));
+        if (ns->at != ns->few)
+            free(ns->at);
+        ns->at = at;
+        ns->at_cap = want;
+    }
+    if (n >= NAMES_FEW && 2 * (n + 1) > ns->cap) {
+        size_t want = ns->cap ? ns->cap * 2 : 4 * NAMES_FEW;
+        name_slot *slot = calloc(want, sizeof(*slot));
+
+        if (slot == NULL)
+            return fail_at(ps, ps->p, "out of memory");
+        if (ns->slot == NULL) {
+            for (size_t i = 0; i < n; i++)
+                slot_put(slot, want, name_hash(v->keys[i]), i);
+        } else {
+            for (size_t k = 0; k < ns->cap; k++)
+                if (ns->slot[k].member != 0)
+                    slot_put(slot, want, ns->slot[k].hash, ns->slot[k].member - 1);
+        }
+        free(ns->slot);
+        ns->slot = slot;
+        ns->cap = want;
+    }
+    return 0;
+}
+
+/*
+ * Add member v->n, named key (its name starts at key_at), to ns; the caller
+ * stores key in v->keys[v->n] after. Returns 0, or -1 with "byte N: the
+ * member name "K" is given twice (first at byte M)".
+ */
+static int names_add(parser *ps, name_set *ns, const tl_json_value *v, const char *key,
+                     const unsigned char *key_at)
+{
+    size_t first = 0, h, k;
+
+    if (names_grow(ps, ns, v, v->n) != 0)
+        return -1;
+    if (ns->slot == NULL) {
+        for (size_t i = 0; i < v->n && first == 0; i++)
+            if (strcmp(v->keys[i], key) == 0)
+                first = i + 1;
+    } else {
+        h = name_hash(key);
+        for (k = h & (ns->cap - 1); ns->slot[k].member != 0 && first == 0; k = (k + 1) & (ns->cap - 1))
+            if (ns->slot[k].hash == h && strcmp(v->keys[ns->slot[k].member - 1], key) == 0)
+                first = ns->slot[k].member;
+        if (first == 0)
+            slot_put(ns->slot, ns->cap, h, v->n);
+    }
+    if (first != 0)
+        return fail_at(ps, key_at, "the member name \"%.80s\" is given twice (first at byte %zu)",
+                       key, ns->at[first - 1]);
+    ns->at[v->n] = (size_t)(key_at - ps->start);
+    return 0;
+}
+
+/* The members of the object whose '{' ps->p has passed, into v. */
+static int parse_members(parser *ps, tl_json_value *v, int depth, name_set *ns)
 {
     size_t cap = 0;
     char buf[24];
     int more;
 
-    v->type = TL_JSON_OBJECT;
-    ps->p++;
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
-        return 0;
-    }
     do {
+        const unsigned char *key_at;
         char *key;
 
         skip_space(ps);
@@ -406,8 +528,13 @@ static int parse_object(parser *ps, tl_json_value *v, int depth)
             return fail_at(ps, ps->p, "the input ends inside the object opened at byte %zu", v->offset);
         if (*ps->p != '"')
             return fail_at(ps, ps->p, "expected a member name in double quotes, found %s", found(ps, buf));
+        key_at = ps->p;
         if (grow(ps, v, &cap, 1) != 0 || parse_string(ps, &key) != 0)
             return -1;
+        if (names_add(ps, ns, v, key, key_at) != 0) {
+            free(key);
+            return -1;
+        }
         skip_space(ps);
         if (ps->p >= ps->end || *ps->p != ':') {
             free(key);
@@ -417,16 +544,35 @@ static int parse_object(parser *ps, tl_json_value *v, int depth)
         }
         ps->p++;
         memset(&v->items[v->n], 0, sizeof(v->items[0]));
+        /* The value may fail: until then member v->n has no name to compare. */
+        v->keys[v->n] = key;
         if (parse_value(ps, &v->items[v->n], depth + 1) != 0) {
             value_clear(&v->items[v->n]);
             free(key);
             return -1;
         }
-        v->keys[v->n++] = key;
+        v->n++;
         if ((more = next_item(ps, v, '}', "object")) < 0)
             return -1;
     } while (more);
     return 0;
+}
+
+static int parse_object(parser *ps, tl_json_value *v, int depth)
+{
+    name_set ns;
+    int rc;
+
+    v->type = TL_JSON_OBJECT;
+    if (open_empty(ps, '}'))
+        return 0;
+    ns.at = ns.few;
+    ns.at_cap = NAMES_FEW;
+    ns.slot = NULL;
+    ns.cap = 0;
+    rc = parse_members(ps, v, depth, &ns);
+    names_free(&ns);
+    return rc;
 }
 
 /* One value at ps->p into v (zeroed by the caller); on failure v can still be cleared. */

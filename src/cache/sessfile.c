@@ -46,11 +46,14 @@ static int check_stat(const char *path, const struct stat *st, unsigned flags, t
         return tl_error_set(err, "%s: has %lu hard links; a session file must have one",
                             path, (unsigned long)st->st_nlink);
     if (flags & TL_SESSFILE_SOURCE) {
-        /* Only read: others reading it is the caller's warning, others
-         * writing it (sessions planted by someone else) is refused. */
-        if (st->st_mode & 07022)
-            return tl_error_set(err, "%s: has mode %04o; a session file we read must not be "
-                                "writable by others or carry special bits", path,
+        /* Only read: others reading it is the caller's warning (curl
+         * writes 0666 minus umask); others writing it (sessions planted
+         * by someone else), an execute or special bit (not a session
+         * file), or an owner who cannot read it is refused. */
+        if ((st->st_mode & 0400) == 0 || (st->st_mode & 07133) != 0)
+            return tl_error_set(err, "%s: has mode %04o; a session file we read must be "
+                                "readable by you, writable by nobody else, and have no "
+                                "execute or setuid/setgid/sticky bit (chmod 600 it)", path,
                                 (unsigned)(st->st_mode & 07777));
         return 0;
     }

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "text.h"
 #include "ticketlab/version.h"
 #include "xml.h"
 
@@ -26,17 +27,18 @@ static void write_table(FILE *f, const tl_cli_checks *r)
 {
     const tl_validation *v = r->v;
 
-    fprintf(f, "%s on %s\n", r->title, tl_openssl_running());
+    /* A title, a check's text: a plug-in path, a peer's bytes (text.h). */
+    tl_text_line(f, "%s on %s", r->title, tl_openssl_running());
     fprintf(f, "ticketlab %s, built with %s\n\n", tl_version(), tl_openssl_built());
     for (size_t i = 0; i < v->n; i++) {
         const tl_check *c = &v->checks[i];
 
-        fprintf(f, "%-4s  %s\n", tl_verdict_name(c->verdict), c->name);
-        fprintf(f, "      seen:     %s\n", c->seen);
+        tl_text_line(f, "%-4s  %s", tl_verdict_name(c->verdict), c->name);
+        tl_text_line(f, "      seen:     %s", c->seen);
         if (c->expected[0])
-            fprintf(f, "      expected: %s\n", c->expected);
+            tl_text_line(f, "      expected: %s", c->expected);
         if (c->why[0] && c->verdict != TL_VERDICT_SKIP)
-            fprintf(f, "      why:      %s\n", c->why);
+            tl_text_line(f, "      why:      %s", c->why);
     }
     fprintf(f, "\n%zu checks: %zu pass, %zu warn, %zu fail, %zu not checked (%s, %.2f s)\n",
             v->n, count(v, TL_VERDICT_PASS), count(v, TL_VERDICT_WARN),

@@ -50,6 +50,14 @@ int tl_cli_getopt(int argc, char **argv, const struct option *longopts, const ch
 void tl_cli_getopt_reset(void);
 
 /*
+ * tl_cli_one_stdin - standard input can be read once: of the n input
+ * files paths[] (role[i] names each as the help does: "--keys", "TICKET"),
+ * at most one may be "-". Returns 0, or -1 after printing one line naming
+ * the two that are.
+ */
+int tl_cli_one_stdin(const char *cmd, size_t n, const char *const *paths, const char *const *role);
+
+/*
  * tl_cli_tls_version - "1.2" or "1.3" to TLS1_2_VERSION / TLS1_3_VERSION.
  * Returns 0, or -1 after printing "OPT takes 1.2 or 1.3, not 'VALUE'".
  */

@@ -13,6 +13,7 @@
 #include "ticketlab/clock.h"
 #include "ticketlab/codec.h"
 #include "json.h"
+#include "text.h"
 #include "ticketlab/sessfile.h"
 #include "ticketlab/spack.h"
 #include "ticketlab/world.h"
@@ -37,14 +38,24 @@ static const char help[] =
     "    the session data packed as curl 8.12 and later pack it. A line that cannot\n"
     "    be read is reported as FILE:LINE and skipped; the others still load.\n"
     "    Session files follow libtls's rules: a regular file (not a symbolic link,\n"
-    "    not a directory) owned by you, mode exactly 0600. Anything else is refused.\n"
-    "    An empty file holds no sessions. Every write replaces the file atomically.\n"
+    "    not a directory, one hard link) owned by you. A file ticketlab writes\n"
+    "    (FILE of import and export) must have mode exactly 0600 when it exists,\n"
+    "    and is written 0600. A file it only reads (FILE of list and verify,\n"
+    "    SOURCE of import and export --from) may be 0600 or 0400; one others may\n"
+    "    read (0640, 0644: curl writes its file 0666 minus umask) is read with a\n"
+    "    warning; any other mode is refused: writable by group or others, any\n"
+    "    execute bit, setuid/setgid/sticky, or not readable by you.\n"
+    "    An empty file holds no sessions. Every write replaces the file atomically,\n"
+    "    and a run that read or made no session writes nothing: FILE is left as it\n"
+    "    was. Names and bytes from files are shown with control bytes and bytes\n"
+    "    that are not UTF-8 as \\xNN.\n"
     "\n"
     "    list    Show each session: peer (when known), TLS version, ALPN,\n"
     "            valid-until, ticket and session sizes, early-data limit.\n"
     "    verify  Check every line of FILE and report each bad one.\n"
     "    import  Merge the sessions of each SOURCE (default: standard input)\n"
-    "            into FILE, creating it if needed.\n"
+    "            into FILE, creating it if needed. Only one of FILE and the\n"
+    "            SOURCEs may be \"-\" (standard input).\n"
     "    export  Write FILE (\"-\" for standard output): the sessions of --from\n"
     "            SOURCE, or, without --from, the sessions a client receives from\n"
     "            the in-process world over real handshakes.\n"
@@ -75,7 +86,8 @@ static const char help[] =
     "\n"
     "EXIT STATUS\n"
     "    0  success\n"
-    "    1  verify found bad lines, or import imported nothing\n"
+    "    1  verify found bad lines, or import or export had no session to write\n"
+    "       (FILE is left as it was)\n"
     "    2  usage, permission or I/O error\n";
 
 typedef struct options {
@@ -111,7 +123,7 @@ static void on_bad(void *arg, size_t line, tl_spack_err why, const char *msg)
     bad_list *b = arg;
 
     if (b->echo)
-        fprintf(stderr, "ticketlab " CMD ": %s:%zu: %s\n", b->path, line, msg);
+        tl_text_line(stderr, "ticketlab " CMD ": %s:%zu: %s", b->path, line, msg);
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
         bad_entry *v = realloc(b->v, cap * sizeof(*v));
@@ -225,8 +237,8 @@ static int list_one(void *userp, const char *session_key,
 
         if (session_key == NULL)
             snprintf(peer, sizeof(peer), "(unknown; salted hash %.16s...)", hash);
-        printf("TLSv%s  alpn=%s  valid-until=%s  ticket=%zu  session=%zu  "
-               "early-data=%zu  peer=%s\n", tls_name(ietf_tls_id),
+        tl_text_line(stdout, "TLSv%s  alpn=%s  valid-until=%s  ticket=%zu  session=%zu  "
+                     "early-data=%zu  peer=%s", tls_name(ietf_tls_id),
                alpn ? (alpn[0] ? alpn : "\"\"") : "-", when, ticket_len,
                s.ticket_len, earlydata_max, session_key ? session_key : peer);
     }
@@ -253,14 +265,26 @@ static int parse_num(const char *opt, const char *v, long long lo, long long hi,
     return 0;
 }
 
+/*
+ * Read the session file at path into c. flags as for tl_sessfile_load():
+ * with TL_SESSFILE_SOURCE (a file we only read) a mode that lets others
+ * read the sessions is allowed with a warning. Returns 0, or -1 after
+ * printing why.
+ */
 static int load(tl_cache *c, const char *path, unsigned flags, bad_list *bad,
                 tl_sessfile_stats *st)
 {
     tl_error err = { "" };
+    tl_sessfile_stats own;
 
     bad->path = path;
+    if (st == NULL)
+        st = &own;
     if (tl_sessfile_load(c, path, flags, on_bad, bad, st, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
+    if (st->mode & 0044)
+        tl_text_line(stderr, "ticketlab " CMD ": warning: %s has mode %04o: others can read the "
+                     "sessions in it (chmod 600 it)", path, st->mode);
     return 0;
 }
 
@@ -318,7 +342,7 @@ static int do_list(const options *o)
     if (c == NULL)
         return tl_cli_fail(CMD, "out of memory");
     apply_now(o);
-    if (load(c, o->file, 0, &bad, &st) != 0) {
+    if (load(c, o->file, TL_SESSFILE_SOURCE, &bad, &st) != 0) {
         rc = TL_EXIT_USAGE;
         goto out;
     }
@@ -342,7 +366,7 @@ static int do_list(const options *o)
         json_bad_lines(&bad, 1);
         printf("}\n");
     } else if (l.count == 0) {
-        printf("%s: no sessions\n", o->file);
+        tl_text_line(stdout, "%s: no sessions", o->file);
     }
 out:
     bad_free(&bad);
@@ -360,7 +384,7 @@ static int do_verify(const options *o)
     if (c == NULL)
         return tl_cli_fail(CMD, "out of memory");
     apply_now(o);
-    if (load(c, o->file, 0, &bad, &st) != 0) {
+    if (load(c, o->file, TL_SESSFILE_SOURCE, &bad, &st) != 0) {
         bad_free(&bad);
         tl_cache_free(c);
         return TL_EXIT_USAGE;
@@ -374,9 +398,9 @@ static int do_verify(const options *o)
         printf("}\n");
     } else {
         for (size_t i = 0; i < bad.n; i++)
-            printf("%s:%zu: %s\n", o->file, bad.v[i].line, bad.v[i].msg);
-        printf("%s: %zu sessions, %zu ok, %zu bad\n", o->file, st.sessions,
-               st.imported, st.bad);
+            tl_text_line(stdout, "%s:%zu: %s", o->file, bad.v[i].line, bad.v[i].msg);
+        tl_text_line(stdout, "%s: %zu sessions, %zu ok, %zu bad", o->file, st.sessions,
+                     st.imported, st.bad);
     }
     rc = st.bad > 0 ? TL_EXIT_REJECTED : TL_EXIT_OK;
     bad_free(&bad);
@@ -403,7 +427,20 @@ static int do_import(const options *o)
     size_t imported = 0, nbad = 0, count = 0;
     int rc = TL_EXIT_USAGE;
 
+    const char *inputs[33], *role[33];
+
     memset(bad, 0, sizeof(bad));
+    /* FILE is read too ("-": standard input, written back to standard output). */
+    inputs[0] = o->file;
+    role[0] = "FILE";
+    for (int i = 0; i < nsrc; i++) {
+        inputs[i + 1] = src[i];
+        role[i + 1] = o->nsources ? "SOURCE" : "the SOURCE (standard input, as none is given)";
+    }
+    if (tl_cli_one_stdin(CMD, (size_t)nsrc + 1, inputs, role) != 0) {
+        tl_cache_free(c);
+        return TL_EXIT_USAGE;
+    }
     if (c == NULL)
         return tl_cli_fail(CMD, "out of memory");
     apply_now(o);
@@ -418,9 +455,6 @@ static int do_import(const options *o)
         /* A source is only read: curl writes its file 0666 minus umask. */
         if (load(c, src[i], TL_SESSFILE_SOURCE, &bad[nb++], &st) != 0)
             goto out;
-        if (st.mode & 0044)
-            fprintf(stderr, "ticketlab cache: warning: %s has mode %04o: others can read the "
-                            "sessions in it (chmod 600 it)\n", src[i], st.mode);
         imported += st.imported;
         nbad += st.bad;
     }
@@ -440,8 +474,8 @@ static int do_import(const options *o)
         json_bad_lines(bad, (size_t)nb);
         printf("}\n");
     } else if (rc == TL_EXIT_OK) {
-        printf("%s: imported %zu sessions (%zu bad lines); the file holds %zu\n",
-               o->file, imported, nbad, count);
+        tl_text_line(stdout, "%s: imported %zu sessions (%zu bad lines); the file holds %zu",
+                     o->file, imported, nbad, count);
     }
 out:
     for (int i = 0; i < nb; i++)
@@ -491,6 +525,7 @@ static int do_export(const options *o)
 {
     tl_cache *c = tl_cache_new((size_t)o->capacity, NULL);
     bad_list bad = { .echo = 1 };
+    tl_sessfile_stats st = { 0 };
     size_t count = 0;
     int rc = TL_EXIT_USAGE;
 
@@ -498,7 +533,7 @@ static int do_export(const options *o)
         return tl_cli_fail(CMD, "out of memory");
     if (o->from != NULL) {
         apply_now(o);
-        if (load(c, o->from, 0, &bad, NULL) != 0)
+        if (load(c, o->from, TL_SESSFILE_SOURCE, &bad, &st) != 0)
             goto out;
     } else {
         int both = strcmp(o->tls, "both") == 0;
@@ -512,6 +547,19 @@ static int do_export(const options *o)
         if ((both || strcmp(o->tls, "1.3") == 0) && world_fill(c, o, TLS1_3_VERSION) != 0)
             goto out;
     }
+    /* Nothing read or made: writing would empty FILE, so leave it alone. */
+    if (tl_cache_size(c) == 0) {
+        const char *kept = strcmp(o->file, "-") == 0 ? "nothing written"
+                                                     : "the file is left as it was";
+
+        if (o->from != NULL)
+            tl_cli_fail(CMD, "%s: no session read from %s (%zu bad line%s): %s", o->file,
+                        o->from, st.bad, st.bad == 1 ? "" : "s", kept);
+        else
+            tl_cli_fail(CMD, "%s: the handshakes left no session to export: %s", o->file, kept);
+        rc = TL_EXIT_REJECTED;
+        goto out;
+    }
     if (save(c, o->file, &count) != 0)
         goto out;
     rc = TL_EXIT_OK;
@@ -524,7 +572,7 @@ static int do_export(const options *o)
         json_bad_lines(&bad, 1);
         printf("}\n");
     } else {
-        printf("%s: wrote %zu sessions\n", o->file, count);
+        tl_text_line(stdout, "%s: wrote %zu sessions", o->file, count);
     }
 out:
     bad_free(&bad);

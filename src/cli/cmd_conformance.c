@@ -8,9 +8,11 @@
 #include "cli.h"
 #include "datadir.h"
 #include "compare.h"
+#include "conform_jobs.h"
 #include "release.h"
 #include "report.h"
 #include "suite.h"
+#include "text.h"
 
 #define CMD "conformance"
 #define TABLE_NAME "conformance/expectations.tl"
@@ -23,7 +25,7 @@ static void conformance_help(FILE *f)
         "    ticketlab conformance - check OpenSSL's session ticket behaviour\n\n"
         "SYNOPSIS\n"
         "    ticketlab conformance [--filter GLOB] [--exclude GLOB] [--tls 1.2|1.3]\n"
-        "                          [--format table|json|junit|svg] [-o FILE]\n"
+        "                          [--format table|json|junit|svg] [-o FILE] [-j N]\n"
         "                          [--expectations FILE] [--repin]\n"
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
@@ -60,9 +62,19 @@ static void conformance_help(FILE *f)
         "                         separated, write each from the one run to -o BASE\n"
         "                         plus .txt, .json, .xml or .svg\n"
         "    -o FILE              write the report to FILE instead of standard output\n"
+        "    -j, --jobs N         run the rows in N worker processes (1 to 256; default:\n"
+        "                         the processors this process may use). Rows sharing a\n"
+        "                         set-up go to one worker; the reports are those of -j 1,\n"
+        "                         row order included, timings apart. A worker that\n"
+        "                         crashes fails its row (a harness error naming the signal)\n"
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
         "                         installed ticketlab, else the source tree's)\n"
+        "    --allow-empty        a selection (--filter, --exclude, --tls) that matches\n"
+        "                         no row, or a --compare of two reports without rows,\n"
+        "                         is fine: exit 0 with an empty report. Without it,\n"
+        "                         that is a usage error (exit 2): a typo in a pattern\n"
+        "                         must not turn a CI job green\n"
         "    --repin              rewrite the table's expected column with what was\n"
         "                         observed (review the diff before committing it)\n"
         "    --scenario TEXT      run one scenario, print observed and predicted outcomes\n"
@@ -81,8 +93,10 @@ static void conformance_help(FILE *f)
         "    --help               this text\n\n"
         "EXIT STATUS\n"
         "    0 every row passed, 1 a row failed (each is named in the report),\n"
-        "    2 usage or I/O error. With --compare: 0 the two runs agree, 1 they\n"
-        "    differ (like diff(1)), 2 usage error or a report that cannot be read.\n");
+        "    2 usage or I/O error, or no row selected (see --allow-empty).\n"
+        "    With --compare: 0 the two runs agree, 1 they differ (like diff(1)),\n"
+        "    2 usage error, a report that cannot be read, or two reports\n"
+        "    without rows (see --allow-empty).\n");
 }
 
 static double now_seconds(void)
@@ -132,7 +146,8 @@ static int run_one_scenario(const char *text)
 }
 
 /* --compare: read both reports, write what changed to `out` (NULL: stdout), atomically. */
-static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out)
+static int run_compare(const char *path_a, const char *path_b, tl_report_format fmt, const char *out,
+                       int allow_empty)
 {
     tl_compare_run a, b;
     tl_compare cmp;
@@ -146,6 +161,12 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
     if (tl_compare_load(path_b, &b, &err) != 0) {
         tl_compare_run_free(&a);
         return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    if (a.n == 0 && b.n == 0 && !allow_empty) {
+        tl_compare_run_free(&a);
+        tl_compare_run_free(&b);
+        return tl_cli_fail(CMD, "--compare: %s and %s hold no rows: nothing to compare "
+                           "(--allow-empty accepts that)", path_a, path_b);
     }
     rc = tl_compare_runs(&a, &b, &cmp, &err);
     if (rc == 0) {
@@ -162,8 +183,8 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
         tl_compare_free(&cmp);
     }
     if (rc == 0 && differ && (fmt != TL_REPORT_TABLE || out != NULL))
-        fprintf(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
-                "%zu only in A, %zu only in B\n", a.release, path_a, b.release, path_b, changed,
+        tl_text_line(stderr, "ticketlab conformance: OpenSSL %s (%s) and OpenSSL %s (%s) differ: %zu row%s changed, "
+                "%zu only in A, %zu only in B", a.release, path_a, b.release, path_b, changed,
                 changed == 1 ? "" : "s", only_a, only_b);
     tl_compare_run_free(&a);
     tl_compare_run_free(&b);
@@ -177,11 +198,11 @@ typedef struct conformance_args {
     const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
     const char *expect[TL_CHANGE_COUNT * 2];
-    int n_exclude, n_expect, repin, fields, changes, help;
+    int n_exclude, n_expect, repin, fields, changes, help, allow_empty, jobs;   /* jobs 0: not given */
 } conformance_args;
 
 enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
-       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_HELP };
+       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_JOBS, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, conformance_args *a)
@@ -192,6 +213,8 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "tls", required_argument, NULL, OPT_TLS },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "o", required_argument, NULL, 'o' },
+        { "jobs", required_argument, NULL, OPT_JOBS },
+        { "j", required_argument, NULL, 'j' },
         { "expectations", required_argument, NULL, OPT_EXPECTATIONS },
         { "repin", no_argument, NULL, OPT_REPIN },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
@@ -199,6 +222,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "compare", no_argument, NULL, OPT_COMPARE },
         { "changes", no_argument, NULL, OPT_CHANGES },
         { "expect-change", required_argument, NULL, OPT_EXPECT_CHANGE },
+        { "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -221,6 +245,15 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         case OPT_TLS: a->tls = v; break;
         case OPT_FORMAT: a->format = v; break;
         case 'o': a->out = v; break;
+        case 'j': case OPT_JOBS: {
+            unsigned long long n;
+
+            if (tl_cli_uint(v, TL_JOBS_MAX, &n) != 0 || n == 0)
+                return tl_cli_fail(CMD, "-j takes a number of worker processes from 1 to %d, not '%s'",
+                                   TL_JOBS_MAX, v);
+            a->jobs = (int)n;
+            break;
+        }
         case OPT_EXPECTATIONS: a->table = v; break;
         case OPT_REPIN: a->repin = 1; break;
         case OPT_SCENARIO: a->scenario = v; break;
@@ -233,6 +266,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
                                    sizeof(a->expect) / sizeof(a->expect[0]));
             a->expect[a->n_expect++] = v;
             break;
+        case OPT_ALLOW_EMPTY: a->allow_empty = 1; break;
         default: return TL_EXIT_USAGE;
         }
     }
@@ -254,31 +288,79 @@ static int compare_reports(const conformance_args *a)
     tl_report_format fmt;
 
     if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
-        || a->n_exclude || a->n_expect || a->changes)
-        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format and -o");
+        || a->n_exclude || a->n_expect || a->changes || a->jobs)
+        return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format, -o "
+                           "and --allow-empty");
     if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
         return tl_cli_fail(CMD, "--compare: only one of the two reports can be standard input");
     if (tl_report_format_parse(a->format, &fmt) != 0 || fmt == TL_REPORT_JUNIT)
         return tl_cli_fail(CMD, "--format %s: a comparison is written as table, json or svg", a->format);
-    return run_compare(a->compare_a, a->compare_b, fmt, a->out);
+    return run_compare(a->compare_a, a->compare_b, fmt, a->out, a->allow_empty);
 }
 
-/* Run the rows the options select; returns how many failed. */
-static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls)
+/* 1 if the options select row r. */
+static int selected(const tl_row *r, const conformance_args *a, int want_tls)
 {
-    int failed = 0;
+    return (a->filter == NULL || fnmatch(a->filter, r->name, 0) == 0)
+           && (!want_tls || r->scenario.tls == want_tls) && !excluded(r->name, a->exclude, a->n_exclude);
+}
 
+/* How many rows the options select. */
+static size_t count_selected(const tl_suite *suite, const conformance_args *a, int want_tls)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < suite->n; i++)
+        n += selected(&suite->rows[i], a, want_tls);
+    return n;
+}
+
+/* The options that select rows, as given: "--filter 'x*' --tls 1.3". */
+static void selection_text(const conformance_args *a, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    if (a->filter != NULL)
+        used += (size_t)snprintf(buf + used, size - used, " --filter '%s'", a->filter);
+    for (int i = 0; i < a->n_exclude && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, " --exclude '%s'", a->exclude[i]);
+    if (a->tls != NULL && used < size)
+        snprintf(buf + used, size - used, " --tls %s", a->tls);
+}
+
+/*
+ * Run the rows the options select, in a->jobs worker processes (conform_jobs.h).
+ * Returns how many failed, or -1 with err when they could not be run; *bad_worker
+ * is set when a worker ended badly after its rows (err says how).
+ */
+static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls, int *bad_worker, tl_error *err)
+{
+    size_t *rows = malloc((suite->n ? suite->n : 1) * sizeof(*rows)), n = 0;
+    int failed = 0, rc;
+
+    *bad_worker = 0;
+    if (rows == NULL)
+        return tl_error_set(err, "out of memory");
     for (size_t i = 0; i < suite->n; i++) {
-        tl_row *r = &suite->rows[i];
+        const tl_row *r = &suite->rows[i];
 
-        if ((a->filter != NULL && fnmatch(a->filter, r->name, 0) != 0)
-            || (want_tls && r->scenario.tls != want_tls) || excluded(r->name, a->exclude, a->n_exclude))
+        if (!selected(r, a, want_tls))
             continue;
-        tl_row_status st = tl_suite_run_row(r);
+        rows[n++] = i;
+    }
+    rc = tl_jobs_run(suite, rows, n, a->jobs ? a->jobs : tl_jobs_default(), err);
+    /* A selected row left not run (no memory for its result) fails too. */
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        tl_row_status st = suite->rows[rows[i]].status;
 
         if (st != TL_ROW_PASS && st != TL_ROW_NA)
             failed++;
     }
+    free(rows);
+    if (rc < 0)
+        return -1;
+    *bad_worker = rc > 0;
     return failed;
 }
 
@@ -356,7 +438,7 @@ static int run_suite(const conformance_args *a)
 {
     const char *table = a->table;
     char found[4096], tried[TL_DATA_TRIED_MAX];
-    int want_tls = 0, failed, rc, n_fmts;
+    int want_tls = 0, failed, rc, n_fmts, bad_worker;
     tl_report_format fmts[MAX_FORMATS];
     tl_suite suite;
     tl_error err = { "" };
@@ -377,9 +459,28 @@ static int run_suite(const conformance_args *a)
     }
     if (tl_suite_load(&suite, table, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
+    /* A run that checks nothing is not a pass: a typo in a pattern must
+     * not turn a CI job green for ever. */
+    if (!a->allow_empty && count_selected(&suite, a, want_tls) == 0) {
+        char sel[1024];
+
+        selection_text(a, sel, sizeof(sel));
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s: no row matches%s: nothing would be checked (check the pattern, "
+                           "or pass --allow-empty)", table, sel);
+    }
     t0 = now_seconds();
-    failed = run_rows(&suite, a, want_tls);
+    failed = run_rows(&suite, a, want_tls, &bad_worker, &err);
     t0 = now_seconds() - t0;
+    if (failed < 0) {
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    if (bad_worker) {
+        /* The rows have their results: write the reports, then fail. */
+        tl_cli_fail(CMD, "%s", err.msg);
+        failed++;
+    }
     rc = write_reports(&suite, fmts, n_fmts, a->out, t0, &err);
     if (rc == 0 && a->repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "seeds.h"
+#include "text.h"
 
 static const char help[] =
 "NAME\n"
@@ -91,6 +92,6 @@ int tl_cmd_corpus(int argc, char **argv)
     n = tl_seeds_generate(write_seed, &st, &err);
     if (n < 0)
         return tl_cli_fail("corpus", "%s", st.err.msg[0] ? st.err.msg : err.msg);
-    printf("wrote %ld seeds under %s\n", n, st.dir);
+    tl_text_line(stdout, "wrote %ld seeds under %s", n, st.dir);
     return TL_EXIT_OK;
 }

@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "ticketlab/keyfile.h"
 #include "ticketlab/rng.h"
+#include "text.h"
 
 static void keygen_help(FILE *f)
 {
@@ -112,7 +113,7 @@ static void report_written(const char *out_path, tl_keyfmt fmt, size_t size, siz
     FILE *f = strcmp(out_path, "-") == 0 ? stderr : stdout;
 
     tl_key_libtls_name(revision, name);
-    fprintf(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s\n",
+    tl_text_line(f, "wrote %s: %s, %zu bytes, %zu key%s of %zu bytes, name %s%s",
             out_path, tl_keyfmt_name(fmt), len, nkeys, nkeys == 1 ? "" : "s",
             per_key, tl_hex_encode(name, sizeof(name), hex),
             nkeys > 1 ? " (+ index in byte 4)" : "");

@@ -17,7 +17,8 @@ static void probe_help(FILE *f)
         "SYNOPSIS\n"
         "    ticketlab probe HOST:PORT [--sni NAME] [--sni-other NAME]\n"
         "                    [--tls 1.2|1.3|both] [--alpn LIST] [--connections N]\n"
-        "                    [--timeout SECONDS] [--expire SECONDS] [--watch SECONDS]\n"
+        "                    [--timeout SECONDS] [--deadline SECONDS] [--expire SECONDS]\n"
+        "                    [--watch SECONDS] [--no-early-data]\n"
         "                    [--format table|json|junit] [-o FILE]\n\n"
         "DESCRIPTION\n"
         "    Connects to the server with OpenSSL as the client, captures the tickets\n"
@@ -26,7 +27,15 @@ static void probe_help(FILE *f)
         "      tickets       tickets per full handshake, sizes, lifetime hints\n"
         "      resume        the first ticket resumes\n"
         "      replay        (1.3) the same ticket resumes a second time (warn)\n"
-        "      0rtt-replay   (1.3) not checked yet: no early data is sent\n"
+        "      0rtt          (1.3, tickets allowing early data) a fresh ticket resumes\n"
+        "                    with a small HTTP request as early data: accepted?\n"
+        "      0rtt-replay   the first connection's ClientHello and early data\n"
+        "                    replayed byte for byte: accepted again fails, naming both\n"
+        "                    connections; the same ticket and early data from a new\n"
+        "                    ClientHello accepted again warns\n"
+        "      0rtt-age      early data on a ticket claiming to be 30 s older than it\n"
+        "                    is (past the freshness window) is refused\n"
+        "      0rtt-size     early data one byte over max_early_data is not accepted\n"
         "      tamper.*      a flipped MAC byte, a truncated ticket, a flipped key-name\n"
         "                    byte and random bytes never resume\n"
         "      alive         the server still completes a handshake afterwards\n"
@@ -46,7 +55,11 @@ static void probe_help(FILE *f)
         "    and, with both versions, version.*: a TLS 1.2 ticket offered in TLS 1.3\n"
         "    and the reverse never resume. Each check says pass, warn, fail or skip\n"
         "    (not checked, and why), with what was seen, what was expected and why\n"
-        "    it matters.\n\n"
+        "    it matters. Early data is sent only to a server whose tickets allow it\n"
+        "    (max_early_data > 0). A malformed NewSessionTicket (a zero or overlong\n"
+        "    ticket length) fails the tickets check; a ticket larger than %d bytes\n"
+        "    is not offered back (a limit of the probe's client): those checks say\n"
+        "    \"not checked: ticket larger than %d\".\n\n"
         "OPTIONS\n"
         "    --sni NAME         server name to send (default: HOST if it is a name;\n"
         "                       \"\" sends none)\n"
@@ -56,6 +69,11 @@ static void probe_help(FILE *f)
         "    --alpn LIST        ALPN protocols to offer, comma-separated\n"
         "    --connections N    full handshakes per version, 2 to %d (default 8)\n"
         "    --timeout SECONDS  bound on each connection, 0.1 to 600 (default 5)\n"
+        "    --deadline SECONDS bound on the whole run, 1 to 3600 (default %.0f plus\n"
+        "                       --expire and --watch); checks left when it passes\n"
+        "                       say \"not checked: run deadline\"\n"
+        "    --no-early-data    send no 0-RTT data (for a production server): the\n"
+        "                       0rtt checks are not made\n"
         "    --expire SECONDS   opt in to the expiry check, waiting at most SECONDS\n"
         "                       (0.1 to 600) for a ticket's hint to pass\n"
         "    --watch SECONDS    opt in to the rotation check: tickets SECONDS apart\n"
@@ -66,7 +84,9 @@ static void probe_help(FILE *f)
         "EXIT STATUS\n"
         "    0 nothing failed (warnings allowed), 1 a check failed, 2 usage error or\n"
         "    the server cannot be audited (no such name, nothing listening, no\n"
-        "    answer, not TLS, the connection closed).\n", TL_LIVE_MAX_CONNECTIONS);
+        "    answer, not TLS, the connection closed, or the run deadline passed\n"
+        "    before any check was made).\n", TL_LIVE_OFFER_MAX, TL_LIVE_OFFER_MAX,
+        TL_LIVE_MAX_CONNECTIONS, TL_LIVE_DEADLINE);
 }
 
 /* Split HOST:PORT ([V6]:PORT for IPv6) into host and port. Returns 0 or -1. */
@@ -114,8 +134,22 @@ static int parse_wait(const char *opt, const char *v, double *out)
     return -1;
 }
 
+/* Parse --deadline's seconds (1 to 3600) into *out. Returns 0, or -1 after printing why. */
+static int parse_deadline(const char *v, double *out)
+{
+    char *end;
+    double d = strtod(v, &end);
+
+    if (end != v && *end == '\0' && d >= 1 && d <= 3600) {
+        *out = d;
+        return 0;
+    }
+    tl_cli_fail(CMD, "--deadline takes seconds from 1 to 3600, not '%s'", v);
+    return -1;
+}
+
 enum { OPT_SNI = 256, OPT_SNI_OTHER, OPT_TLS, OPT_ALPN, OPT_CONNECTIONS, OPT_TIMEOUT, OPT_FORMAT, OPT_HELP,
-       OPT_EXPIRE, OPT_WATCH };
+       OPT_EXPIRE, OPT_WATCH, OPT_DEADLINE, OPT_NO_EARLY_DATA };
 
 /* Read the options into a and o. Returns 0, 1 after --help, or -1 after printing why. */
 static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
@@ -130,6 +164,8 @@ static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
         { "format", required_argument, NULL, OPT_FORMAT },
         { "expire", required_argument, NULL, OPT_EXPIRE },
         { "watch", required_argument, NULL, OPT_WATCH },
+        { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "no-early-data", no_argument, NULL, OPT_NO_EARLY_DATA },
         { "o", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, OPT_HELP },
         { "h", no_argument, NULL, 'h' },
@@ -160,6 +196,11 @@ static int parse_args(int argc, char **argv, probe_args *a, tl_live_opts *o)
             if (parse_wait("--watch", v, &o->watch) != 0)
                 return -1;
             break;
+        case OPT_DEADLINE:
+            if (parse_deadline(v, &o->deadline) != 0)
+                return -1;
+            break;
+        case OPT_NO_EARLY_DATA: o->no_early_data = 1; break;
         case 'o': a->out = v; break;
         default: return -1;
         }

@@ -15,6 +15,7 @@
 #include "ticketlab/codec.h"
 #include "fileio.h"
 #include "json.h"
+#include "text.h"
 #include "ticketlab/keyfile.h"
 #include "ticketlab/keyring.h"
 #include "ticketlab/policy.h"
@@ -49,7 +50,10 @@ static void ticket_help(FILE *f)
         "             `openssl s_client -sess_out FILE.pem`.\n"
         "    Key formats (F): nginx, envoy, haproxy, libtls (see ticketlab keygen).\n"
         "    --keys may be repeated for nginx and envoy (one key per file, up to 4);\n"
-        "    the first file's key is the one that encrypts, as in the servers.\n\n"
+        "    the first file's key is the one that encrypts, as in the servers.\n"
+        "    Any one --keys FILE or TICKET may be \"-\" (standard input), not two.\n"
+        "    The server name and ALPN found in a ticket are printed with control\n"
+        "    bytes and bytes that are not UTF-8 as \\xNN.\n\n"
         "OPTIONS\n"
         "    --keys FILE        ticket key file\n"
         "    --format F         its format\n"
@@ -172,6 +176,14 @@ static int load_keys(tl_keyring *kr, const key_args *ka)
     if (ka->n > 1 && fmt != TL_KEYFMT_NGINX && fmt != TL_KEYFMT_ENVOY)
         return tl_cli_fail(CMD, "only nginx and envoy take several --keys files; "
                            "a %s file holds all its keys", ka->format);
+    {
+        const char *role[MAX_KEY_FILES];
+
+        for (size_t i = 0; i < ka->n; i++)
+            role[i] = "--keys";
+        if (tl_cli_one_stdin(CMD, ka->n, ka->path, role) != 0)
+            return TL_EXIT_USAGE;
+    }
     for (size_t i = ka->n; i-- > 0;)
         if (tl_keyfile_load(kr, ka->path[i], fmt, &err) != 0)
             return tl_cli_fail(CMD, "%s", err.msg);
@@ -192,8 +204,11 @@ static void print_text(FILE *f, const tl_ticket_info *info)
     fprintf(f, "cipher: %s (0x%04x)\n", info->cipher, info->cipher_id);
     fprintf(f, "time: %lld\n", (long long)info->time);
     fprintf(f, "timeout: %lld\n", (long long)info->timeout);
-    fprintf(f, "sni: %s\n", info->sni[0] ? info->sni : "(none)");
-    fprintf(f, "alpn: %.*s\n", (int)info->alpn_len, info->alpn_len ? (const char *)info->alpn : "");
+    /* The server name and ALPN come from inside the ticket: any bytes. */
+    tl_text_line(f, "sni: %s", info->sni[0] ? info->sni : "(none)");
+    fputs("alpn: ", f);
+    tl_text_put(f, (const char *)info->alpn, info->alpn_len);
+    fputc('\n', f);
     fputs("appdata: ", f);
     for (size_t i = 0; i < info->appdata_len; i++)
         fprintf(f, "%02x", info->appdata[i]);
@@ -264,6 +279,18 @@ static int ticket_open(int argc, char **argv)
         return tl_cli_fail(CMD, "open: one TICKET file, not '%s' and '%s'", ticket_path, argv[first + 1]);
     if (ticket_path == NULL)
         return tl_cli_fail(CMD, "open: TICKET file missing (\"-\" reads standard input)");
+    {
+        const char *paths[MAX_KEY_FILES + 1], *role[MAX_KEY_FILES + 1];
+
+        for (size_t i = 0; i < ka->n; i++) {
+            paths[i] = ka->path[i];
+            role[i] = "--keys";
+        }
+        paths[ka->n] = ticket_path;
+        role[ka->n] = "TICKET";
+        if (tl_cli_one_stdin(CMD ": open", ka->n + 1, paths, role) != 0)
+            return TL_EXIT_USAGE;
+    }
     /* offline, the keys' ages are unknown: a lifetime of 0 never retires them */
     kr = tl_keyring_new(0);
     if (kr == NULL)
@@ -414,8 +441,8 @@ static int ticket_seal(int argc, char **argv)
         rc = tl_cli_fail(CMD, "%s", err.msg);
         goto out;
     }
-    fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
-            "wrote %s: %zu bytes, a %s ticket under key %s (%s)\n", out_path,
+    tl_text_line(strcmp(out_path, "-") == 0 ? stderr : stdout,
+            "wrote %s: %zu bytes, a %s ticket under key %s (%s)", out_path,
             res.tickets[0].ticket_len, res.version == TLS1_2_VERSION ? "TLSv1.2" : "TLSv1.3",
             tl_hex_encode(res.tickets[0].ticket, TL_KEY_NAME_LEN <= res.tickets[0].ticket_len
                           ? TL_KEY_NAME_LEN : res.tickets[0].ticket_len, hex),
@@ -471,8 +498,8 @@ static int ticket_extract(int argc, char **argv)
     if (rc != 0)
         rc = tl_cli_fail(CMD, "%s", err.msg);
     else
-        fprintf(strcmp(out_path, "-") == 0 ? stderr : stdout,
-                "wrote %s: %zu bytes of ticket\n", out_path, tick_len);
+        tl_text_line(strcmp(out_path, "-") == 0 ? stderr : stdout,
+                "wrote %s: %zu bytes of ticket", out_path, tick_len);
     SSL_SESSION_free(sess);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "text.h"
 #include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
 
@@ -43,31 +44,23 @@ static void usage(FILE *f)
 
 int tl_cli_fail(const char *cmd, const char *fmt, ...)
 {
-    char msg[2048], *full = NULL;
+    char msg[2048], *full;
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    full = tl_text_vformat(fmt, ap);
     va_end(ap);
+    if (full == NULL) {
+        tl_text_line(stderr, "ticketlab %s: out of memory (while saying what went wrong)", cmd);
+        return TL_EXIT_USAGE;
+    }
     /* Too long (a path near PATH_MAX): keep the start and the reason whole. */
-    if (n >= (int)sizeof(msg) && (full = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(full, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        tl_text_elide(msg, sizeof(msg), full);
-        free(full);
-    }
+    tl_text_elide(msg, sizeof(msg), full);
+    free(full);
     /* One line, whatever a file name holds: control bytes (a newline, an
-     * escape sequence) are shown as \xNN, never passed to the terminal. */
-    fprintf(stderr, "ticketlab %s: ", cmd);
-    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(stderr, "\\x%02x", *p);
-        else
-            fputc(*p, stderr);
-    }
-    fputc('\n', stderr);
+     * escape sequence) and bytes that are not UTF-8 are shown as \xNN,
+     * never passed to the terminal (text.h). */
+    tl_text_line(stderr, "ticketlab %s: %s", cmd, msg);
     return TL_EXIT_USAGE;
 }
 
@@ -145,6 +138,6 @@ int main(int argc, char **argv)
                 return tl_cli_fail(commands[i].name, "%s", err.msg);
             return commands[i].run(argc - 1, argv + 1);
         }
-    fprintf(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)\n", argv[1]);
+    tl_text_line(stderr, "ticketlab: unknown command '%s' (try ticketlab --help)", argv[1]);
     return TL_EXIT_USAGE;
 }

@@ -7,6 +7,27 @@
 
 #include "cli.h"
 
+int tl_cli_one_stdin(const char *cmd, size_t n, const char *const *paths, const char *const *role)
+{
+    size_t first = n;
+
+    for (size_t i = 0; i < n; i++) {
+        if (paths[i] == NULL || strcmp(paths[i], "-") != 0)
+            continue;
+        if (first < n) {
+            if (strcmp(role[first], role[i]) == 0)
+                tl_cli_fail(cmd, "two %s files are standard input (\"-\"): it can be read only "
+                            "once (put all but one in files)", role[i]);
+            else
+                tl_cli_fail(cmd, "%s and %s are both standard input (\"-\"): it can be read only "
+                            "once (put one of them in a file)", role[first], role[i]);
+            return -1;
+        }
+        first = i;
+    }
+    return 0;
+}
+
 int tl_cli_getopt(int argc, char **argv, const struct option *longopts, const char **arg,
                   const char *cmd)
 {

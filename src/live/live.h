@@ -71,12 +71,42 @@ typedef enum tl_live_io {
 tl_live_io tl_live_handshake(SSL *ssl, int fd, double deadline, char *why, size_t why_size);
 
 /*
+ * tl_live_failure - how a failed SSL call on ssl ended, from its
+ * SSL_get_error() `e` and the error queue (cleared here), with one
+ * sentence in `why`: for a caller that drives ssl itself.
+ */
+tl_live_io tl_live_failure(SSL *ssl, int e, char *why, size_t why_size);
+
+/*
  * tl_live_drain - read from ssl, discarding application data, until nothing
  * arrives for `quiet` seconds, the peer closes, or `deadline`. For TLS 1.3,
  * whose NewSessionTickets come after the handshake. Returns the number of
  * records' worth of reads that made progress (0 when none).
  */
 size_t tl_live_drain(SSL *ssl, int fd, double quiet, double deadline);
+
+/*
+ * A guard between OpenSSL and a non-blocking socket (live_bio.c): reads
+ * end, as at the end of the stream, once `until` (tl_live_now() time) has
+ * passed or `stop` is set, even inside one SSL_read() that keeps handling
+ * post-handshake messages; with `flight` set, the first flight (what is
+ * written before the first byte is read) is kept, up to flight_size bytes
+ * (flight_len counts all of it).
+ */
+typedef struct tl_live_guard {
+    int fd;
+    double until;
+    int stop;
+    unsigned char *flight;    /* NULL: not kept */
+    size_t flight_size, flight_len;
+    int heard;                /* a byte has been read */
+} tl_live_guard;
+
+/*
+ * tl_live_guard_bio - a BIO over g->fd guarded by g, for SSL_set_bio(); g
+ * must outlive it. Returns it, or NULL with err.
+ */
+BIO *tl_live_guard_bio(tl_live_guard *g, tl_error *err);
 
 /* ---- the probe -------------------------------------------------------------- */
 
@@ -94,9 +124,23 @@ typedef struct tl_live_opts {
     double timeout;           /* seconds for each connection */
     double expire;            /* > 0: the expiry check, waiting at most this long */
     double watch;             /* > 0: the rotation check, tickets this far apart */
+    double deadline;          /* seconds for the whole run; 0: TL_LIVE_DEADLINE plus
+                                 the --expire and --watch waits */
+    int no_early_data;        /* never send 0-RTT data (the tls13.0rtt* checks skip) */
 } tl_live_opts;
 
-/* tl_live_opts_init - defaults: both versions, 8 connections, 5 s. */
+/* The whole run's default bound, in seconds, before the --expire and --watch waits. */
+#define TL_LIVE_DEADLINE 60.0
+
+/*
+ * The largest ticket the probe offers back. OpenSSL's client puts the
+ * ticket in one ClientHello extension, and all extensions together are at
+ * most 65,535 bytes; 60,000 leaves room for the rest (SNI, ALPN, a hybrid
+ * post-quantum key share). A bigger ticket is reported "not checked".
+ */
+#define TL_LIVE_OFFER_MAX 60000
+
+/* tl_live_opts_init - defaults: both versions, 8 connections, 5 s, early data on. */
 void tl_live_opts_init(tl_live_opts *o);
 
 typedef struct tl_live_report {
@@ -113,57 +157,16 @@ typedef struct tl_live_report {
  * gives the verdict), or -1 with err when the server cannot be audited at
  * all: the name does not resolve, nothing listens, it never answers, it
  * closes the connection, it does not speak TLS, or no TLS version asked
- * for completes a handshake. Every connection is bounded by o->timeout;
- * the whole probe also waits up to o->expire and o->watch seconds when
- * those checks are asked for.
+ * for completes a handshake. Every connection is bounded by o->timeout,
+ * and the whole run by o->deadline (0: TL_LIVE_DEADLINE plus o->expire and
+ * o->watch); the checks left when the run deadline passes are reported
+ * "not checked: run deadline".
  */
 int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err);
 
 /* tl_live_report_free - free what out holds. */
 void tl_live_report_free(tl_live_report *out);
 
-/* ---- serve ------------------------------------------------------------------ */
-
-/* One connection `tl_live_serve` handled. */
-typedef struct tl_serve_conn {
-    int index;                /* 0, 1, ...: also the events' handshake number */
-    char peer[64];            /* "127.0.0.1:40312" */
-    tl_live_io io;            /* how the handshake ended */
-    char why[320];            /* when io is not TL_LIVE_IO_OK */
-    int reused;
-    char version[16];         /* "TLSv1.3" */
-    char cipher[64];
-    char sni[256];            /* "" if none */
-    char alpn[256];           /* "" if none */
-    int http;                 /* an HTTP request came and was answered */
-    size_t ev_begin, ev_end;  /* its events in tl_world_events(w) */
-} tl_serve_conn;
-
-typedef void (*tl_serve_fn)(tl_world *w, const tl_serve_conn *c, void *arg);
-
-/* How `tl_live_serve` serves. */
-typedef struct tl_serve_opts {
-    unsigned connections;     /* stop after this many (0: no limit) */
-    double timeout;           /* seconds for each connection */
-    unsigned rotate;          /* > 0: a new libtls key every `rotate` seconds
-                                 (the ring keeps the last 4 for decryption) */
-} tl_serve_opts;
-
-/*
- * tl_live_serve - accept connections on listen_fd with the server of w
- * (its SSL_CTX, issuer, key ring, policy and event log) until
- * o->connections have been handled or *stop becomes non-zero (a signal
- * handler sets it; checked at least every 0.2 s). Each connection gets a
- * handshake; then, if the client sends an HTTP request, a small "200 ok"
- * answer; then a close_notify. Each is bounded by o->timeout seconds and
- * reported to fn when done. The harness clock (clock.h), frozen at w's
- * start, moves on by the whole seconds of real time that pass, so that
- * session lifetimes and key ages run as the clients see them; the key
- * callback scripts of w's policy apply to each connection afresh. Returns
- * 0, or -1 with err when accepting fails, a rotation fails, or the harness
- * does.
- */
-int tl_live_serve(tl_world *w, int listen_fd, const tl_serve_opts *o,
-                  volatile sig_atomic_t *stop, tl_serve_fn fn, void *arg, tl_error *err);
+/* serve (live_serve.c, live_wire.c, live_audit.c, live_nst.c): see live_serve.h. */
 
 #endif

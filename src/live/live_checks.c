@@ -24,11 +24,32 @@
 #include "ticketlab/keyfile.h"
 #include "ticketlab/ticket.h"
 
+/* A check appended as given (seen_fmt and its arguments in ap). */
+static void add_check(tl_lp_state *s, const char *name, tl_verdict verdict, const char *expected,
+                      const char *why, const char *seen_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void add_check(tl_lp_state *s, const char *name, tl_verdict verdict, const char *expected,
+                      const char *why, const char *seen_fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, seen_fmt);
+    tl_validation_addv(&s->out->v, name, verdict, expected, why, seen_fmt, ap);
+    va_end(ap);
+}
+
 void tl_lp_check(tl_lp_state *s, const char *name, tl_verdict verdict, const char *expected,
                  const char *why, const char *seen_fmt, ...)
 {
     va_list ap;
 
+    if (s->out_of_time) {
+        add_check(s, name, TL_VERDICT_SKIP, "", "",
+                  "not checked: run deadline (the whole probe is bounded by --deadline; "
+                  "%.0f s here)", s->run_seconds);
+        return;
+    }
     va_start(ap, seen_fmt);
     tl_validation_addv(&s->out->v, name, verdict, expected, why, seen_fmt, ap);
     va_end(ap);
@@ -59,6 +80,44 @@ static const tl_lp_ticket *next_ticket(const tl_lp_version *pv, size_t *i, size_
     return NULL;
 }
 
+/*
+ * A malformed NewSessionTicket (named by live_conn.c as it arrived) fails
+ * the tickets check; a flood warns. Returns 1 when it made the check.
+ */
+static int check_nst_faults(tl_lp_state *s, tl_lp_version *pv, const char *name)
+{
+    for (size_t k = 0; k < pv->n_full; k++) {
+        const tl_lp_conn *c = &pv->full[k];
+
+        if (c->nst_bad[0]) {
+            tl_lp_check(s, name, TL_VERDICT_FAIL,
+                        "NewSessionTickets as RFC 8446 4.6.1 defines them: a ticket of 1 to "
+                        "65,535 bytes, within the message",
+                        "a client must refuse a malformed NewSessionTicket (decode_error): the "
+                        "connection ends and no session can ever be resumed",
+                        "%s, after full handshake %zu of %zu%s%s", c->nst_bad, k + 1, pv->n_full,
+                        c->after_why[0] ? "; " : "", c->after_why);
+            return 1;
+        }
+    }
+    for (size_t k = 0; k < pv->n_full; k++) {
+        const tl_lp_conn *c = &pv->full[k];
+
+        if (c->flood) {
+            tl_lp_check(s, name, TL_VERDICT_WARN,
+                        "a few tickets per handshake (OpenSSL sends 2, RFC 8446 C.4: enough for "
+                        "the client's parallel connections)",
+                        "a server that keeps sending tickets makes every client spend memory and "
+                        "time on them",
+                        "%zu NewSessionTickets after full handshake %zu, still coming when the "
+                        "probe stopped reading (it reads at most %d)", c->nst_msgs, k + 1,
+                        TL_LP_NST_FLOOD);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void tl_lp_check_tickets(tl_lp_state *s, tl_lp_version *pv)
 {
     char name[TL_CHECK_NAME_MAX], hints[160] = "";
@@ -69,6 +128,8 @@ void tl_lp_check_tickets(tl_lp_state *s, tl_lp_version *pv)
     const tl_lp_ticket *t;
 
     snprintf(name, sizeof(name), "%s.tickets", pv->prefix);
+    if (check_nst_faults(s, pv, name))
+        return;
     for (size_t k = 0; k < pv->n_full; k++) {
         min_n = pv->full[k].n_total < min_n ? pv->full[k].n_total : min_n;
         max_n = pv->full[k].n_total > max_n ? pv->full[k].n_total : max_n;

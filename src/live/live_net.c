@@ -218,6 +218,11 @@ static tl_live_io describe_failure(SSL *ssl, int e, char *why, size_t why_size)
     return TL_LIVE_IO_FAILED;
 }
 
+tl_live_io tl_live_failure(SSL *ssl, int e, char *why, size_t why_size)
+{
+    return describe_failure(ssl, e, why, why_size);
+}
+
 tl_live_io tl_live_handshake(SSL *ssl, int fd, double deadline, char *why, size_t why_size)
 {
     for (;;) {

@@ -101,8 +101,7 @@ static int tamper_one(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, 
 static int check_tamper(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, tl_error *err)
 {
     unsigned char *b = malloc(t->len);
-    char name[TL_CHECK_NAME_MAX], how[128];
-    tl_lp_conn c;
+    char how[128];
     int rc = -1;
 
     if (b == NULL)
@@ -127,19 +126,27 @@ static int check_tamper(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
     snprintf(how, sizeof(how), "%zu random bytes", t->len);
     if (tamper_one(s, pv, t, "random", b, t->len, how, err) != 0)
         goto done;
-    /* Still there? */
+    rc = 0;
+done:
+    free(b);
+    return rc;
+}
+
+/* After the tampered tickets: is the server still there? */
+static int check_alive(tl_lp_state *s, tl_lp_version *pv, tl_error *err)
+{
+    char name[TL_CHECK_NAME_MAX];
+    tl_lp_conn c;
+
     name_of(name, sizeof(name), pv, "alive");
     if (tl_lp_run_conn(s, pv, s->sni, NULL, 0, &c, err) != 0)
-        goto done;
+        return -1;
     tl_lp_check(s, name, c.io == TL_LIVE_IO_OK ? TL_VERDICT_PASS : TL_VERDICT_FAIL,
                 "a full handshake completes after the tampered tickets",
                 "a server that crashes or stalls on a bad ticket can be taken down by anyone",
                 "%s", c.io == TL_LIVE_IO_OK ? "a full handshake completed" : c.why);
     tl_lp_conn_free(&c);
-    rc = 0;
-done:
-    free(b);
-    return rc;
+    return 0;
 }
 
 static int check_cross_vhost(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t, tl_error *err)
@@ -187,14 +194,6 @@ static int check_replay(tl_lp_state *s, tl_lp_version *pv, const tl_lp_ticket *t
         tl_lp_check(s, "tls13.replay", TL_VERDICT_PASS, "a ticket resumes at most once",
                     "single-use tickets stop 0-RTT replay", "the second use: %s", tl_lp_outcome(&c));
     tl_lp_conn_free(&c);
-    if (t->max_early_data > 0)
-        tl_lp_check(s, "tls13.0rtt-replay", TL_VERDICT_SKIP, "", "",
-                    "not checked: the server allows %u bytes of early data, but ticketlab probe "
-                    "does not send 0-RTT data yet", t->max_early_data);
-    else
-        tl_lp_check(s, "tls13.0rtt-replay", TL_VERDICT_SKIP, "", "",
-                    "not checked: the server's tickets allow no early data, so 0-RTT cannot be "
-                    "replayed");
     return 0;
 }
 
@@ -259,6 +258,14 @@ static int capture(tl_lp_state *s, tl_lp_version *pv, tl_error *err)
         if (tl_lp_run_conn(s, pv, s->sni, NULL, 1, c, err) != 0)
             return -1;
         pv->n_full = i + 1;
+        if (c->out_of_time) {   /* the run deadline: audit what came before it */
+            tl_lp_conn_free(c);
+            pv->n_full = i;
+            pv->usable = i > 0;
+            snprintf(pv->unusable, sizeof(pv->unusable), "%s: the run deadline (%.0f s, --deadline) "
+                     "passed before a handshake completed", pv->label, s->run_seconds);
+            return 0;
+        }
         if (c->io == TL_LIVE_IO_OK)
             continue;
         if (i == 0 && !c->no_tcp && (c->io == TL_LIVE_IO_FAILED || c->io == TL_LIVE_IO_CLOSED)) {
@@ -281,6 +288,7 @@ static int audit_version(tl_lp_state *s, tl_lp_version *pv, tl_error *err)
 {
     const tl_lp_ticket *t = tl_lp_first_ticket(pv);
     char name[TL_CHECK_NAME_MAX];
+    const char *big;
 
     tl_lp_check_tickets(s, pv);
     if (t == NULL) {
@@ -289,15 +297,38 @@ static int audit_version(tl_lp_state *s, tl_lp_version *pv, tl_error *err)
                     pv->label);
         return 0;
     }
-    if (check_resume(s, pv, t, err) != 0)
-        return -1;
-    if (pv->version == TLS1_3_VERSION && check_replay(s, pv, t, err) != 0)
-        return -1;
-    if (check_tamper(s, pv, t, err) != 0)
+    if ((big = tl_lp_too_big(t)) != NULL) {
+        /* A limit of ours, not the server's fault: the checks that offer it back are not made. */
+        static const char *const offers[] = { "resume", "replay", "tamper.mac", "tamper.truncated",
+                                              "tamper.key-name", "tamper.random" };
+
+        for (size_t i = 0; i < sizeof(offers) / sizeof(offers[0]); i++) {
+            if (i == 1 && pv->version != TLS1_3_VERSION)
+                continue;
+            name_of(name, sizeof(name), pv, offers[i]);
+            tl_lp_check(s, name, TL_VERDICT_SKIP, "", "", "%s", big);
+        }
+        if (pv->version == TLS1_3_VERSION && tl_lp_check_early_data(s, pv, t, err) != 0)
+            return -1;
+    } else {
+        if (check_resume(s, pv, t, err) != 0)
+            return -1;
+        if (pv->version == TLS1_3_VERSION
+            && (check_replay(s, pv, t, err) != 0 || tl_lp_check_early_data(s, pv, t, err) != 0))
+            return -1;
+        if (check_tamper(s, pv, t, err) != 0)
+            return -1;
+    }
+    if (check_alive(s, pv, err) != 0)
         return -1;
     tl_lp_check_layout(s, pv);
     if (tl_lp_check_zero_keys(s, pv, err) != 0)
         return -1;
+    if (big != NULL && s->o->sni_other != NULL) {
+        name_of(name, sizeof(name), pv, "cross-vhost");
+        tl_lp_check(s, name, TL_VERDICT_SKIP, "", "", "%s", big);
+        return 0;
+    }
     return check_cross_vhost(s, pv, t, err);
 }
 
@@ -314,6 +345,12 @@ static int cross_versions(tl_lp_state *s, tl_error *err)
                         "not checked: needs tickets from both TLS 1.2 and TLS 1.3 (%s)",
                         !v12->usable || !v13->usable ? "a version is not audited or not enabled"
                                                      : "one version issued none");
+        return 0;
+    }
+    if (tl_lp_too_big(t12) != NULL || tl_lp_too_big(t13) != NULL) {
+        for (size_t i = 0; i < 2; i++)
+            tl_lp_check(s, names[i], TL_VERDICT_SKIP, "", "", "%s",
+                        tl_lp_too_big(tl_lp_too_big(t12) != NULL ? t12 : t13));
         return 0;
     }
     if (check_cross_version(s, v13, t13, t12, names[0],
@@ -344,6 +381,8 @@ int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err)
     memset(&s, 0, sizeof(s));
     s.o = o;
     s.out = out;
+    s.run_seconds = o->deadline > 0 ? o->deadline : TL_LIVE_DEADLINE + o->expire + o->watch;
+    s.deadline = start + s.run_seconds;
     snprintf(out->v.plugin, sizeof(out->v.plugin), "%s:%s", o->host, o->port);
     if (o->connections < 2 || o->connections > TL_LIVE_MAX_CONNECTIONS)
         return tl_error_set(err, "connections must be 2 to %d", TL_LIVE_MAX_CONNECTIONS);
@@ -387,6 +426,12 @@ int tl_live_probe(const tl_live_opts *o, tl_live_report *out, tl_error *err)
         goto done;
     if (tl_lp_check_time(&s, err) != 0)
         goto done;
+    if (s.out_of_time && tl_validation_count(&out->v, TL_VERDICT_SKIP) == out->v.n) {
+        /* A run that checked nothing is not a pass. */
+        tl_error_set(err, "%s:%s: the run deadline (%.0f s, --deadline) passed before any check "
+                     "was made", o->host, o->port, s.run_seconds);
+        goto done;
+    }
     rc = 0;
 done:
     free_state(&s);

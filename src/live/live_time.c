@@ -90,6 +90,10 @@ static int start_one(tl_lp_state *s, tl_lp_version *pv, int watch, timed *tm, tl
         return 0;
     }
     t = &tm->first.t[0];
+    if (tl_lp_too_big(t) != NULL) {
+        tl_lp_check(s, name, TL_VERDICT_SKIP, "", "", "%s", tl_lp_too_big(t));
+        return 0;
+    }
     if (watch) {
         tm->due = tm->taken + o->watch;
     } else if (t->hint == 0) {
@@ -236,7 +240,12 @@ int tl_lp_check_time(tl_lp_state *s, tl_error *err)
                 next = &tm[i];
         if (next == NULL)
             break;
-        sleep_until(next->due);
+        if (next->due > s->deadline) {   /* the wait would outlast the run */
+            sleep_until(s->deadline);
+            s->out_of_time = 1;
+        } else {
+            sleep_until(next->due);
+        }
         next->done = 1;
         if ((next->watch ? finish_watch(s, next, err) : finish_expire(s, next, err)) != 0)
             goto done;

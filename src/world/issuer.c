@@ -266,9 +266,17 @@ static void note_appdata(tl_event *ev, SSL_SESSION *sess)
     }
 }
 
+/* The issuer bound to s (a server that gives each connection its own), else the context's. */
+static tl_issuer *issuer_of(SSL *s, void *arg)
+{
+    tl_issuer *bound = tl_issuer_from_ssl(s);
+
+    return bound != NULL ? bound : arg;
+}
+
 static int generate_cb(SSL *s, void *arg)
 {
-    tl_issuer *iss = arg;
+    tl_issuer *iss = issuer_of(s, arg);
     tl_event ev = { .kind = TL_EV_GENERATE_CB };
     SSL_SESSION *sess = SSL_get_session(s);
 
@@ -297,7 +305,7 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *s, SSL_SESSION *ss,
                                     size_t keyname_len,
                                     SSL_TICKET_STATUS status, void *arg)
 {
-    tl_issuer *iss = arg;
+    tl_issuer *iss = issuer_of(s, arg);
     tl_event ev = { .kind = TL_EV_DECRYPT_CB, .status = status, .key_found = -1 };
 
     ev.has_session = ss != NULL;

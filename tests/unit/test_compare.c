@@ -55,7 +55,7 @@ static void test_json_good(void)
 {
     tl_error err;
     tl_json_value *v = parse(" {\"a\": [1, -2.5, 3e2, 0, -0, 1E-2], \"b\": {\"c\": true, \"d\": false},"
-                             "\n \"e\": null, \"s\": \"hi\", \"empty\": [], \"eo\": {}, \"a\": 7} ", &err);
+                             "\n \"e\": null, \"s\": \"hi\", \"empty\": [], \"eo\": {}, \"f\": 7} ", &err);
     const tl_json_value *a, *b;
 
     TL_CHECK(v != NULL);
@@ -64,7 +64,7 @@ static void test_json_good(void)
     TL_CHECK_INT(v->type, TL_JSON_OBJECT);
     TL_CHECK_INT(v->n, 7);
     TL_CHECK_INT(v->offset, 1);
-    a = tl_json_get(v, "a");  /* the first of two */
+    a = tl_json_get(v, "a");
     TL_CHECK(a != NULL && a->type == TL_JSON_ARRAY && a->n == 6);
     if (a != NULL && a->n == 6) {
         TL_CHECK(a->items[0].number == 1.0);
@@ -253,6 +253,55 @@ static void test_json_limits(void)
     TL_CHECK_INT(tl_json_read_file(path_in("big.json"), NULL, &v, &err), 0);
     tl_json_free(v);
     unlink(path_in("big.json"));
+}
+
+/*
+ * Issue 24: a member name given twice is an error naming the input, the
+ * byte where the second one starts and the name, wherever it is (first
+ * members, last members, nested), however many members the object has.
+ * Before, the first one silently won (Python's json takes the last).
+ */
+static void test_json_duplicate_keys(void)
+{
+    tl_json_value *v = NULL;
+    tl_error err;
+    char *big;
+    size_t len = 0, cap = 10000 * 24 + 64;
+
+    expect_error("{\"a\": 1, \"a\": 2}",
+                 "t.json: byte 9 (line 1): the member name \"a\" is given twice (first at byte 1)");
+    expect_error("{\"rows\": [], \"release\": \"3.5.7\", \"rows\": [1]}",
+                 "t.json: byte 33 (line 1): the member name \"rows\" is given twice (first at byte 1)");
+    expect_error("{\"x\": 1, \"y\": 2, \"z\": 3,\n \"z\": 4}",
+                 "t.json: byte 26 (line 2): the member name \"z\" is given twice (first at byte 17)");
+    expect_error("{\"rows\": [{\"name\": \"a\", \"status\": \"pass\", \"name\": \"b\"}]}",
+                 "t.json: byte 42 (line 1): the member name \"name\" is given twice (first at byte 11)");
+    /* Equal once decoded: \u0061 is "a". Different objects may share names. */
+    expect_error("{\"a\": 1, \"\\u0061\": 2}",
+                 "t.json: byte 9 (line 1): the member name \"a\" is given twice (first at byte 1)");
+    v = parse("{\"a\": {\"a\": 1, \"b\": 2}, \"b\": [{\"a\": 1}, {\"a\": 2}], \"ab\": 0, \"ba\": 0}", &err);
+    TL_CHECK(v != NULL);
+    tl_json_free(v);
+    /* 10,000 members, all "release" after the first; then 10,000 distinct ones. */
+    big = malloc(cap);
+    TL_CHECK(big != NULL);
+    if (big == NULL)
+        return;
+    len += (size_t)snprintf(big + len, cap - len, "{");
+    for (int i = 0; i < 10000; i++)
+        len += (size_t)snprintf(big + len, cap - len, "%s\"release\":1", i ? "," : "");
+    len += (size_t)snprintf(big + len, cap - len, "}");
+    TL_CHECK_INT(tl_json_parse(big, len, "many.json", NULL, &v, &err), -1);
+    TL_CHECK_STR(err.msg, "many.json: byte 13 (line 1): the member name \"release\" is given twice "
+                          "(first at byte 1)");
+    len = (size_t)snprintf(big, cap, "{");
+    for (int i = 0; i < 10000; i++)
+        len += (size_t)snprintf(big + len, cap - len, "%s\"k%d\":%d", i ? "," : "", i, i);
+    len += (size_t)snprintf(big + len, cap - len, "}");
+    TL_CHECK_INT(tl_json_parse(big, len, "distinct.json", NULL, &v, &err), 0);
+    TL_CHECK(v != NULL && v->n == 10000 && tl_json_get(v, "k9999")->number == 9999.0);
+    tl_json_free(v);
+    free(big);
 }
 
 /* ---- the comparison ------------------------------------------------------ */
@@ -553,6 +602,7 @@ int main(void)
     TL_RUN(test_json_depth);
     TL_RUN(test_json_bad_tokens);
     TL_RUN(test_json_limits);
+    TL_RUN(test_json_duplicate_keys);
     TL_RUN(test_field_text);
     TL_RUN(test_compare_runs);
     TL_RUN(test_load_errors);

@@ -98,6 +98,44 @@ static void test_setuid_bit_refused(void)
     expect_refused(p, "mode 4600");
 }
 
+/*
+ * Issue 24: a file that is only read (TL_SESSFILE_SOURCE) follows one rule
+ * whatever the command: 0600 and 0400 read; readable by others read, with
+ * the mode in the stats for the caller's warning; any group or other write
+ * bit, any execute bit, a special bit or no owner read bit refused.
+ */
+static void test_source_mode_rule(void)
+{
+    static const struct { mode_t mode; int ok; } cases[] = {
+        { 0600, 1 }, { 0400, 1 }, { 0640, 1 }, { 0644, 1 }, { 0444, 1 }, { 0604, 1 },
+        { 0700, 0 }, { 0500, 0 }, { 0610, 0 }, { 0601, 0 }, { 0620, 0 }, { 0602, 0 },
+        { 0666, 0 }, { 0200, 0 }, { 0000, 0 }, { 04600, 0 }, { 02600, 0 }, { 01600, 0 },
+    };
+    const char *p = path_in("source");
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tl_cache *c = tl_cache_new(4, NULL);
+        tl_sessfile_stats st;
+        tl_error err = { "" };
+        char want[32];
+        int rc;
+
+        unlink(p);
+        TL_CHECK_INT(write_file(p, "", cases[i].mode), 0);
+        rc = tl_sessfile_load(c, p, TL_SESSFILE_SOURCE, NULL, NULL, &st, &err);
+        if (rc != (cases[i].ok ? 0 : -1))
+            fprintf(stderr, "  mode %04o: rc %d (%s)\n", (unsigned)cases[i].mode, rc, err.msg);
+        TL_CHECK_INT(rc, cases[i].ok ? 0 : -1);
+        snprintf(want, sizeof(want), "has mode %04o;", (unsigned)cases[i].mode);
+        if (cases[i].ok)
+            TL_CHECK_INT(st.mode, cases[i].mode);
+        else
+            TL_CHECK(strstr(err.msg, want) != NULL && strstr(err.msg, "writable by nobody else") != NULL);
+        tl_cache_free(c);
+    }
+    unlink(p);
+}
+
 static void test_symlink_refused(void)
 {
     const char *target = path_in("target"), *link = path_in("link");
@@ -255,6 +293,7 @@ int main(void)
     TL_RUN(test_mode_0644_refused);
     TL_RUN(test_mode_0400_refused);
     TL_RUN(test_setuid_bit_refused);
+    TL_RUN(test_source_mode_rule);
     TL_RUN(test_symlink_refused);
     TL_RUN(test_directory_refused);
     TL_RUN(test_other_owner_refused);
