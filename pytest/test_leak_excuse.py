@@ -10,8 +10,8 @@ import pytest
 from conftest import BUILD
 
 PLANT = BUILD / "bin" / "plant_psk_leak"
-# A libssl frame of an allocation stack: "in NAME (" or "(…/libssl.so.3+0x…)".
-FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (\S+) )?\(?([^ )]*libssl[^ )]*)\)?", re.M)
+# A frame of an allocation stack: "#4 0x... in NAME LOCATION" or "#4 0x...  (LOCATION)".
+FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+\s+(?:in (\S+) )?\(?([^ )]+)", re.M)
 
 
 def _sanitized():
@@ -27,9 +27,14 @@ def _run(mode, asan="detect_leaks=1:fast_unwind_on_malloc=0", **env):
 
 
 def _direct_leaks(stderr):
-    """The allocation stack of each direct leak, as its libssl frames."""
+    """The allocation stack of each direct leak, as (function, location) frames."""
     blocks = re.split(r"\n(?=Direct leak|Indirect leak|SUMMARY)", stderr)
     return [FRAME.findall(b) for b in blocks if b.startswith("Direct leak")]
+
+
+def _libssl(frames):
+    """The frames in a shared libssl, as their library offsets."""
+    return [loc for _, loc in frames if "libssl" in loc]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,7 +61,7 @@ def test_the_planted_leak_is_reported_beside_the_known_one():
         assert "ERROR: LeakSanitizer: detected memory leaks" in proc.stderr
         leaks = _direct_leaks(proc.stderr)
         assert len(leaks) == 1, proc.stderr
-        assert any(name == "d2i_SSL_SESSION" for name, _ in leaks[0]), proc.stderr
+        assert any(name.startswith("d2i_SSL_SESSION") for name, _ in leaks[0]), proc.stderr
     assert "plant: a session of another hash" in both.stdout
     summary = re.compile(r"SUMMARY: AddressSanitizer: \d+ byte\(s\) leaked in \d+ allocation\(s\)")
     assert summary.search(alone.stderr).group(0) == summary.search(both.stderr).group(0)
@@ -84,10 +89,10 @@ def test_a_function_wide_suppression_would_have_hidden_it(tmp_path):
         pytest.skip("this library has neither symbols nor the known leak to compare with")
     # From the allocation up to where the two paths part (the decrypt
     # callback's return), the libssl frames are the same.
+    mine, theirs = _libssl(planted), _libssl(leaks[0])
     common = 0
-    for a, b in zip(planted, leaks[0]):
+    for a, b in zip(mine, theirs):
         if a != b:
             break
         common += 1
-    assert common >= 4, (planted, leaks[0])
-    assert planted[:common] == leaks[0][:common]
+    assert common >= 4, (mine, theirs)
