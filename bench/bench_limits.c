@@ -96,7 +96,7 @@ static void close_free(SSL *s)
 /* A client and a server SSL joined by a BIO pair. */
 static void pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
 {
-    BIO *cb, *sb;
+    BIO *cb = NULL, *sb = NULL;   /* die() returns as far as the compiler knows */
 
     *c = SSL_new(cctx);
     *s = SSL_new(sctx);
