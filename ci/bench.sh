@@ -3,10 +3,15 @@
 # Nothing here asserts a time: machines are noisy, so compare the ratios.
 #   ci/bench.sh [--openssl PREFIX|TARBALL|SRCDIR|VERSION] [ITERATIONS]
 # (--openssl: measure against that release, built once and cached, plain -O2)
+# TICKETLAB_BENCH_BASE=REV also builds commit REV (git archive, into
+# build-bench-base/) and prints its figures beside today's, run in turn.
+# TICKETLAB_BENCH_INSTRUMENTED=VERSION adds fuzz_client_ticket under libFuzzer
+# against that release's instrumented build, before and now.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
 . ci/openssl.sh
+. ci/bench_conformance.sh   # the limits, before/after, start-up, conformance -j, the table's parse
 openssl=system
 if [ "${1:-}" = --openssl ]; then openssl=${2:?--openssl needs a value}; shift 2; fi
 ensure_packages "${TL_BUILD_PACKAGES[@]}"
@@ -39,6 +44,7 @@ build_ticketlab "$SAN" -DCMAKE_BUILD_TYPE=Release -DTICKETLAB_SANITIZE=ON "${oss
 echo
 echo "== fuzz targets over their corpus, 5 s each (no fuzzing engine)"
 printf '%-22s %14s %14s %8s %16s\n' target "plain execs/s" "asan execs/s" ratio "RSS KiB early/end"
+declare -A PLAIN=()
 for t in $(tl_fuzz_targets); do
   plain=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t")
   asan=$("$SAN/bin/bench_$t" --seconds 5 "corpus/$t")
@@ -46,7 +52,9 @@ for t in $(tl_fuzz_targets); do
   ae=$(echo "$asan" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
   rss=$(echo "$plain" | grep -oE 'RSS [0-9-]+ KiB early, [0-9-]+' | grep -oE '[0-9-]+' | paste -sd/)
   printf '%-22s %14s %14s %8s %16s\n' "$t" "$pe" "$ae" "$(awk -v a="$ae" -v p="$pe" 'BEGIN{printf "%.2f", a/p}')" "$rss"
+  PLAIN[$t]=$pe
 done
+bench_limits_beside_targets
 echo
 echo "== what the memos buy (plain build, 5 s each, side by side): TICKETLAB_NO_MEMO=1 builds"
 echo "   every scenario's world and mints its ticket again, parses the test chain for every world"
@@ -57,6 +65,36 @@ for t in fuzz_decrypt_status fuzz_cache_import; do
   now=$("$BUILD/bin/bench_$t" --seconds 5 "corpus/$t" | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
   printf '%-22s %14s %14s %8s\n' "$t" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
 done
+echo
+echo "== fuzz_client_ticket before and now (5 s each, side by side): TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1"
+echo "   gives every input a full handshake of its own and parses every stored session again, as before"
+printf '%-22s %14s %14s %8s\n' build "before execs/s" "now execs/s" ratio
+for b in "$BUILD" "$SAN"; do
+  before=$(TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1 "$b/bin/bench_fuzz_client_ticket" --seconds 5 corpus/fuzz_client_ticket | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  now=$("$b/bin/bench_fuzz_client_ticket" --seconds 5 corpus/fuzz_client_ticket | grep -oE '= [0-9]+ execs/s' | grep -oE '[0-9]+')
+  printf '%-22s %14s %14s %8s\n' "$([ "$b" = "$BUILD" ] && echo plain || echo asan)" "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+done
+if [ -n "${TICKETLAB_BENCH_INSTRUMENTED:-}" ]; then
+  # libFuzzer against an instrumented static OpenSSL (ci/openssl.sh fuzz flavour),
+  # from the committed seeds, as ci/fuzz.sh runs it; new units go to a scratch folder.
+  fz_prefix=$(tl_openssl_prefix "$TICKETLAB_BENCH_INSTRUMENTED" fuzz)
+  FZ=${TICKETLAB_FUZZ_BUILD:-$PWD/build-fuzz-$(basename "$fz_prefix")}
+  build_ticketlab "$FZ" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    $(tl_openssl_cmake_args "$fz_prefix" fuzz) >/dev/null
+  echo
+  echo "== fuzz_client_ticket under libFuzzer against $(basename "$fz_prefix") (instrumented), 60 s each"
+  printf '%-22s %14s %14s %8s\n' engine "before execs/s" "now execs/s" ratio
+  fz_rate() {
+    local scratch; scratch=$(mktemp -d)
+    env "$@" "$FZ/bin/fuzz_client_ticket" -max_total_time=60 -entropic=0 -print_final_stats=1 \
+      -dict=fuzz/fuzz_client_ticket.dict "$scratch" corpus/fuzz_client_ticket 2>&1 \
+      | sed -n 's/^stat::average_exec_per_sec: *//p'
+    rm -rf "$scratch"
+  }
+  before=$(fz_rate TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1)
+  now=$(fz_rate TICKETLAB_CT_FRESH=0)
+  printf '%-22s %14s %14s %8s\n' libfuzzer "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+fi
 if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   echo
   echo "== RSS over 1,000,000 executions of each target (TICKETLAB_BENCH_LONG=1)"
@@ -65,13 +103,7 @@ if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   done
 fi
 
-if "$BUILD/bin/ticketlab" --help | grep -q '^  conformance'; then
-  echo "== conformance suite"
-  start=$(date +%s.%N)
-  rows=$("$BUILD/bin/ticketlab" conformance --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')
-  end=$(date +%s.%N)
-  /usr/bin/python3 -c "import sys; r,s,e=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print(f'{r} rows in {e-s:.2f} s: {r/(e-s):.0f} rows/s')" "$rows" "$start" "$end"
-fi
+bench_conformance_sections
 
 echo
 echo "== serve under load: 20 stalled clients, RSS over 3,000 --appdata-size 60000 handshakes, PSK-identity log"

@@ -12,7 +12,8 @@
 #
 # For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
 # the clone), build ticketlab with ASan+UBSan and -Werror against it, run
-# ctest (C tests, conformance with LeakSanitizer on, corpus replays), the
+# ctest (C tests, conformance with LeakSanitizer on in every worker process
+# of `ticketlab conformance -j`, corpus replays), the
 # conformance JSON report and pytest. Then compare the conformance runs of
 # neighbouring releases (`ticketlab conformance --compare`) and print one
 # summary table. Reports land in ${TICKETLAB_REPORTS:-reports}/matrix/.

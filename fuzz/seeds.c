@@ -529,6 +529,22 @@ static void ct_structured(ct_buf *c, uint32_t lifetime, uint32_t age_add, const 
     ct_item(c, 0, s.b, s.n);
 }
 
+/* A plain structured NewSessionTicket whose u24 length lies by `lie` (-8..7). */
+static void ct_structured_lie(ct_buf *c, int lie)
+{
+    ct_buf s = { { 0 }, 0 };
+
+    ct_u32(&s, 7200);
+    ct_u32(&s, 0x5eed1e55u);
+    ct_u8(&s, 1);
+    ct_u8(&s, 'w');
+    ct_u16(&s, 64);
+    ct_u8(&s, 1);
+    ct_u8(&s, 'W');
+    ct_u8(&s, 0);
+    ct_item(c, 0x08 | (unsigned)(lie + 8) << 4, s.b, s.n);
+}
+
 static void ct_genuine(ct_buf *c)
 {
     ct_item(c, 2, NULL, 0);
@@ -671,6 +687,12 @@ static void ct_seeds_messages13(emitter *em)
     ct_header(&c, 0, 0, 0, 5); ct_plain(&c, "a"); CT_EMIT("tls13-padding-to-limit");
     ct_header(&c, 0, 0, 0, 6); ct_plain(&c, "a"); CT_EMIT("tls13-padding-over-limit");
     ct_header(&c, 0, 0, 0, 7); ct_plain(&c, "a"); CT_EMIT("tls13-padding-40000");
+    /* The length says one byte more than comes: the client waits for it
+     * (the kept connection cannot serve the next input). */
+    ct_header(&c, 0, 0, 0, 0); ct_structured_lie(&c, 1); CT_EMIT("tls13-waits-for-more");
+    /* Header bit 2: a full handshake on a connection of its own. */
+    ct_header(&c, 4, 0, 0, 0); ct_genuine(&c); ct_plain(&c, "a");
+    CT_EMIT("tls13-full-handshake");
 }
 
 /* TLS 1.2: the ticket in the handshake, Finished recomputed. */
@@ -696,6 +718,8 @@ static void ct_seeds_tls12(emitter *em)
     ct_header(&c, 1, 0, 0, 8 << 4); ct_plain(&c, ""); CT_EMIT("tls12-age-7200");
     ct_header(&c, 1, 0, 0, 0); ct_item(&c, 1, ct_raw_short, sizeof(ct_raw_short));
     CT_EMIT("tls12-raw-trailing");
+    /* Header bit 2: a full handshake instead of an abbreviated one. */
+    ct_header(&c, 5, 0, 0, 0); ct_genuine(&c); CT_EMIT("tls12-full-handshake-genuine");
 }
 
 #undef CT_EMIT

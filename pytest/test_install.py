@@ -256,7 +256,7 @@ def test_every_report_names_ticketlab_and_both_openssls(prefix, elsewhere):
     version = check_run([tl, "--version"], elsewhere).stdout.splitlines()
     mine = version[0].split(" ", 1)[1]
     built = version[1].split(" ", 2)[2]
-    running = version[2].split(" ", 2)[2].split(" (rules of")[0]
+    running = version[2].split(" ", 2)[2].split(" (release line")[0]
     rows = ["--filter", "matrix.tls13.evp-cb.SUCCESS.*"]
 
     table = check_run([tl, "conformance", *rows], elsewhere).stdout

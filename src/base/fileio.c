@@ -92,19 +92,33 @@ int tl_file_read(const char *path, size_t max, unsigned char **out,
     return rc;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
+/* Move len bytes between fd and p, one way, again after a signal or a short transfer. */
+static int transfer(int fd, unsigned char *p, const unsigned char *q, size_t len)
 {
     while (len > 0) {
-        ssize_t w = write(fd, p, len);
+        ssize_t n = p != NULL ? read(fd, p, len) : write(fd, q, len);
 
-        if (w < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR)
             continue;
-        if (w < 0)
+        if (n <= 0)
             return -1;
-        p += w;
-        len -= (size_t)w;
+        if (p != NULL)
+            p += n;
+        else
+            q += n;
+        len -= (size_t)n;
     }
     return 0;
+}
+
+int tl_fd_write_all(int fd, const void *data, size_t len)
+{
+    return transfer(fd, NULL, data, len);
+}
+
+int tl_fd_read_exact(int fd, void *data, size_t len)
+{
+    return transfer(fd, data, NULL, len);
 }
 
 int tl_file_write_atomic(const char *path, const void *data, size_t len,
@@ -116,7 +130,7 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
     int fd, dfd, e;
 
     if (strcmp(path, "-") == 0) {
-        if (write_all(STDOUT_FILENO, data, len) != 0)
+        if (tl_fd_write_all(STDOUT_FILENO, data, len) != 0)
             return tl_error_set(err, "<stdout>: cannot write: %s", strerror(errno));
         return 0;
     }
@@ -127,7 +141,7 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
         fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
             return tl_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-        e = write_all(fd, data, len) != 0 ? errno : 0;
+        e = tl_fd_write_all(fd, data, len) != 0 ? errno : 0;
         close(fd);
         return e ? tl_error_set(err, "%s: cannot write: %s", path, strerror(e)) : 0;
     }
@@ -135,7 +149,7 @@ int tl_file_write_atomic(const char *path, const void *data, size_t len,
         return tl_error_set(err, "%s: is not a regular file; refusing to replace it", path);
     if (tl_tmp_open(path, mode, &t, err) != 0)
         return -1;
-    if (write_all(t.fd, data, len) != 0 || fsync(t.fd) != 0) {
+    if (tl_fd_write_all(t.fd, data, len) != 0 || fsync(t.fd) != 0) {
         e = errno;
         tl_tmp_abort(&t);
         return tl_error_set(err, "%s: cannot write: %s", path, strerror(e));

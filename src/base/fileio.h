@@ -46,4 +46,18 @@ int tl_file_read_fd(int fd, const char *path, size_t max, unsigned char **out,
 int tl_file_write_atomic(const char *path, const void *data, size_t len,
                          mode_t mode, tl_error *err);
 
+/*
+ * tl_fd_write_all - write all len bytes to fd (a pipe, a file), again after
+ * a signal or a short write. Returns 0, or -1 with errno set (EPIPE: the
+ * reader is gone).
+ */
+int tl_fd_write_all(int fd, const void *data, size_t len);
+
+/*
+ * tl_fd_read_exact - read exactly len bytes from fd, again after a signal
+ * or a short read. Returns 0, or -1 at an end of file first (errno then
+ * unchanged) or an error (errno set).
+ */
+int tl_fd_read_exact(int fd, void *data, size_t len);
+
 #endif

@@ -36,6 +36,7 @@
 
 #include "memo.h"
 #include "ossl_compat.h"
+#include "sessder_memo.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 
@@ -430,16 +431,19 @@ int tl_cache_put(tl_cache *c, const char *peer_key, const SSL_SESSION *sess,
     return store(c, peer_key, NULL, &s, (flags & TL_CACHE_CLIENT_CERT) != 0, err);
 }
 
-/* d2i the whole of der into a session, or NULL. */
+/* d2i the whole of der into a session, or NULL. The parse is remembered
+ * (sessder_memo.h): a client stores a session, exports it, imports it and
+ * takes it back, and each step would otherwise decode the peer's
+ * certificate again. */
 static SSL_SESSION *parse_der(const unsigned char *der, size_t len)
 {
-    const unsigned char *p = der;
+    size_t used = 0;
     SSL_SESSION *sess;
 
     if (len == 0 || len > 0xffff)
         return NULL;
-    sess = d2i_SSL_SESSION(NULL, &p, (long)len);
-    if (sess != NULL && p != der + len) {
+    sess = tl_session_d2i_memo_used(der, len, &used);
+    if (sess != NULL && used != len) {
         SSL_SESSION_free(sess);
         sess = NULL;
     }

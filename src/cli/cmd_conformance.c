@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "compare.h"
+#include "conform_jobs.h"
 #include "release.h"
 #include "report.h"
 #include "suite.h"
@@ -24,7 +25,7 @@ static void conformance_help(FILE *f)
         "    ticketlab conformance - check OpenSSL's session ticket behaviour\n\n"
         "SYNOPSIS\n"
         "    ticketlab conformance [--filter GLOB] [--exclude GLOB] [--tls 1.2|1.3]\n"
-        "                          [--format table|json|junit|svg] [-o FILE]\n"
+        "                          [--format table|json|junit|svg] [-o FILE] [-j N]\n"
         "                          [--expectations FILE] [--repin]\n"
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
@@ -61,6 +62,11 @@ static void conformance_help(FILE *f)
         "                         separated, write each from the one run to -o BASE\n"
         "                         plus .txt, .json, .xml or .svg\n"
         "    -o FILE              write the report to FILE instead of standard output\n"
+        "    -j, --jobs N         run the rows in N worker processes (1 to 256; default:\n"
+        "                         the processors this process may use). Rows sharing a\n"
+        "                         set-up go to one worker; the reports are those of -j 1,\n"
+        "                         row order included, timings apart. A worker that\n"
+        "                         crashes fails its row (a harness error naming the signal)\n"
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
         "                         installed ticketlab, else the source tree's)\n"
@@ -192,11 +198,11 @@ typedef struct conformance_args {
     const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
     const char *expect[TL_CHANGE_COUNT * 2];
-    int n_exclude, n_expect, repin, fields, changes, help, allow_empty;
+    int n_exclude, n_expect, repin, fields, changes, help, allow_empty, jobs;   /* jobs 0: not given */
 } conformance_args;
 
 enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
-       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_HELP };
+       OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_JOBS, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
 static int parse_args(int argc, char **argv, conformance_args *a)
@@ -207,6 +213,8 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "tls", required_argument, NULL, OPT_TLS },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "o", required_argument, NULL, 'o' },
+        { "jobs", required_argument, NULL, OPT_JOBS },
+        { "j", required_argument, NULL, 'j' },
         { "expectations", required_argument, NULL, OPT_EXPECTATIONS },
         { "repin", no_argument, NULL, OPT_REPIN },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
@@ -237,6 +245,15 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         case OPT_TLS: a->tls = v; break;
         case OPT_FORMAT: a->format = v; break;
         case 'o': a->out = v; break;
+        case 'j': case OPT_JOBS: {
+            unsigned long long n;
+
+            if (tl_cli_uint(v, TL_JOBS_MAX, &n) != 0 || n == 0)
+                return tl_cli_fail(CMD, "-j takes a number of worker processes from 1 to %d, not '%s'",
+                                   TL_JOBS_MAX, v);
+            a->jobs = (int)n;
+            break;
+        }
         case OPT_EXPECTATIONS: a->table = v; break;
         case OPT_REPIN: a->repin = 1; break;
         case OPT_SCENARIO: a->scenario = v; break;
@@ -271,7 +288,7 @@ static int compare_reports(const conformance_args *a)
     tl_report_format fmt;
 
     if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
-        || a->n_exclude || a->n_expect || a->changes)
+        || a->n_exclude || a->n_expect || a->changes || a->jobs)
         return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format, -o "
                            "and --allow-empty");
     if (strcmp(a->compare_a, "-") == 0 && strcmp(a->compare_b, "-") == 0)
@@ -312,21 +329,38 @@ static void selection_text(const conformance_args *a, char *buf, size_t size)
         snprintf(buf + used, size - used, " --tls %s", a->tls);
 }
 
-/* Run the rows the options select; returns how many failed. */
-static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls)
+/*
+ * Run the rows the options select, in a->jobs worker processes (conform_jobs.h).
+ * Returns how many failed, or -1 with err when they could not be run; *bad_worker
+ * is set when a worker ended badly after its rows (err says how).
+ */
+static int run_rows(tl_suite *suite, const conformance_args *a, int want_tls, int *bad_worker, tl_error *err)
 {
-    int failed = 0;
+    size_t *rows = malloc((suite->n ? suite->n : 1) * sizeof(*rows)), n = 0;
+    int failed = 0, rc;
 
+    *bad_worker = 0;
+    if (rows == NULL)
+        return tl_error_set(err, "out of memory");
     for (size_t i = 0; i < suite->n; i++) {
-        tl_row *r = &suite->rows[i];
+        const tl_row *r = &suite->rows[i];
 
         if (!selected(r, a, want_tls))
             continue;
-        tl_row_status st = tl_suite_run_row(r);
+        rows[n++] = i;
+    }
+    rc = tl_jobs_run(suite, rows, n, a->jobs ? a->jobs : tl_jobs_default(), err);
+    /* A selected row left not run (no memory for its result) fails too. */
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        tl_row_status st = suite->rows[rows[i]].status;
 
         if (st != TL_ROW_PASS && st != TL_ROW_NA)
             failed++;
     }
+    free(rows);
+    if (rc < 0)
+        return -1;
+    *bad_worker = rc > 0;
     return failed;
 }
 
@@ -404,7 +438,7 @@ static int run_suite(const conformance_args *a)
 {
     const char *table = a->table;
     char found[4096], tried[TL_DATA_TRIED_MAX];
-    int want_tls = 0, failed, rc, n_fmts;
+    int want_tls = 0, failed, rc, n_fmts, bad_worker;
     tl_report_format fmts[MAX_FORMATS];
     tl_suite suite;
     tl_error err = { "" };
@@ -436,8 +470,17 @@ static int run_suite(const conformance_args *a)
                            "or pass --allow-empty)", table, sel);
     }
     t0 = now_seconds();
-    failed = run_rows(&suite, a, want_tls);
+    failed = run_rows(&suite, a, want_tls, &bad_worker, &err);
     t0 = now_seconds() - t0;
+    if (failed < 0) {
+        tl_suite_free(&suite);
+        return tl_cli_fail(CMD, "%s", err.msg);
+    }
+    if (bad_worker) {
+        /* The rows have their results: write the reports, then fail. */
+        tl_cli_fail(CMD, "%s", err.msg);
+        failed++;
+    }
     rc = write_reports(&suite, fmts, n_fmts, a->out, t0, &err);
     if (rc == 0 && a->repin && tl_suite_repin(&suite, &err) != 0)
         rc = -1;

@@ -505,18 +505,43 @@ static void run_free(run *r)
     SSL_CTX_free(r->ctx2);
 }
 
+/* Whether the scenario's checked handshake follows a set-up handshake that mints its ticket. */
+static int scenario_has_setup(const tl_scenario *sc)
+{
+    return !(sc->present == TL_PRESENT_NONE || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
+}
+
+/* The world's configuration and the set-up handshake's options. */
+static void setup_config(const tl_scenario *sc, int has_setup, tl_world_config *cfg, tl_handshake_opts *so)
+{
+    world_config(sc, cfg);
+    memset(so, 0, sizeof(*so));
+    if (has_setup && sc->from < cfg->tls_version)
+        so->client_max_version = so->server_max_version = sc->from;
+}
+
+int tl_scenario_world_key(const tl_scenario *sc, char *buf, size_t size)
+{
+    tl_world_config cfg;
+    tl_handshake_opts so;
+    int has_setup = scenario_has_setup(sc);
+
+    setup_config(sc, has_setup, &cfg, &so);
+    if (!memo_fits(sc))
+        return -1;
+    return tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup, buf, size);
+}
+
 /* The world after its set-up handshake: the memo's, or a new one. Returns 0 or -1 with err. */
 static int world_after_setup(run *r, int has_setup, tl_error *err)
 {
     const tl_scenario *sc = r->sc;
     tl_world_config cfg;
-    tl_handshake_opts so = { 0 };
+    tl_handshake_opts so;
     char key[TL_SCENARIO_MEMO_KEY_MAX];
     int memo;
 
-    world_config(sc, &cfg);
-    if (has_setup && sc->from < cfg.tls_version)
-        so.client_max_version = so.server_max_version = sc->from;
+    setup_config(sc, has_setup, &cfg, &so);
     memo = memo_fits(sc)
            && tl_scenario_memo_key(&cfg, so.client_max_version, sc->app, has_setup, key, sizeof(key)) == 0;
     r->su = &r->setup;
@@ -613,8 +638,7 @@ static int checked_handshake(run *r, tl_outcome *obs, tl_error *err)
 int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err)
 {
     run r;
-    int has_setup = !(sc->present == TL_PRESENT_NONE
-                      || (sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_2_VERSION));
+    int has_setup = scenario_has_setup(sc);
     int world_version = sc->tls > sc->from ? sc->tls : sc->from, rc = -1;
 
     memset(&r, 0, sizeof(r));

@@ -125,4 +125,15 @@ long tl_scenario_clock_advance(const tl_scenario *sc);
  */
 int tl_scenario_run(const tl_scenario *sc, tl_outcome *obs, tl_error *err);
 
+/*
+ * tl_scenario_world_key - the key under which tl_scenario_run() keeps sc's
+ * world after its set-up (scenario_memo.h), into buf (at least
+ * TL_SCENARIO_MEMO_KEY_MAX bytes): scenarios with the same key share one
+ * set-up, so a runner that splits rows between processes keeps them
+ * together. Returns 0, or -1 when sc's world is never kept (each run
+ * builds its own; the memos are off, or the scenario changes settings
+ * the memo cannot rewind).
+ */
+int tl_scenario_world_key(const tl_scenario *sc, char *buf, size_t size);
+
 #endif

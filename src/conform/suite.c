@@ -2,6 +2,7 @@
 #include "suite.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,18 +88,21 @@ static void row_free(tl_row *r)
     free(r->expected_text);
     free(r->why);
     free(r->documented);
+    free(r->res);
 }
 
-/* Pin `text` (an outcome, "-" or "n/a") as the row's expectation. */
+/* Pin `text` (an outcome, "-" or "n/a") as the row's expectation: checked
+ * here, parsed again when the row runs (tl_row_result.expected). */
 static int pin(tl_row *r, const char *text, int lineno, const char *path, tl_error *err)
 {
     tl_error e = { "" };
+    tl_outcome expected;
 
     r->pinned = 0;
     r->not_applicable = strcmp(text, "n/a") == 0;
     if (r->not_applicable || strcmp(text, "-") == 0)
         return 0;
-    if (tl_outcome_parse(text, &r->expected, &e) != 0)
+    if (tl_outcome_parse(text, &expected, &e) != 0)
         return tl_error_set(err, "%s:%d: row %s: %s", path, lineno, r->name, e.msg);
     r->pinned = 1;
     return 0;
@@ -130,10 +134,18 @@ static int add_overlay(tl_suite *s, char *cols[], int ncols, int lineno, const c
     if (cols[2][0] == '\0')
         return tl_error_set(err, "%s:%d: row %s: the '%s %s' line needs a why", path, lineno, r->name,
                             word, change);
-    bigger = realloc(r->overlays, (r->n_overlays + 1) * sizeof(*bigger));
-    if (bigger == NULL)
-        return tl_error_set(err, "out of memory");
-    r->overlays = bigger;
+    /* Room doubles at every power of two: linear in the number of lines. */
+    if ((r->n_overlays & (r->n_overlays - 1)) == 0) {
+        size_t active = r->active ? (size_t)(r->active - r->overlays) : 0;
+
+        bigger = realloc(r->overlays, (r->n_overlays ? 2 * r->n_overlays : 1) * sizeof(*bigger));
+        if (bigger == NULL)
+            return tl_error_set(err, "out of memory");
+        /* realloc may have moved the array: point at the active one afresh. */
+        if (r->active)
+            r->active = &bigger[active];
+        r->overlays = bigger;
+    }
     o = &r->overlays[r->n_overlays++];
     memset(o, 0, sizeof(*o));
     o->line = lineno;
@@ -151,14 +163,10 @@ static int add_overlay(tl_suite *s, char *cols[], int ncols, int lineno, const c
     o->why = strdup(cols[2]);
     if (o->change == NULL || o->expected_text == NULL || o->why == NULL)
         return tl_error_set(err, "out of memory");
-    /* The last overlay whose change this release has governs (realloc
-     * may have moved the array: point at it afresh). */
-    r->active = NULL;
-    for (size_t i = 0; i < r->n_overlays; i++)
-        if (r->overlays[i].applies)
-            r->active = &r->overlays[i];
+    /* The last overlay whose change this release has governs. */
     if (!o->applies)
         return 0;
+    r->active = o;
     return pin(r, o->expected_text, lineno, path, err);
 }
 
@@ -178,7 +186,54 @@ const char *tl_row_why(const tl_row *r, char *buf, size_t size)
     return buf;
 }
 
-static int add_row(tl_suite *s, char *cols[], int ncols, int lineno, const char *path, tl_error *err)
+/*
+ * The row names read so far, for the duplicate check: an open-addressing
+ * table of row numbers plus one (0: a free slot), at most half full, so a
+ * look-up is a few string compares whatever the table's length.
+ */
+typedef struct name_index {
+    size_t *slot;
+    size_t cap;               /* a power of two */
+} name_index;
+
+static size_t name_hash(const char *name)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* Where name is in the index, or the free slot where it would go. */
+static size_t name_slot(const name_index *ix, const tl_suite *s, const char *name)
+{
+    size_t at = name_hash(name) & (ix->cap - 1);
+
+    while (ix->slot[at] != 0 && strcmp(s->rows[ix->slot[at] - 1].name, name) != 0)
+        at = (at + 1) & (ix->cap - 1);
+    return at;
+}
+
+/* Record row i (s->rows[i].name not yet in the index). Returns 0 or -1 (memory). */
+static int name_add(name_index *ix, const tl_suite *s, size_t i)
+{
+    if (2 * (i + 1) > ix->cap) {
+        name_index bigger = { NULL, ix->cap ? 2 * ix->cap : 256 };
+
+        if ((bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot))) == NULL)
+            return -1;
+        for (size_t k = 0; k < i; k++)
+            bigger.slot[name_slot(&bigger, s, s->rows[k].name)] = k + 1;
+        free(ix->slot);
+        *ix = bigger;
+    }
+    ix->slot[name_slot(ix, s, s->rows[i].name)] = i + 1;
+    return 0;
+}
+
+static int add_row(tl_suite *s, name_index *ix, char *cols[], int ncols, int lineno, const char *path,
+                   tl_error *err)
 {
     tl_row *r;
     tl_error e = { "" };
@@ -189,10 +244,13 @@ static int add_row(tl_suite *s, char *cols[], int ncols, int lineno, const char 
         return tl_error_set(err, "%s:%d: a row needs 4 columns: NAME | SCENARIO | EXPECTED | WHY", path, lineno);
     if (cols[0][0] == '\0' || strchr(cols[0], ' ') != NULL)
         return tl_error_set(err, "%s:%d: a row name is one word, not '%s'", path, lineno, cols[0]);
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->rows[i].name, cols[0]) == 0)
+    if (ix->cap) {
+        size_t at = name_slot(ix, s, cols[0]);
+
+        if (ix->slot[at] != 0)
             return tl_error_set(err, "%s:%d: row '%s' is already on line %d", path, lineno, cols[0],
-                                s->rows[i].line);
+                                s->rows[ix->slot[at] - 1].line);
+    }
     if (s->n == s->cap) {
         /* Grow geometrically: a row is a few KB, and growing by one row
          * at a time made loading quadratic. */
@@ -213,7 +271,8 @@ static int add_row(tl_suite *s, char *cols[], int ncols, int lineno, const char 
     r->why = strdup(cols[3]);
     r->documented = ncols > 4 && cols[4][0] ? strdup(cols[4]) : NULL;
     s->n++;
-    if (!r->name || !r->scenario_text || !r->expected_text || !r->why || (ncols > 4 && cols[4][0] && !r->documented))
+    if (!r->name || !r->scenario_text || !r->expected_text || !r->why || (ncols > 4 && cols[4][0] && !r->documented)
+        || name_add(ix, s, s->n - 1) != 0)
         return tl_error_set(err, "out of memory");
     if (tl_scenario_parse(r->scenario_text, &r->scenario, &e) != 0)
         return tl_error_set(err, "%s:%d: row %s: %s", path, lineno, r->name, e.msg);
@@ -228,6 +287,7 @@ int tl_suite_load(tl_suite *s, const char *path, tl_error *err)
     char line[LINE_MAX_LEN];
     int lineno = 0, rc = 0, fd;
     tl_error e = { "" };
+    name_index ix = { NULL, 0 };
 
     memset(s, 0, sizeof(*s));
     if ((fd = tl_file_open_regular(path, &e)) < 0)
@@ -255,9 +315,10 @@ int tl_suite_load(tl_suite *s, const char *path, tl_error *err)
             break;
         }
         n = split(line, cols);
-        rc = add_row(s, cols, n, lineno, path, err);
+        rc = add_row(s, &ix, cols, n, lineno, path, err);
     }
     fclose(f);
+    free(ix.slot);
     if (rc == 0 && s->n == 0)
         rc = tl_error_set(err, "%s: no rows", path);
     if (rc != 0)
@@ -285,50 +346,55 @@ static double now_seconds(void)
 tl_row_status tl_suite_run_row(tl_row *row)
 {
     tl_error err = { "" };
+    tl_row_result *res = row->res;
     double t0 = now_seconds();
     int nd = 0, ne = 0;
 
-    row->diff[0] = row->engine_diff[0] = row->error[0] = '\0';
+    if (res == NULL && (res = row->res = malloc(sizeof(*res))) == NULL)
+        return TL_ROW_ERROR;
+    memset(res, 0, sizeof(*res));
+    if (row->pinned && tl_outcome_parse(tl_row_expected_text(row), &res->expected, &err) != 0) {
+        snprintf(res->error, sizeof(res->error), "the pinned outcome no longer parses: %s", err.msg);
+        return row->status = TL_ROW_ERROR;
+    }
     row->lib_na = tl_scenario_lacks(&row->scenario);
     if (row->lib_na != NULL) {
         /* The library has no API for it: nothing to run (suite.h). */
-        row->predicted_ok = 0;
-        row->seconds = 0;
         row->status = TL_ROW_NA;
         return row->status;
     }
-    row->predicted_ok = tl_expect_predict(&row->scenario, &row->predicted, row->engine_why,
-                                          sizeof(row->engine_why)) == 0;
-    if (tl_scenario_run(&row->scenario, &row->observed, &err) != 0) {
-        snprintf(row->error, sizeof(row->error), "%s", err.msg);
+    res->predicted_ok = tl_expect_predict(&row->scenario, &res->predicted, res->engine_why,
+                                          sizeof(res->engine_why)) == 0;
+    if (tl_scenario_run(&row->scenario, &res->observed, &err) != 0) {
+        snprintf(res->error, sizeof(res->error), "%s", err.msg);
         row->status = TL_ROW_ERROR;
-        row->seconds = now_seconds() - t0;
+        res->seconds = now_seconds() - t0;
         return row->status;
     }
-    row->seconds = now_seconds() - t0;
+    res->seconds = now_seconds() - t0;
     if (row->not_applicable) {
         /* Nothing is pinned: the release's model is the expectation. */
-        if (!row->predicted_ok) {
-            snprintf(row->engine_diff, sizeof(row->engine_diff), "the engine does not model this scenario: %s",
-                     row->engine_why);
+        if (!res->predicted_ok) {
+            snprintf(res->engine_diff, sizeof(res->engine_diff), "the engine does not model this scenario: %s",
+                     res->engine_why);
             ne = 1;
-        } else if (tl_outcome_diff(&row->predicted, &row->observed, row->diff, sizeof(row->diff))) {
+        } else if (tl_outcome_diff(&res->predicted, &res->observed, res->diff, sizeof(res->diff))) {
             nd = 1;
         }
         row->status = nd || ne ? TL_ROW_FAIL : TL_ROW_NA;
         return row->status;
     }
     if (!row->pinned) {
-        snprintf(row->diff, sizeof(row->diff), "no pinned expectation (run with --repin to pin the observed outcome)");
+        snprintf(res->diff, sizeof(res->diff), "no pinned expectation (run with --repin to pin the observed outcome)");
         nd = 1;
     } else {
-        nd = tl_outcome_diff(&row->expected, &row->observed, row->diff, sizeof(row->diff));
-        if (!row->predicted_ok) {
-            snprintf(row->engine_diff, sizeof(row->engine_diff), "the engine does not model this scenario: %s",
-                     row->engine_why);
+        nd = tl_outcome_diff(&res->expected, &res->observed, res->diff, sizeof(res->diff));
+        if (!res->predicted_ok) {
+            snprintf(res->engine_diff, sizeof(res->engine_diff), "the engine does not model this scenario: %s",
+                     res->engine_why);
             ne = 1;
         } else {
-            ne = tl_outcome_diff(&row->expected, &row->predicted, row->engine_diff, sizeof(row->engine_diff));
+            ne = tl_outcome_diff(&res->expected, &res->predicted, res->engine_diff, sizeof(res->engine_diff));
         }
     }
     row->status = nd || ne ? TL_ROW_FAIL : TL_ROW_PASS;
@@ -342,7 +408,7 @@ static int write_overlay(FILE *f, const tl_row *r)
     char out[TL_OUTCOME_LINE_MAX];
 
     if (!r->not_applicable && (r->status == TL_ROW_PASS || r->status == TL_ROW_FAIL))
-        tl_outcome_format(&r->observed, out, sizeof(out));
+        tl_outcome_format(&r->res->observed, out, sizeof(out));
     else
         snprintf(out, sizeof(out), "%s", o->expected_text);
     fprintf(f, "  %s %s | %s | %s", o->library ? "on" : "since", o->change, out, o->why);
@@ -357,11 +423,11 @@ static int write_row(FILE *f, const tl_row *r)
     int openssl = tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL;
 
     if (openssl && r->active == NULL && (r->status == TL_ROW_PASS || r->status == TL_ROW_FAIL))
-        tl_outcome_format(&r->observed, out, sizeof(out));
+        tl_outcome_format(&r->res->observed, out, sizeof(out));
     else
         snprintf(out, sizeof(out), "%s", r->expected_text);
-    if (strcmp(why, "-") == 0 && r->predicted_ok && r->engine_why[0])
-        why = r->engine_why;
+    if (strcmp(why, "-") == 0 && r->res != NULL && r->res->predicted_ok && r->res->engine_why[0])
+        why = r->res->engine_why;
     fprintf(f, "%s | %s | %s | %s", r->name, r->scenario_text, out, why);
     if (r->documented)
         fprintf(f, " | %s", r->documented);
@@ -370,9 +436,9 @@ static int write_row(FILE *f, const tl_row *r)
     if (!openssl && r->active == NULL && r->status == TL_ROW_FAIL) {
         /* Another library gives something else: pin it on an `on LIB`
          * line, with the library engine's reasons (review them). */
-        tl_outcome_format(&r->observed, out, sizeof(out));
+        tl_outcome_format(&r->res->observed, out, sizeof(out));
         fprintf(f, "  on %s | %s | %s\n", tl_tlslib_key(), out,
-                r->predicted_ok && r->engine_why[0] ? r->engine_why : "-");
+                r->res->predicted_ok && r->res->engine_why[0] ? r->res->engine_why : "-");
     }
     return 0;
 }

@@ -66,6 +66,23 @@ typedef struct tl_overlay {
     int applies;              /* the running release has the change */
 } tl_overlay;
 
+/*
+ * What running a row gives (tl_suite_run_row). Kept apart from the row, and
+ * made only for the rows that run, so that a loaded table costs memory in
+ * proportion to its text, whatever the outcomes' sizes.
+ */
+typedef struct tl_row_result {
+    tl_outcome expected;      /* the pin that governs this release (pinned rows) */
+    tl_outcome observed;
+    tl_outcome predicted;
+    int predicted_ok;         /* the engine modelled the scenario */
+    char engine_why[TL_EXPECT_WHY_MAX];
+    char diff[TL_ROW_DIFF_MAX];         /* pinned vs observed */
+    char engine_diff[TL_ROW_DIFF_MAX];  /* pinned vs predicted */
+    char error[TL_ERROR_MAX];
+    double seconds;
+} tl_row_result;
+
 typedef struct tl_row {
     char *name;
     char *scenario_text;
@@ -81,18 +98,10 @@ typedef struct tl_row {
                                  library lacks an API the scenario needs
                                  (tl_scenario_lacks); the row is n/a, not run */
     tl_scenario scenario;
-    int pinned;               /* expected_text parsed */
-    tl_outcome expected;
-    /* filled by tl_suite_run_row() */
+    int pinned;               /* the governing expected text is an outcome */
+    /* set by tl_suite_run_row(): res is NULL until the row runs */
     tl_row_status status;
-    tl_outcome observed;
-    tl_outcome predicted;
-    int predicted_ok;         /* the engine modelled the scenario */
-    char engine_why[TL_EXPECT_WHY_MAX];
-    char diff[TL_ROW_DIFF_MAX];         /* pinned vs observed */
-    char engine_diff[TL_ROW_DIFF_MAX];  /* pinned vs predicted */
-    char error[TL_ERROR_MAX];
-    double seconds;
+    tl_row_result *res;
 } tl_row;
 
 typedef struct tl_suite {
@@ -103,9 +112,10 @@ typedef struct tl_suite {
 } tl_suite;
 
 /*
- * tl_suite_load - read the table at path. Returns 0, or -1 with err saying
- * which line is wrong and how (all rows must have a valid scenario, an
- * outcome or "-", and a why; names must be unique).
+ * tl_suite_load - read the table at path, in time and memory linear in its
+ * size. Returns 0, or -1 with err saying which line is wrong and how (all
+ * rows must have a valid scenario, an outcome or "-", and a why; names must
+ * be unique: a repeated name is refused with both lines).
  */
 int tl_suite_load(tl_suite *s, const char *path, tl_error *err);
 
@@ -114,8 +124,9 @@ void tl_suite_free(tl_suite *s);
 
 /*
  * tl_suite_run_row - run the row's scenario, predict it, compare both with
- * the pin, and set status, observed, predicted and the diffs.
- * Returns the status.
+ * the pin, and set status and res (made on the first run: observed,
+ * predicted, the diffs). Returns the status; TL_ROW_ERROR with status left
+ * TL_ROW_NOT_RUN when res cannot be allocated.
  */
 tl_row_status tl_suite_run_row(tl_row *row);
 

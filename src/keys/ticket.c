@@ -9,6 +9,7 @@
  * codec says which one it was.
  */
 #include "ticketlab/ticket.h"
+#include "hmac.h"
 #include "wipe.h"
 #include "ossl_compat.h"
 
@@ -37,19 +38,19 @@
 static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
 static EVP_CIPHER *aes128_cbc;
 static EVP_CIPHER *aes256_cbc;
-static EVP_MAC *hmac;
+static EVP_MD *sha256;      /* for HMAC-SHA256 (hmac.h) */
 
 static void fetch_algorithms(void)
 {
     aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
     aes256_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 static int algorithms(tl_error *err)
 {
     if (!CRYPTO_THREAD_run_once(&fetch_once, fetch_algorithms)
-        || aes128_cbc == NULL || aes256_cbc == NULL || hmac == NULL)
+        || aes128_cbc == NULL || aes256_cbc == NULL || sha256 == NULL)
         return tl_error_set_ssl(err, "OpenSSL has no AES-CBC or HMAC");
     return 0;
 }
@@ -57,6 +58,7 @@ static int algorithms(tl_error *err)
 /* BoringSSL and AWS-LC: static method tables, nothing to fetch. */
 #define aes128_cbc EVP_aes_128_cbc()
 #define aes256_cbc EVP_aes_256_cbc()
+#define sha256 EVP_sha256()
 
 static int algorithms(tl_error *err)
 {
@@ -107,27 +109,13 @@ const char *tl_ticket_verdict_text(tl_ticket_verdict v)
 static int ticket_mac(const tl_key *key, const unsigned char *data, size_t len,
                       unsigned char mac[TL_TICKET_MAC_LEN], tl_error *err)
 {
-#if TL_TLSLIB_OPENSSL
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
-    OSSL_PARAM params[2];
-    size_t maclen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok;
 
     if (ctx == NULL)
         return tl_error_set_ssl(err, "cannot make an HMAC context");
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    ok = EVP_MAC_init(ctx, key->hmac, key->hmac_len, params)
-        && EVP_MAC_update(ctx, data, len)
-        && EVP_MAC_final(ctx, mac, &maclen, TL_TICKET_MAC_LEN)
-        && maclen == TL_TICKET_MAC_LEN;
-    EVP_MAC_CTX_free(ctx);
-#else
-    unsigned int maclen = 0;
-    int ok = HMAC(EVP_sha256(), key->hmac, key->hmac_len, data, len, mac, &maclen) != NULL
-             && maclen == TL_TICKET_MAC_LEN;
-#endif
+    ok = tl_hmac(ctx, sha256, key->hmac, key->hmac_len, data, len, mac) == 0;
+    EVP_MD_CTX_free(ctx);
     if (!ok)
         return tl_error_set_ssl(err, "HMAC-SHA256 failed");
     return 0;

@@ -63,32 +63,65 @@ static counts count_rows(const tl_suite *s)
     return c;
 }
 
-/* The matrix row for grid cell (tls, keys, status, return), or NULL. */
-/* The table's row for a grid cell, run or not; NULL when the table has none. */
-static const tl_row *grid_row_any(const tl_suite *s, int t, int k, int st, int ret)
-{
-    char name[128];
+/* The matrix rows by grid cell (tls, keys, status, return): found in one
+ * pass over the table, so a report costs time linear in the table. */
+typedef struct grid {
+    const tl_row *cell[2][4][NSTATUS][NRETURN];
+} grid;
 
-    snprintf(name, sizeof(name), "matrix.%s.%s.%s.%s", grid_tls[t], grid_keys[k],
-             grid_status[st], grid_return[ret]);
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->rows[i].name, name) == 0)
-            return &s->rows[i];
-    return NULL;
+/* The index of the n-byte word in names[0..count-1], or -1. */
+static int grid_word(const char *const *names, int count, const char *word, size_t n)
+{
+    for (int i = 0; i < count; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], word, n) == 0)
+            return i;
+    return -1;
 }
 
-static const tl_row *grid_row(const tl_suite *s, int t, int k, int st, int ret)
+/* Fill g from the rows named matrix.TLS.KEYS.STATUS.RETURN (the first row of a name wins). */
+static void grid_index(const tl_suite *s, grid *g)
 {
-    const tl_row *r = grid_row_any(s, t, k, st, ret);
+    static const char *const *const words[] = { grid_tls, grid_keys, grid_status, grid_return };
+    static const int counts_of[] = { 2, 4, NSTATUS, NRETURN };
+
+    memset(g, 0, sizeof(*g));
+    for (size_t i = 0; i < s->n; i++) {
+        const char *p = s->rows[i].name;
+        int at[4], part = 0;
+
+        if (strncmp(p, "matrix.", 7) != 0)
+            continue;
+        for (p += 7; part < 4; part++) {
+            const char *dot = strchr(p, '.');
+            size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+            if ((at[part] = grid_word(words[part], counts_of[part], p, n)) < 0 || (dot == NULL) != (part == 3))
+                break;
+            p = dot ? dot + 1 : p + n;
+        }
+        if (part == 4 && g->cell[at[0]][at[1]][at[2]][at[3]] == NULL)
+            g->cell[at[0]][at[1]][at[2]][at[3]] = &s->rows[i];
+    }
+}
+
+/* The table's row for a grid cell, run or not; NULL when the table has none. */
+static const tl_row *grid_row_any(const grid *g, int t, int k, int st, int ret)
+{
+    return g->cell[t][k][st][ret];
+}
+
+static const tl_row *grid_row(const grid *g, int t, int k, int st, int ret)
+{
+    const tl_row *r = grid_row_any(g, t, k, st, ret);
 
     return r != NULL && r->status != TL_ROW_NOT_RUN ? r : NULL;
 }
 
-static int grid_has_rows(const tl_suite *s, int t, int k)
+static int grid_has_rows(const grid *g, int t, int k)
 {
     for (int st = 0; st < NSTATUS; st++)
         for (int ret = 0; ret < NRETURN; ret++)
-            if (grid_row(s, t, k, st, ret))
+            if (grid_row(g, t, k, st, ret))
                 return 1;
     return 0;
 }
@@ -101,14 +134,17 @@ static const char *short_class(const tl_row *r)
 
     if (r->status == TL_ROW_ERROR)
         return "ERR";
-    return names[tl_outcome_classify(&r->observed)];
+    return names[tl_outcome_classify(&r->res->observed)];
 }
 
 static void table_grids(FILE *f, const tl_suite *s)
 {
+    grid g;
+
+    grid_index(s, &g);
     for (int t = 0; t < 2; t++)
         for (int k = 0; k < 4; k++) {
-            if (!grid_has_rows(s, t, k))
+            if (!grid_has_rows(&g, t, k))
                 continue;
             fprintf(f, "\nTLS 1.%c, %s: decrypt-callback status x return\n", t ? '3' : '2', grid_keys[k]);
             fprintf(f, "  %-14s", "");
@@ -118,10 +154,10 @@ static void table_grids(FILE *f, const tl_suite *s)
             for (int st = 0; st < NSTATUS; st++) {
                 fprintf(f, "  %-14s", grid_status[st]);
                 for (int ret = 0; ret < NRETURN; ret++) {
-                    const tl_row *r = grid_row(s, t, k, st, ret);
+                    const tl_row *r = grid_row(&g, t, k, st, ret);
                     char cell[24];
 
-                    if (r == NULL && grid_row_any(s, t, k, st, ret) != NULL)
+                    if (r == NULL && grid_row_any(&g, t, k, st, ret) != NULL)
                         snprintf(cell, sizeof(cell), "-");   /* filtered out */
                     else if (r == NULL || r->status == TL_ROW_NA)
                         snprintf(cell, sizeof(cell), "n/a");
@@ -213,12 +249,12 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
 
         if (r->status == TL_ROW_NOT_RUN)
             continue;
-        snprintf(alerts, sizeof(alerts), "%s/%s", r->observed.client_ok < 0 ? "-" : r->observed.client_ok ? "ok" : "fail",
-                 r->observed.server_ok ? "ok" : "fail");
+        snprintf(alerts, sizeof(alerts), "%s/%s", r->res->observed.client_ok < 0 ? "-" : r->res->observed.client_ok ? "ok" : "fail",
+                 r->res->observed.server_ok ? "ok" : "fail");
         fprintf(f, "%-5s %-56s %-6s %-7d %s%s%s\n", status_word(r), r->name,
-                short_class(r), r->observed.n_tickets, alerts,
-                r->observed.server_alert >= 0 ? " alert=" : "",
-                r->observed.server_alert >= 0 ? tl_alert_name(r->observed.server_alert) : "");
+                short_class(r), r->res->observed.n_tickets, alerts,
+                r->res->observed.server_alert >= 0 ? " alert=" : "",
+                r->res->observed.server_alert >= 0 ? tl_alert_name(r->res->observed.server_alert) : "");
     }
     for (size_t i = 0; i < s->n; i++) {
         const tl_row *r = &s->rows[i];
@@ -229,12 +265,12 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
         fputc('\n', f);
         tl_text_line(f, "FAIL %s (%s:%d)", r->name, s->path, r->line);
         tl_text_line(f, "  scenario: %s", r->scenario_text);
-        if (r->error[0])
-            fprintf(f, "  harness error: %s\n", r->error);
-        if (r->diff[0])
-            fprintf(f, "  observed differs from the pinned expectation: %s\n", r->diff);
-        if (r->engine_diff[0])
-            fprintf(f, "  the engine's prediction differs from the pinned expectation: %s\n", r->engine_diff);
+        if (r->res->error[0])
+            fprintf(f, "  harness error: %s\n", r->res->error);
+        if (r->res->diff[0])
+            fprintf(f, "  observed differs from the pinned expectation: %s\n", r->res->diff);
+        if (r->res->engine_diff[0])
+            fprintf(f, "  the engine's prediction differs from the pinned expectation: %s\n", r->res->engine_diff);
     }
     table_grids(f, s);
     table_not_applicable(f, s);
@@ -317,20 +353,20 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "since", r->active ? r->active->change : NULL);
         json_field(f, "expected_text", tl_row_expected_text(r));
         if (r->status != TL_ROW_ERROR)
-            tl_outcome_format(&r->observed, observed, sizeof(observed));
+            tl_outcome_format(&r->res->observed, observed, sizeof(observed));
         json_field(f, "observed_text", r->status != TL_ROW_ERROR && r->lib_na == NULL ? observed : NULL);
         json_field(f, "documented", r->documented);
         fputs(", ", f);
-        json_outcome(f, "expected", &r->expected, r->pinned);
+        json_outcome(f, "expected", &r->res->expected, r->pinned);
         fputs(", ", f);
-        json_outcome(f, "observed", &r->observed, r->status != TL_ROW_ERROR);
+        json_outcome(f, "observed", &r->res->observed, r->status != TL_ROW_ERROR);
         fputs(", ", f);
-        json_outcome(f, "predicted", &r->predicted, r->predicted_ok);
-        json_field(f, "engine_why", r->engine_why);
-        json_field(f, "diff", r->diff[0] ? r->diff : NULL);
-        json_field(f, "engine_diff", r->engine_diff[0] ? r->engine_diff : NULL);
-        json_field(f, "error", r->error[0] ? r->error : NULL);
-        fprintf(f, ", \"seconds\": %.6f}", r->seconds);
+        json_outcome(f, "predicted", &r->res->predicted, r->res->predicted_ok);
+        json_field(f, "engine_why", r->res->engine_why);
+        json_field(f, "diff", r->res->diff[0] ? r->res->diff : NULL);
+        json_field(f, "engine_diff", r->res->engine_diff[0] ? r->res->engine_diff : NULL);
+        json_field(f, "error", r->res->error[0] ? r->res->error : NULL);
+        fprintf(f, ", \"seconds\": %.6f}", r->res->seconds);
     }
     fprintf(f, "\n ],\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
                "\"na\": %zu, \"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.na, c.gaps,
@@ -361,7 +397,7 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
             continue;
         fprintf(f, "    <testcase classname=\"conformance.tls1%c\" name=\"", r->scenario.tls == TLS1_3_VERSION ? '3' : '2');
         tl_xml_text(f, r->name);
-        fprintf(f, "\" time=\"%.6f\"", r->seconds);
+        fprintf(f, "\" time=\"%.6f\"", r->res->seconds);
         if (r->status == TL_ROW_PASS) {
             fputs("/>\n", f);
             continue;
@@ -382,21 +418,21 @@ static void write_junit(FILE *f, const tl_suite *s, double seconds)
         fputs(">\n      <", f);
         fputs(r->status == TL_ROW_ERROR ? "error" : "failure", f);
         fputs(" message=\"", f);
-        tl_xml_text(f, r->status == TL_ROW_ERROR ? r->error : r->diff[0] ? r->diff : r->engine_diff);
+        tl_xml_text(f, r->status == TL_ROW_ERROR ? r->res->error : r->res->diff[0] ? r->res->diff : r->res->engine_diff);
         fputs("\">", f);
         fprintf(f, "row %s (line %d)\nscenario: ", r->name, r->line);
         tl_xml_text(f, r->scenario_text);
-        if (r->error[0]) {
+        if (r->res->error[0]) {
             fputs("\nharness error: ", f);
-            tl_xml_text(f, r->error);
+            tl_xml_text(f, r->res->error);
         }
-        if (r->diff[0]) {
+        if (r->res->diff[0]) {
             fputs("\nobserved vs pinned: ", f);
-            tl_xml_text(f, r->diff);
+            tl_xml_text(f, r->res->diff);
         }
-        if (r->engine_diff[0]) {
+        if (r->res->engine_diff[0]) {
             fputs("\nengine vs pinned: ", f);
-            tl_xml_text(f, r->engine_diff);
+            tl_xml_text(f, r->res->engine_diff);
         }
         fprintf(f, "</%s>\n    </testcase>\n", r->status == TL_ROW_ERROR ? "error" : "failure");
     }
@@ -446,13 +482,13 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
                 x, y, CELL_W, CELL_H, x + CELL_W / 2, y + CELL_H / 2 + 4);
         return;
     }
-    c = r->status == TL_ROW_ERROR ? TL_CLASS_FAILED : tl_outcome_classify(&r->observed);
+    c = r->status == TL_ROW_ERROR ? TL_CLASS_FAILED : tl_outcome_classify(&r->res->observed);
     fputs("<g><title>", f);
     tl_xml_text(f, r->name);
     fputs(": ", f);
-    tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->diff[0] ? r->diff : r->engine_diff[0] ? r->engine_diff : r->error);
+    tl_xml_text(f, r->status == TL_ROW_PASS ? "pass" : r->res->diff[0] ? r->res->diff : r->res->engine_diff[0] ? r->res->engine_diff : r->res->error);
     fputs("\n", f);
-    tl_xml_text(f, tl_outcome_log_text(&r->observed, log, sizeof(log)));
+    tl_xml_text(f, tl_outcome_log_text(&r->res->observed, log, sizeof(log)));
     fprintf(f, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"2\"/>",
             x, y, CELL_W, CELL_H, class_colour(c));
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"cell%s\">%s</text>", x + CELL_W / 2, y + CELL_H / 2 + 4,
@@ -465,7 +501,7 @@ static void svg_cell(FILE *f, const tl_row *r, int x, int y)
     fputs("</g>\n", f);
 }
 
-static void svg_grid(FILE *f, const tl_suite *s, int t, int k, int gx, int gy)
+static void svg_grid(FILE *f, const grid *g, int t, int k, int gx, int gy)
 {
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"title\">TLS 1.%c &#183; %s</text>\n", gx, gy + 20,
             t ? '3' : '2', grid_keys[k]);
@@ -478,7 +514,7 @@ static void svg_grid(FILE *f, const tl_suite *s, int t, int k, int gx, int gy)
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"row\">%s</text>\n", gx + LABEL_W - 8, y + CELL_H / 2 + 4,
                 grid_status[st]);
         for (int ret = 0; ret < NRETURN; ret++)
-            svg_cell(f, grid_row(s, t, k, st, ret), gx + LABEL_W + ret * CELL_W, y);
+            svg_cell(f, grid_row(g, t, k, st, ret), gx + LABEL_W + ret * CELL_W, y);
     }
 }
 
@@ -502,10 +538,12 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
 {
     int grids[8][2], n = 0, width, height, rows, extra = 18 * tl_behaviour_notable_count();
     counts c = count_rows(s);
+    grid g;
 
+    grid_index(s, &g);
     for (int k = 0; k < 4; k++)
         for (int t = 0; t < 2; t++)
-            if (grid_has_rows(s, t, k)) {
+            if (grid_has_rows(&g, t, k)) {
                 grids[n][0] = t;
                 grids[n][1] = k;
                 n++;
@@ -549,7 +587,7 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fprintf(f, " &#183; %zu rows, %zu passed, %zu failed, %zu errors, %zu n/a &#183; %.2f s</text>\n",
             c.ran, c.pass, c.fail, c.error, c.na, seconds);
     for (int i = 0; i < n; i++)
-        svg_grid(f, s, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
+        svg_grid(f, &g, grids[i][0], grids[i][1], MARGIN + (i % 2) * (GRID_W + GAP),
                  MARGIN + 56 + (i / 2) * (GRID_H + GAP));
     svg_behaviour(f, MARGIN, height - MARGIN - 14 - extra);
     {

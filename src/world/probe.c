@@ -9,11 +9,23 @@
 #include <openssl/hmac.h>
 
 #include "bytes.h"
+#include "hmac.h"
 #include "ossl_compat.h"
 #include "ticketlab/rng.h"
 
 #define EXT_SESSION_TICKET 35
 #define EXT_PRE_SHARED_KEY 41
+#define BINDER_HASHES 2      /* kept at once: TLS 1.3 has SHA-256 and SHA-384 */
+
+/* A binder hash, fetched once with a context kept for it: in OpenSSL 3 a
+ * fetch and a new context cost more than the hashing (hmac.h), and a fuzz
+ * target computes a binder per input. */
+typedef struct binder_hash {
+    char name[32];            /* the digest's name; "" unused */
+    const EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    unsigned char empty_hash[EVP_MAX_MD_SIZE];   /* Hash(""), for Derive-Secret */
+} binder_hash;
 
 struct tl_probe {
     tl_world *world;
@@ -42,8 +54,12 @@ struct tl_probe {
     size_t buf_len;           /* its length after the last run, 0 before */
     SSL *server;
     BIO *to_server;           /* our end of the pair */
+    BIO *server_end;          /* the server's end (a reference of our own: kept for the next server) */
     tl_probe_result *cur;
+    binder_hash hashes[BINDER_HASHES];
 };
+
+static void binder_hash_drop(binder_hash *h);
 
 /* get16 / put16 / add16 / add24 edit the length fields of the copy in
  * place, at offsets locate_ticket() checked. */
@@ -268,20 +284,22 @@ static int pause_before_crypto(SSL *s, void *arg)
     return -1;
 }
 
-/* A fresh server SSL for the probe (the old one, if any, freed) on a
- * fresh BIO pair. Returns 0, or -1 with err. */
+/* A fresh server SSL for the probe (the old one, if any, freed) on the
+ * probe's BIO pair, emptied both ways (made on the first call: two 64 KB
+ * buffers are not worth making again for every fuzz input). Returns 0, or
+ * -1 with err. */
 static int new_server(tl_probe *p, tl_error *err)
 {
-    BIO *sbio = NULL;
-
     SSL_free(p->server);
-    BIO_free(p->to_server);
-    p->to_server = NULL;
     p->server = SSL_new(tl_world_server_ctx(p->world));
-    if (p->server == NULL || tl_issuer_bind(p->server, tl_world_issuer(p->world)) != 0
-        || !BIO_new_bio_pair(&sbio, 64 * 1024, &p->to_server, 64 * 1024))
+    if (p->server == NULL || tl_issuer_bind(p->server, tl_world_issuer(p->world)) != 0)
         return tl_error_set_ssl(err, "cannot make the probe's server");
-    SSL_set_bio(p->server, sbio, sbio);
+    if (p->to_server == NULL && !BIO_new_bio_pair(&p->server_end, 64 * 1024, &p->to_server, 64 * 1024))
+        return tl_error_set_ssl(err, "cannot make the probe's BIO pair");
+    if (BIO_reset(p->to_server) < 0 || BIO_reset(p->server_end) < 0 || !BIO_up_ref(p->server_end))
+        return tl_error_set_ssl(err, "cannot reuse the probe's BIO pair");
+    /* The SSL takes one reference (the same BIO both ways); ours stays. */
+    SSL_set_bio(p->server, p->server_end, p->server_end);
     SSL_set_msg_callback(p->server, server_msg_cb);
     SSL_set_msg_callback_arg(p->server, p);
     SSL_set_info_callback(p->server, server_info_cb);
@@ -354,8 +372,12 @@ void tl_probe_free(tl_probe *p)
     if (p == NULL)
         return;
     SSL_free(p->server);
+    BIO_free(p->server_end);
     BIO_free(p->to_server);
     SSL_SESSION_free(p->session);
+    for (int i = 0; i < BINDER_HASHES; i++) {
+        binder_hash_drop(&p->hashes[i]);
+    }
     free(p->hello);
     free(p->buf);
     free(p);
@@ -413,48 +435,15 @@ static size_t edit_hello(tl_probe *p, const unsigned char *ticket, size_t len, s
 typedef OSSL_LIB_CTX probe_lib;
 #define probe_lib_get(err) tl_libctx(err)
 #define probe_md_name EVP_MD_get0_name
-
-/* HMAC-`md`(key, data) into out, md_len (the hash size) bytes. */
-static int hmac(probe_lib *lib, const char *md, size_t md_len,
-                const unsigned char *key, const unsigned char *data, size_t data_len,
-                unsigned char *out)
-{
-    size_t out_len = 0;
-
-    return EVP_Q_mac(lib, "HMAC", NULL, md, NULL, key, md_len, data, data_len,
-                     out, md_len, &out_len) != NULL && out_len == md_len ? 0 : -1;
-}
-
-/* Hash-`md`(data) into out. Returns 1 or 0, as EVP_Q_digest. */
-static int digest(probe_lib *lib, const char *md, const void *data, size_t len, unsigned char *out)
-{
-    return EVP_Q_digest(lib, md, NULL, data, len, out, NULL);
-}
+#define probe_md_fetch(lib, name) EVP_MD_fetch((lib), (name), NULL)
+#define probe_md_free(md) EVP_MD_free((EVP_MD *)(md))
 #else
-/* BoringSSL and AWS-LC: no library contexts; the same HMAC and hash
- * through the EVP_MD the name stands for. */
+/* BoringSSL and AWS-LC: no library contexts and no fetching; the EVP_MD
+ * the name stands for. */
 typedef const char probe_lib;
 #define probe_lib_get(err) ((void)(err), "")
-
-static int hmac(probe_lib *lib, const char *md, size_t md_len,
-                const unsigned char *key, const unsigned char *data, size_t data_len,
-                unsigned char *out)
-{
-    const EVP_MD *m = EVP_get_digestbyname(md);
-    unsigned int out_len = 0;
-
-    (void)lib;
-    return m != NULL && HMAC(m, key, md_len, data, data_len, out, &out_len) != NULL
-           && out_len == md_len ? 0 : -1;
-}
-
-static int digest(probe_lib *lib, const char *md, const void *data, size_t len, unsigned char *out)
-{
-    const EVP_MD *m = EVP_get_digestbyname(md);
-
-    (void)lib;
-    return m != NULL && EVP_Digest(data, len, out, NULL, m, NULL);
-}
+#define probe_md_fetch(lib, name) ((void)(lib), EVP_get_digestbyname(name))
+#define probe_md_free(md) ((void)(md))
 
 /* The digest's name as EVP_get_digestbyname knows it. */
 static const char *probe_md_name(const EVP_MD *md)
@@ -463,12 +452,60 @@ static const char *probe_md_name(const EVP_MD *md)
 }
 #endif
 
+/* Forget binder hash h (its digest and context freed). */
+static void binder_hash_drop(binder_hash *h)
+{
+    probe_md_free(h->md);
+    EVP_MD_CTX_free(h->ctx);
+    memset(h, 0, sizeof(*h));
+}
+
+/* The hash named md and a context for it, made on first use (the older of
+ * two others is dropped). Returns NULL when the library has not got it. */
+static binder_hash *binder_hash_get(tl_probe *p, probe_lib *lib, const char *md)
+{
+    binder_hash *h = &p->hashes[BINDER_HASHES - 1];
+
+    for (int i = 0; i < BINDER_HASHES; i++)
+        if (strcmp(p->hashes[i].name, md) == 0)
+            return &p->hashes[i];
+    if (strlen(md) >= sizeof(h->name))
+        return NULL;
+    binder_hash_drop(h);
+    memmove(&p->hashes[1], &p->hashes[0], (BINDER_HASHES - 1) * sizeof(*h));
+    h = &p->hashes[0];
+    memset(h, 0, sizeof(*h));
+    h->md = probe_md_fetch(lib, md);
+    h->ctx = EVP_MD_CTX_new();
+    if (h->md == NULL || h->ctx == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1
+        || EVP_DigestFinal_ex(h->ctx, h->empty_hash, NULL) != 1) {
+        binder_hash_drop(h);
+        return NULL;
+    }
+    snprintf(h->name, sizeof(h->name), "%s", md);
+    return h;
+}
+
+/* HMAC-hash(key, data) into out, md_len (the hash size) bytes. */
+static int hmac(binder_hash *h, size_t md_len, const unsigned char *key, const unsigned char *data,
+                size_t data_len, unsigned char *out)
+{
+    return tl_hmac(h->ctx, h->md, key, md_len, data, data_len, out);
+}
+
+/* Hash(data) into out. */
+static int digest(binder_hash *h, const unsigned char *data, size_t len, unsigned char *out)
+{
+    return EVP_DigestInit_ex(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, data, len)
+           && EVP_DigestFinal_ex(h->ctx, out, NULL) ? 0 : -1;
+}
+
 /*
  * HKDF-Expand-Label(secret, label, context, Length = Hash.length), RFC
  * 8446 7.1: one HKDF-Expand block, T(1) = HMAC(secret, HkdfLabel | 0x01),
  * since the output is no longer than the hash.
  */
-static int expand_label(probe_lib *lib, const char *md, size_t md_len,
+static int expand_label(binder_hash *h, size_t md_len,
                         const unsigned char *secret, const char *label,
                         const unsigned char *ctx, size_t ctx_len, unsigned char *out)
 {
@@ -486,7 +523,7 @@ static int expand_label(probe_lib *lib, const char *md, size_t md_len,
         memcpy(info + n, ctx, ctx_len);
     n += ctx_len;
     info[n++] = 0x01;
-    return hmac(lib, md, md_len, secret, info, n, out);
+    return hmac(h, md_len, secret, info, n, out);
 }
 
 /*
@@ -502,8 +539,9 @@ static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
                         const SSL_SESSION *psk, tl_error *err)
 {
     probe_lib *lib = probe_lib_get(err);
+    binder_hash *h;
     unsigned char mk[TL_PROBE_MAX_PSK], zeros[EVP_MAX_MD_SIZE] = { 0 };
-    unsigned char early[EVP_MAX_MD_SIZE], empty_hash[EVP_MAX_MD_SIZE];
+    unsigned char early[EVP_MAX_MD_SIZE];
     unsigned char binder_key[EVP_MAX_MD_SIZE], finished[EVP_MAX_MD_SIZE];
     unsigned char transcript[EVP_MAX_MD_SIZE];
     size_t mk_len = SSL_SESSION_get_master_key(psk, mk, sizeof(mk));
@@ -513,12 +551,12 @@ static int write_binder(tl_probe *p, long dt, const char *md, size_t md_len,
     if (lib == NULL)
         return -1;
     /* The record header (5 bytes) is not part of the transcript. */
-    if (digest(lib, md, "", 0, empty_hash) != 1
-        || digest(lib, md, p->buf + 5, binders - 5, transcript) != 1
-        || hmac(lib, md, md_len, zeros, mk, mk_len, early) != 0
-        || expand_label(lib, md, md_len, early, "res binder", empty_hash, md_len, binder_key) != 0
-        || expand_label(lib, md, md_len, binder_key, "finished", NULL, 0, finished) != 0
-        || hmac(lib, md, md_len, finished, transcript, md_len, p->buf + binders + 3) != 0)
+    if ((h = binder_hash_get(p, lib, md)) == NULL
+        || digest(h, p->buf + 5, binders - 5, transcript) != 0
+        || hmac(h, md_len, zeros, mk, mk_len, early) != 0
+        || expand_label(h, md_len, early, "res binder", h->empty_hash, md_len, binder_key) != 0
+        || expand_label(h, md_len, binder_key, "finished", NULL, 0, finished) != 0
+        || hmac(h, md_len, finished, transcript, md_len, p->buf + binders + 3) != 0)
         rc = tl_error_set_ssl(err, "cannot compute the %s binder", md);
     OPENSSL_cleanse(mk, sizeof(mk));
     OPENSSL_cleanse(early, sizeof(early));
@@ -617,7 +655,8 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
     memset(res, 0, sizeof(*res));
     res->alert_sent = -1;
     res->ev_begin = tl_world_events(p->world)->n;
-    ERR_clear_error();
+    if (ERR_peek_error() != 0)   /* clearing an empty queue costs a pass over it */
+        ERR_clear_error();
     /* Drop what the last run wrote, then start over on the same SSL. */
     while (BIO_ctrl_pending(p->to_server) > 0)
         if (BIO_read(p->to_server, scratch, sizeof(scratch)) <= 0)
@@ -677,7 +716,8 @@ int tl_probe_run_psk(tl_probe *p, const unsigned char *ticket, size_t len,
             res->flight_hash = (res->flight_hash ^ scratch[i]) * UINT64_C(1099511628211);
         res->flight_len += (size_t)got;
     }
-    ERR_clear_error();
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     return 0;
 }
 

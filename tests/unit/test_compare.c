@@ -583,7 +583,7 @@ static void test_load_errors(void)
                       "(conformance --format json)");
     expect_load_error(HEAD "[{\"name\": \"x\", \"status\": \"pass\", \"observed_text\": null}]}",
                       "bad.json: row 1 (x): \"observed_text\" is null with status \"pass\" (it is null for a "
-                      "harness error, status \"error\", and a string otherwise)");
+                      "harness error, status \"error\", or an n/a row that did not run, and a string otherwise)");
     expect_load_error(HEAD "[{\"name\": \"x\", \"status\": \"pass\", \"observed_text\": \"hs=ok/ok\"}]}",
                       "bad.json: row 1 (x): \"observed_text\": outcome 'hs=ok/ok' lacks a field (all of hs "
                       "reused alert tickets hints early log are needed)");
