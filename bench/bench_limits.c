@@ -35,7 +35,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
     fprintf(stderr, "bench_limits: %s\n", what);
     ERR_print_errors_fp(stderr);

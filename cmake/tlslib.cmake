@@ -54,7 +54,8 @@ if(NOT TL_TLSLIB STREQUAL openssl)
   # determinism (a plain BoringSSL's RAND_bytes is the kernel's).
   set(TL_TESTS_OPENSSL_ONLY test_cache test_probe test_sessfile test_spack test_ticket_codec
                             test_validate test_detect test_expect test_world test_seeds
-                            test_determinism test_scenario_memo)
+                            test_determinism test_scenario_memo test_sessder_memo
+                            bench_limits)   # EVP_EC_gen
   set(TL_FUZZ_OPENSSL_ONLY fuzz_decrypt_status fuzz_client_ticket)
   message(STATUS "ticketlab: not built on ${TL_TLSLIB_NAME}: ${TL_TESTS_OPENSSL_ONLY} ${TL_FUZZ_OPENSSL_ONLY}")
 endif()

@@ -31,7 +31,7 @@ def choices(field):
 
 RETURNS = choices("dret") + ["99"]          # every named return, and one unknown value
 TLS = [("tls" + v.replace(".", ""), v) for v in choices("tls")]
-KEY_SOURCES = choices("keys")
+KEY_SOURCES = [k for k in choices("keys") if k != "aead"]   # aead: BoringSSL/AWS-LC rows below
 rows = []          # (section, name, scenario)
 
 
@@ -287,6 +287,20 @@ row(L, "lib.tls13.alpn-changed", "tls=1.3 keys=legacy-cb cb=0 present=newest wal
 row(L, "lib.tls13.skew-60s-old", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=60")
 row(L, "lib.tls13.skew-5s-young", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=-5")
 row(L, "lib.tls13.replay", "tls=1.3 keys=legacy-cb cb=0 present=newest replay=1")
+# The ticket AEAD method (BoringSSL, AWS-LC: n/a on OpenSSL). With keys=aead,
+# kdec scripts open's result (0 success, 1 retry, 2 ignore, 3 error), kenc=0
+# makes seal fail, overhead=N is what max_overhead reports.
+comment(L, "keys=aead: SSL_CTX_set_ticket_aead_method (BoringSSL, AWS-LC); n/a on OpenSSL")
+for tname, v in TLS:
+    base = f"tls={v} keys=aead cb=0"
+    for name, extra in (("full", "present=none"), ("newest", "present=newest"), ("older", "present=older"),
+                        ("unknown-key", "present=unknown-key"), ("bad-tag", "present=bad-hmac"),
+                        ("short", "present=short"), ("open-retry", "present=newest kdec=1"),
+                        ("open-ignore", "present=newest kdec=2"), ("open-error", "present=newest kdec=3"),
+                        ("seal-fails", "present=none kenc=0"), ("seal-fails.renew", "present=newest kenc=0"),
+                        ("overhead-short", "present=none overhead=10"),
+                        ("overhead-large", "present=none overhead=1000")):
+        row(L, f"lib.{tname}.aead.{name}", f"{base} {extra}")
 
 keep = {}
 if len(sys.argv) > 2 and sys.argv[1] == "--keep":

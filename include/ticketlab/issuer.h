@@ -23,10 +23,12 @@ typedef enum tl_key_source {
     TL_KEYS_BUILTIN = 0,  /* OpenSSL's own random keys (no key callback) */
     TL_KEYS_SET_KEYS,     /* SSL_CTX_set_tlsext_ticket_keys with the ring's current key */
     TL_KEYS_EVP_CB,       /* SSL_CTX_set_tlsext_ticket_key_evp_cb over the ring */
-    TL_KEYS_LEGACY_CB     /* SSL_CTX_set_tlsext_ticket_key_cb (HMAC_CTX), where built */
+    TL_KEYS_LEGACY_CB,    /* SSL_CTX_set_tlsext_ticket_key_cb (HMAC_CTX), where built */
+    TL_KEYS_AEAD          /* SSL_CTX_set_ticket_aead_method over the ring (BoringSSL,
+                             AWS-LC; src/world/aead_method.h) */
 } tl_key_source;
 
-/* tl_key_source_name - "builtin", "set-keys", "evp-cb", "legacy-cb". */
+/* tl_key_source_name - "builtin", "set-keys", "evp-cb", "legacy-cb", "aead". */
 const char *tl_key_source_name(tl_key_source src);
 
 /* tl_key_source_parse - the reverse. Returns 0 or -1. */
@@ -70,6 +72,13 @@ int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err);
 
 /* tl_issuer_bind - let the callbacks find iss from ssl. Returns 0 or -1. */
 int tl_issuer_bind(SSL *ssl, tl_issuer *iss);
+
+/*
+ * tl_issuer_scripted - the policy's answer for the next encrypt (enc 1) or
+ * decrypt (enc 0) call of the key source, counting the call; TL_NATURAL when
+ * the script is used up or there is no policy. Never fails.
+ */
+int tl_issuer_scripted(tl_issuer *iss, int enc);
 
 /* tl_issuer_from_ssl - the issuer bound to ssl, or NULL. */
 tl_issuer *tl_issuer_from_ssl(SSL *ssl);

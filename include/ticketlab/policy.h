@@ -35,6 +35,8 @@ typedef struct tl_policy {
     unsigned char *appdata;       /* attached by the generate callback; owned */
     size_t appdata_len;
     int set_appdata;              /* 0: attach nothing */
+    /* Ticket AEAD method (keys=aead): what max_overhead reports; TL_NATURAL: the real 44 bytes. */
+    int aead_overhead;
 } tl_policy;
 
 /* tl_policy_init - everything natural, no app data. */

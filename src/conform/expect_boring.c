@@ -31,6 +31,7 @@
 #include "ticketlab/policy.h"
 #include "ticketlab/tlslib.h"
 #include "ticketlab/world.h"
+#include "aead_method.h"
 
 #define ALERT_INTERNAL_ERROR 80
 #define TIMEOUT_TLS12 7200L      /* SSL_DEFAULT_SESSION_TIMEOUT */
@@ -121,6 +122,36 @@ static int client_offers(bsim *b)
     return 1;
 }
 
+/* ssl_decrypt_ticket_with_method: the ticket AEAD method's open, whatever
+ * the ticket's length. Returns 1 success, 0 ignore, -1 error. */
+static int aead_open(bsim *b)
+{
+    const tl_scenario *sc = b->sc;
+    int natural = sc->present == TL_PRESENT_NEWEST || sc->present == TL_PRESENT_OLDER
+                  ? TL_AEAD_SUCCESS : TL_AEAD_IGNORE;
+    int ret = script_at(sc->kdec, sc->n_kdec, b->kdec_calls++);
+    const char *key = sc->present == TL_PRESENT_UNKNOWN_KEY ? "?" : "r1";   /* short: 31 bytes, the name is whole */
+
+    if (ret == TL_NATURAL || ret == TL_AEAD_SUCCESS)
+        ret = natural;
+    record(b, TL_CB_OPEN, key, ret);
+    if (ret == TL_AEAD_RETRY) {
+        rule(b, "ssl_get_prev_session: open's retry is ssl_hs_pending_ticket; SSL_do_handshake is called "
+                "again (SSL_ERROR_PENDING_TICKET) and open runs again");
+        ret = natural;
+        b->kdec_calls++;
+        record(b, TL_CB_OPEN, key, ret);
+    }
+    if (ret == TL_AEAD_ERROR) {
+        rule(b, "ssl_decrypt_ticket_with_method: open's error is ssl_ticket_aead_error");
+        return -1;
+    }
+    rule(b, ret == TL_AEAD_SUCCESS ? "ssl_decrypt_ticket_with_method: open succeeds: the plaintext is the session"
+                                   : "ssl_decrypt_ticket_with_method: open ignores the ticket (an unknown name or a "
+                                     "failed tag in the method, or its own ignore)");
+    return ret == TL_AEAD_SUCCESS;
+}
+
 /* ssl_process_ticket for the offered ticket. Returns 1 success (renew in
  * *renew), 0 ignore, -1 error. */
 static int process_ticket(bsim *b, int *renew)
@@ -129,6 +160,8 @@ static int process_ticket(bsim *b, int *renew)
     int cb = sc->keys == TL_KEYS_LEGACY_CB, ret;
 
     *renew = 0;
+    if (sc->keys == TL_KEYS_AEAD)
+        return aead_open(b);
     if (sc->present == TL_PRESENT_SHORT) {
         rule(b, "ssl_process_ticket: shorter than key name + EVP_MAX_IV_LENGTH (%d bytes): ignored, "
                 "no key callback", SHORTEST_TICKET);
@@ -216,6 +249,17 @@ static int seal_ticket(bsim *b, int *empty)
     int ret;
 
     *empty = 0;
+    if (sc->keys == TL_KEYS_AEAD) {
+        int ok = script_at(sc->kenc, sc->n_kenc, b->kenc_calls++) != 0
+                 && (sc->aead_overhead == TL_NATURAL || sc->aead_overhead >= TL_AEAD_OVERHEAD);
+
+        record(b, TL_CB_SEAL, encrypting_key(sc), ok);
+        if (!ok)
+            rule(b, "ssl_encrypt_ticket_with_method: seal fails (%s): SSL_R_TICKET_ENCRYPTION_FAILED, fatal",
+                 sc->aead_overhead != TL_NATURAL && sc->aead_overhead < TL_AEAD_OVERHEAD
+                     ? "max_overhead said too little: no room for the sealed ticket" : "the method's own 0");
+        return ok ? 1 : -1;
+    }
     if (sc->keys != TL_KEYS_LEGACY_CB)
         return 1;
     ret = script_at(sc->kenc, sc->n_kenc, b->kenc_calls++);

@@ -104,6 +104,7 @@ static int apply_policy(tl_world *w, const tl_scenario *sc, tl_error *err)
     for (int st = SSL_TICKET_EMPTY; st <= SSL_TICKET_SUCCESS_RENEW; st++)
         tl_policy_set_decrypt(pol, st, sc->dret);
     pol->generate_ret = sc->gen;
+    pol->aead_overhead = sc->aead_overhead;
     if (sc->app2 >= 0 && attach_app(pol, sc->app2, 1) != 0)
         return tl_error_set(err, "out of memory");
     iss->key_enc_calls = iss->key_dec_calls = 0;

@@ -74,6 +74,7 @@ typedef struct tl_scenario {
     int world_alpn;
     char alpn[32];            /* "" : the world's */
     char groups[64];          /* "" : TL_DEFAULT_GROUPS */
+    int aead_overhead;        /* keys=aead: max_overhead's answer; TL_NATURAL: the real one */
 } tl_scenario;
 
 /*

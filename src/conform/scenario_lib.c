@@ -24,6 +24,8 @@ const char *tl_scenario_lacks(const tl_scenario *sc)
         why = tl_tlslib_lacks(TL_API_EVP_KEY_CB);
     if (why == NULL && sc->keys == TL_KEYS_LEGACY_CB)
         why = tl_tlslib_lacks(TL_API_LEGACY_KEY_CB);
+    if (why == NULL && sc->keys == TL_KEYS_AEAD)
+        why = tl_tlslib_lacks(TL_API_TICKET_AEAD);
     if (why == NULL && sc->new_tickets > 0)
         why = tl_tlslib_lacks(TL_API_NEW_SESSION_TICKET);
     if (why == NULL && (sc->early > 0 || sc->send_early))

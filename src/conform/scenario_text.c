@@ -59,7 +59,7 @@ static const field fields[] = {
       "version of the checked handshake" },
     { "from", FK_VERSION, AT(from), 0, 0, 0, 0, NULL, OMIT_SAME_AS_TLS, "1.2|1.3",
       "version of the set-up handshake that minted the ticket (default: as tls)" },
-    { "keys", FK_KEYS, AT(keys), 0, 0, 0, TL_KEYS_EVP_CB, NULL, ALWAYS, "evp-cb|legacy-cb|builtin|set-keys",
+    { "keys", FK_KEYS, AT(keys), 0, 0, 0, TL_KEYS_EVP_CB, NULL, ALWAYS, "evp-cb|legacy-cb|builtin|set-keys|aead",
       "where the ticket keys come from" },
     NUM("cb", FK_INT, ticket_cb, 0, 1, 1, "0|1", "install the generate/decrypt callbacks"),
     { "present", FK_PRESENT, AT(present), 0, 0, 0, TL_PRESENT_NONE, NULL, ALWAYS,
@@ -100,6 +100,8 @@ static const field fields[] = {
     NUM("skew", FK_LONG, skew, -100000, 100000, 0, "S", "the client believes the ticket is S seconds older than it is"),
     NUM("walpn", FK_INT, world_alpn, 0, 1, 0, "0|1", "the world speaks ALPN \"h2,http/1.1\""),
     STR("alpn", alpn, "the client's ALPN list in the checked handshake (default: the world's)"),
+    NUM("overhead", FK_INT, aead_overhead, 0, 1000, TL_NATURAL, "N",
+        "keys=aead: what the ticket AEAD method's max_overhead reports (default: the real 44 bytes)"),
     STR("groups", groups, "both sides' key groups (default X25519:P-256: pinned, so no row depends "
                           "on a release's default key shares)"),
 };

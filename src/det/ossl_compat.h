@@ -133,6 +133,7 @@ static inline void tl_compat_no_alpn(const SSL_SESSION *s, const unsigned char *
 #define EVP_CIPHER_CTX_get_mode(c) EVP_CIPHER_CTX_mode(c)
 #define EVP_CIPHER_CTX_is_encrypting(c) EVP_CIPHER_CTX_encrypting(c)
 #define EVP_CIPHER_get0_name(c) OBJ_nid2sn(EVP_CIPHER_nid(c))
+#define EVP_CIPHER_get_key_length(c) EVP_CIPHER_key_length(c)
 /* Their names for the same two failures (ssl/tls_record.cc, ssl/s3_pkt.cc). */
 #ifndef SSL_R_UNEXPECTED_EOF_WHILE_READING
 #define SSL_R_UNEXPECTED_EOF_WHILE_READING SSL_R_UNEXPECTED_RECORD

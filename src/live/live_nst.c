@@ -22,6 +22,7 @@
  * when a client offers it. Reads go straight to the socket.
  */
 #include "live_serve.h"
+#include "ossl_compat.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -160,8 +161,10 @@ static int derive(tl_nst_filter *f)
         f->aead = EVP_aes_128_gcm();
     else if (strcmp(name, "TLS_AES_256_GCM_SHA384") == 0)
         f->aead = EVP_aes_256_gcm();
+#if TL_TLSLIB_OPENSSL   /* BoringSSL, AWS-LC: ChaCha20-Poly1305 is an EVP_AEAD only */
     else if (strcmp(name, "TLS_CHACHA20_POLY1305_SHA256") == 0)
         f->aead = EVP_chacha20_poly1305();
+#endif
     if (f->aead != NULL && EVP_CIPHER_get_key_length(f->aead) == 32)
         klen = 32;
     if (f->aead == EVP_aes_256_gcm())
@@ -542,7 +545,11 @@ tl_nst_filter *tl_nst_attach(SSL *ssl, int fd, tl_nst_kind kind, tl_error *err)
     if (kind == TL_NST_TLS12_UNASKED)
         SSL_set_options(ssl, SSL_OP_NO_TICKET);
     else
+#if TL_TLSLIB_OPENSSL
         SSL_set_num_tickets(ssl, 1);
+#else
+        SSL_CTX_set_num_tickets(SSL_get_SSL_CTX(ssl), 1);   /* no per-SSL setter there */
+#endif
     return f;
 }
 

@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 
+#include "aead_method.h"
 #include "leaks.h"
 #include "ossl_compat.h"
 #include "ticketlab/rng.h"
@@ -30,6 +31,7 @@ const char *tl_key_source_name(tl_key_source src)
     case TL_KEYS_SET_KEYS: return "set-keys";
     case TL_KEYS_EVP_CB: return "evp-cb";
     case TL_KEYS_LEGACY_CB: return "legacy-cb";
+    case TL_KEYS_AEAD: return "aead";
     }
     return "unknown";
 }
@@ -37,7 +39,7 @@ const char *tl_key_source_name(tl_key_source src)
 int tl_key_source_parse(const char *name, tl_key_source *out)
 {
     static const tl_key_source all[] = { TL_KEYS_BUILTIN, TL_KEYS_SET_KEYS,
-                                         TL_KEYS_EVP_CB, TL_KEYS_LEGACY_CB };
+                                         TL_KEYS_EVP_CB, TL_KEYS_LEGACY_CB, TL_KEYS_AEAD };
 
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcmp(name, tl_key_source_name(all[i])) == 0) {
@@ -135,7 +137,7 @@ static int load_key(tl_issuer *iss, const tl_key *key, unsigned char *iv,
     return 0;
 }
 
-static int scripted_key(tl_issuer *iss, int enc)
+int tl_issuer_scripted(tl_issuer *iss, int enc)
 {
     const tl_policy *p = iss->policy;
     size_t call = enc ? iss->key_enc_calls++ : iss->key_dec_calls++;
@@ -160,7 +162,7 @@ static int ring_key_cb(tl_issuer *iss, unsigned char name[16], unsigned char *iv
                        int enc)
 {
     tl_event ev = { .kind = TL_EV_KEY_CB, .enc = enc };
-    int want = scripted_key(iss, enc), ret;
+    int want = tl_issuer_scripted(iss, enc), ret;
     const tl_key *key;
 
     if (enc) {
@@ -416,6 +418,10 @@ int tl_issuer_install(SSL_CTX *ctx, tl_issuer *iss, tl_error *err)
 #else
             return tl_error_set(err, "this OpenSSL was built without the legacy ticket key callback");
 #endif
+        case TL_KEYS_AEAD:
+            if (need_api(TL_API_TICKET_AEAD, err) != 0 || tl_aead_install(ctx, iss, err) != 0)
+                return -1;
+            break;
         }
     }
     if (iss->ticket_cb) {

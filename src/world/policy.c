@@ -14,6 +14,7 @@ void tl_policy_init(tl_policy *p)
     for (int i = 0; i < 4; i++)
         p->decrypt_ret[i] = TL_NATURAL;
     p->generate_ret = TL_NATURAL;
+    p->aead_overhead = TL_NATURAL;
 }
 
 void tl_policy_free(tl_policy *p)

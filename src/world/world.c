@@ -614,6 +614,10 @@ static int classify(SSL *s, int rc)
     e = SSL_get_error(s, rc);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
         return 0;
+#ifdef SSL_ERROR_PENDING_TICKET
+    if (e == SSL_ERROR_PENDING_TICKET)
+        return 0;   /* the ticket AEAD method's open said retry: call again */
+#endif
     return -1;
 }
 
