@@ -29,7 +29,7 @@ set(TL_DATA_DIR ${CMAKE_INSTALL_DATADIR}/ticketlab)
 # Each includes only listed ones.
 set(TL_PUBLIC_HEADERS
   cache.h clock.h codec.h error.h events.h issuer.h keyfile.h keyring.h
-  plugin.h policy.h rng.h sessfile.h spack.h ticket.h version.h world.h)
+  plugin.h policy.h rng.h sessfile.h spack.h ticket.h tlslib.h version.h world.h)
 list(TRANSFORM TL_PUBLIC_HEADERS PREPEND ${CMAKE_SOURCE_DIR}/include/ticketlab/)
 
 # The replay drivers (fuzz/CMakeLists.txt): one per fuzz target, always built.
