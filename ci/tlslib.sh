@@ -95,6 +95,9 @@ tl_tlslib_prefix() {
       cp "$(find "$bld" -name libssl.a | head -1)" "$(find "$bld" -name libcrypto.a | head -1)" "$prefix/lib/"
     } >"$log" 2>&1 || { echo "ci/tlslib.sh: building $lib ${name##*-} ($flavour) failed; see $log" >&2; exit 1; }
     echo "$lib ${name##*-}" >"$prefix/TICKETLAB_SOURCE"
+    # The -DFUZZ=1 defines stay inside the library's build: tell ours
+    # (cmake/tlslib.cmake) that RAND_reset_for_fuzzing() is there.
+    [ "$flavour" = fuzz ] && touch "$prefix/TICKETLAB_FUZZ"
     touch "$prefix/.ticketlab-built"
     rm -rf "$work" "$bld"
   ) 9>"$prefix.lock" || return 1

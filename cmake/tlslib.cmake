@@ -40,6 +40,12 @@ else()
   else()
     set(TL_TLSLIB_SOURCE "${TL_TLSLIB_NAME} (commit unknown)")
   endif()
+  # A -DFUZZ=1 build (ci/tlslib.sh ... fuzz): its deterministic RAND_bytes is
+  # restarted by RAND_reset_for_fuzzing(), which the headers declare only
+  # under the library's own build defines.
+  if(EXISTS ${TL_TLSLIB_PREFIX}/TICKETLAB_FUZZ)
+    set(TL_TLSLIB_FUZZ 1)
+  endif()
   # Both are C++ inside: a static libssl.a needs the C++ runtime and threads.
   find_package(Threads REQUIRED)
   set_property(TARGET OpenSSL::Crypto APPEND PROPERTY INTERFACE_LINK_LIBRARIES stdc++ Threads::Threads)

@@ -130,3 +130,27 @@ def test_validate_runs_a_key_callback_plugin(ticketlab, build_dir):
     if name != "OpenSSL":
         assert checks["decrypt-cb"]["verdict"] == "skip"
         assert "has no SSL_CTX_set_session_ticket_cb" in json.dumps(checks["decrypt-cb"])
+
+
+def test_determinism(ticketlab):
+    """The same seed, the same bytes: on OpenSSL (our RAND provider) and on a
+    -DFUZZ=1 BoringSSL or AWS-LC (RAND_reset_for_fuzzing at every world reset).
+    A plain BoringSSL or AWS-LC draws from the kernel: the tickets differ, the
+    outcomes (everything but the ticket bytes) do not."""
+    out = subprocess.run([ticketlab, "--version"], capture_output=True, text=True, timeout=60).stdout
+    name, _ = library(ticketlab)
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([ticketlab, "handshake", "--json", "--resume", "1", "--key-source", "legacy-cb"],
+                              capture_output=True, text=True, timeout=60)
+        assert_clean(proc)
+        assert proc.returncode == 0
+        runs.append(json.loads(proc.stdout))
+    if name == "OpenSSL" or "FUZZ build" in out:
+        assert runs[0] == runs[1]
+    else:
+        for r in runs:
+            for hs in r["handshakes"]:
+                for t in hs["tickets"]:
+                    t.pop("ticket", None)
+        assert runs[0] == runs[1]

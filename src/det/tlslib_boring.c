@@ -36,9 +36,13 @@
 #define LIB_KIND TL_TLSLIB_KIND_BORINGSSL
 #endif
 
-/* -DFUZZ=1 defines one or the other, depending on the library's age. */
-#if defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION) || defined(BORINGSSL_UNSAFE_DETERMINISTIC_MODE)
+/* A -DFUZZ=1 library: CMake says so (TICKETLAB_TLSLIB_FUZZ, from the
+ * prefix's TICKETLAB_FUZZ marker); its headers declare RAND_reset_for_fuzzing
+ * only under the library's own build defines, so declare it here. */
+#if defined(TICKETLAB_TLSLIB_FUZZ) || defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION) \
+    || defined(BORINGSSL_UNSAFE_DETERMINISTIC_MODE)
 #define TL_LIB_FUZZ_RAND 1
+void RAND_reset_for_fuzzing(void);
 #else
 #define TL_LIB_FUZZ_RAND 0
 #endif

@@ -7,6 +7,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#if !TL_TLSLIB_OPENSSL
+#include <openssl/obj.h>
+#endif
 
 #include "bytes.h"
 #include "hmac.h"
@@ -445,10 +448,11 @@ typedef const char probe_lib;
 #define probe_md_fetch(lib, name) ((void)(lib), EVP_get_digestbyname(name))
 #define probe_md_free(md) ((void)(md))
 
-/* The digest's name as EVP_get_digestbyname knows it. */
+/* The digest's name as EVP_get_digestbyname knows it ("SHA256", "SHA384",
+ * and "SHA1" for the TLS 1.2 suites a fuzzed session may name). */
 static const char *probe_md_name(const EVP_MD *md)
 {
-    return EVP_MD_type(md) == NID_sha384 ? "SHA384" : EVP_MD_type(md) == NID_sha256 ? "SHA256" : NULL;
+    return OBJ_nid2sn(EVP_MD_type(md));
 }
 #endif
 
