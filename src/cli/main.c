@@ -94,6 +94,8 @@ static int print_version(void)
     char note[400];
     int n;
 
+    if (tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL && tl_detect_install(&err) != 0)
+        return tl_cli_fail("--version", "%s", err.msg);
     printf("ticketlab %s\n", tl_version());
     printf("built with %s\n", tl_openssl_built());
     if (tl_tlslib_which() != TL_TLSLIB_KIND_OPENSSL) {
@@ -102,8 +104,6 @@ static int print_version(void)
         printf("running on %s (%s's rules: docs/libraries.md)\n", tl_openssl_running(), tl_tlslib_name());
         return fflush(stdout) == 0 && !ferror(stdout) ? TL_EXIT_OK : TL_EXIT_USAGE;
     }
-    if (tl_detect_install(&err) != 0)
-        return tl_cli_fail("--version", "%s", err.msg);
     n = tl_behaviour_notable_count();
     printf("running on %s (release line %s)\n", tl_openssl_running(), tl_release_series());
     if (n == 0)
