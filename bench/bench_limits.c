@@ -35,7 +35,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
     fprintf(stderr, "bench_limits: %s\n", what);
     ERR_print_errors_fp(stderr);
@@ -96,7 +96,7 @@ static void close_free(SSL *s)
 /* A client and a server SSL joined by a BIO pair. */
 static void pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
 {
-    BIO *cb, *sb;
+    BIO *cb = NULL, *sb = NULL;   /* die() returns as far as the compiler knows */
 
     *c = SSL_new(cctx);
     *s = SSL_new(sctx);

@@ -3,12 +3,22 @@
 #
 #   ci/matrix.sh [SPEC...]
 #
-# SPEC is "system", a version with a tarball in ../shared/openssl/ (3.0.14,
-# 3.0.22, 3.5.7, 3.6.3), a tarball, a source tree or an installed prefix
-# (see ci/openssl.sh), or "boringssl" / "aws-lc": the snapshot in
+# SPEC is "system", a version with a tarball in $TICKETLAB_OPENSSL_SOURCES or
+# ../shared/openssl/ (3.0.14, 3.0.22, 3.5.7, 3.6.3, 4.0.2), a tarball, a
+# source tree or an installed prefix (see ci/openssl.sh), each optionally with
+# patches: 3.0.14+ci/patches/3.0.14-psk-empty-identity.diff applies a diff,
+# 3.5.7+revert:ci/patches/3.5.7-ticket-after-suite-mismatch.diff reverts an
+# upstream change; or "boringssl" / "aws-lc": the snapshot in
 # ../shared/tlslibs/ (ci/tlslib.sh; their rows are n/a where the library lacks
 # the API, and pytest runs the modules that apply to them: TL_PYTEST_LIBRARY
-# below). Default: system and every tarball in ../shared/openssl/.
+# below). Default: system, every release tarball, then every patch in
+# ci/patches/ on its release (RELEASE-NAME.diff; its first line says "(apply)"
+# or "(revert)").
+#
+# Each unpatched OpenSSL release's conformance run is kept as a reference
+# report, conformance/reference/<release>.json (ci/reference.py), when all its
+# rows pass: the "unexplained" section of a later run compares failed rows
+# with them. Commit the files when they change.
 #
 # For each release: build OpenSSL once (cached in ~/.cache/ticketlab, outside
 # the clone), build ticketlab with ASan+UBSan and -Werror against it, run
@@ -32,6 +42,11 @@ if [ ${#specs[@]} -eq 0 ]; then
     [ -f "$t" ] || continue
     v=$(basename "$t"); v=${v#openssl-}; v=${v%.tar.*}
     specs+=("$v")
+  done
+  for p in ci/patches/*.diff; do
+    [ -f "$p" ] || continue
+    v=$(basename "$p"); v=${v%%-*}
+    if head -1 "$p" | grep -q '(revert)'; then specs+=("$v+revert:$p"); else specs+=("$v+$p"); fi
   done
 fi
 
@@ -64,17 +79,36 @@ TL_PYTEST_LIBRARY=(pytest/test_conformance_libraries.py)
 matrix_prefix() {
   if tl_tlslib_is_spec "$1"; then tl_tlslib_prefix "$1" plain; else tl_openssl_prefix "$1" plain; fi
 }
-last_pid=""
+# spec_assertions SPEC - what a patched build's patches do, as
+# TICKETLAB_EXPECT_CHANGES: ci/patches/<release>-<change>.diff applied is
+# "<change>=yes", reverted "<change>=no" ("" for an unpatched release). The
+# build's self-tests must find it so (test_detect), its rows follow it, and
+# its reports name where it differs from the release's upstream history.
+spec_assertions() {
+  local spec=$1 part f c out=""
+  local -a parts
+  [ "${spec%%+*}" = "$spec" ] && return 0
+  IFS=+ read -r -a parts <<<"${spec#*+}"
+  for part in "${parts[@]}"; do
+    f=${part#revert:}; c=$(basename "$f" .diff); c=${c#*-}
+    if [ "$part" != "$f" ]; then out="$out${out:+,}$c=no"; else out="$out${out:+,}$c=yes"; fi
+  done
+  echo "$out"
+}
+last_pid="" user_expect=${TICKETLAB_EXPECT_CHANGES:-}
 for spec in "${specs[@]}"; do
   i=${#R_NAME[@]}
   R_START[i]=$(date +%s)
-  name=$spec; [ -d "$spec" ] || [ -f "$spec" ] && name=$(basename "$spec")
-  name=${name#openssl-}; name=${name%.tar.*}
+  name=$(tl_openssl_spec_name "$spec")
+  asserted=$(spec_assertions "$spec")
+  # A caller's own assertions hold for every release; the patch's come after (they win).
+  expect="$user_expect${user_expect:+${asserted:+,}}$asserted"
+  if [ -n "$expect" ]; then export TICKETLAB_EXPECT_CHANGES=$expect; else unset TICKETLAB_EXPECT_CHANGES; fi
   build="$ROOT/$name" log="$REPORTS/$name.log"
   : > "$log"
   b=fail c=- r=- release=? R_PID[i]=""
   lib=""; tl_tlslib_is_spec "$spec" && lib=$spec
-  echo "== ${lib:-OpenSSL} $spec" >&2
+  echo "== ${lib:-OpenSSL} $spec${asserted:+ (TICKETLAB_EXPECT_CHANGES=$asserted)}" >&2
   if prefix=$(matrix_prefix "$spec" 2>>"$log"); then
     args=(); [ -n "$prefix" ] && args=(-DOPENSSL_ROOT_DIR="$prefix")
     if build_ticketlab "$build" -DTICKETLAB_SANITIZE=ON -DCMAKE_C_COMPILER=clang "${args[@]}" >>"$log" 2>&1; then
@@ -88,6 +122,15 @@ d = json.load(open(sys.argv[1])); s = d["summary"]
 print("%d pass, %d n/a, %d fail, %d err" % (s["passed"], s["na"], s["failed"], s["errors"]))
 print(d["release"])' "$REPORTS/$name.json" 2>/dev/null) || r="no report"
       release=$(echo "$r" | sed -n 2p); r=$(echo "$r" | sed -n 1p)
+      # A passing run of an unpatched release becomes its reference report.
+      if [ -z "$lib" ] && [ "$spec" = "${spec%%+*}" ] && [[ "$r" == *", 0 fail, 0 err" ]] && [ -n "$release" ]; then
+        mkdir -p "$REPORTS/reference"
+        python3 ci/reference.py "$REPORTS/$name.json" "$REPORTS/reference/$release.json" 2>>"$log" &&
+          cp "$REPORTS/reference/$release.json" conformance/reference/ 2>>"$log" || true
+      fi
+      u=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("unexplained", {}).get("count", 0))' \
+            "$REPORTS/$name.json" 2>/dev/null) || u=0
+      [ "${u:-0}" != 0 ] && r="$r, $u unexplained"
       [ -n "$last_pid" ] && { wait "$last_pid" || true; }
       (rc=0; run_pytest "$build" "$REPORTS/$name.pytest.log" "$lib" || rc=$?
        date +%s >"$REPORTS/$name.pytest.end"; exit $rc) &
@@ -116,7 +159,7 @@ for ((i = 0; i < ${#R_NAME[@]}; i++)); do
   [[ "$p" == ok* ]] || ok=0
   [[ "${R_R[i]}" == *", 0 fail, 0 err" ]] || ok=0
   [ $ok -eq 1 ] || status=1
-  rows+=("$(printf '%-10s %-9s %-6s %-22s %-36s %-24s %5ss' "${R_NAME[i]}" "${R_REL[i]}" "${R_B[i]}" "${R_C[i]}" "${R_R[i]}" "$p" "$secs")")
+  rows+=("$(printf '%-34s %-9s %-6s %-22s %-50s %-24s %5ss' "${R_NAME[i]}" "${R_REL[i]}" "${R_B[i]}" "${R_C[i]}" "${R_R[i]}" "$p" "$secs")")
 done
 
 # What changed between neighbouring releases, as OpenSSL maintainers want it.
@@ -133,7 +176,7 @@ if [ -n "$tl" ] && "$tl" conformance --help 2>&1 | grep -q -- '--compare'; then
 fi
 
 echo
-printf '%-10s %-9s %-6s %-22s %-36s %-24s %6s\n' openssl release build ctest "conformance rows" pytest time
+printf '%-34s %-9s %-6s %-22s %-50s %-24s %6s\n' openssl release build ctest "conformance rows" pytest time
 for row in "${rows[@]}"; do echo "$row"; done
 echo "logs and reports: $REPORTS/"
 exit $status

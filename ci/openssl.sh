@@ -5,17 +5,22 @@
 #
 # SPEC is one of:
 #   system               the system OpenSSL (prints nothing: use the default)
-#   3.5.7                the release tarball ../shared/openssl/openssl-3.5.7.tar.xz
+#   3.5.7                the release tarball openssl-3.5.7.tar.{xz,gz} in
+#                        $TICKETLAB_OPENSSL_SOURCES, else in ../shared/openssl/
 #   path/to/x.tar.{xz,gz} a release tarball of your own
 #   path/to/srcdir       an OpenSSL source tree (with a Configure script)
 #   path/to/prefix       an installed OpenSSL (include/openssl/ssl.h): used as is
+#   BASE+FILE.diff       a version, tarball or source tree with a patch applied (patch -p1)
+#   BASE+revert:FILE.diff  ... with an upstream change reverted (patch -R -p1);
+#                        several patches chain: 3.0.14+a.diff+b.diff
 #
 # Flavours:
 #   plain  shared and static libraries, -O2: what a distribution ships.
 #   fuzz   static only, built by clang with ASan+UBSan and -fsanitize=fuzzer-no-link,
 #          as OSS-Fuzz builds it: the fuzzers then see inside libssl's ticket code.
 #
-# The prefix is ${TICKETLAB_CACHE:-~/.cache/ticketlab}/openssl-<name>-<flavour>.
+# The prefix is ${TICKETLAB_CACHE:-~/.cache/ticketlab}/openssl-<name>-<flavour>
+# (a patched build's name carries the patches' names and a hash of their bytes).
 # A prefix is used only once its build finished (a stamp file says so), and a
 # lock keeps two jobs from building the same one at the same time.
 
@@ -23,40 +28,101 @@ tl_openssl_cache_dir() {
   echo "${TICKETLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ticketlab}"
 }
 
-# tl_openssl_shared_dir - where the release tarballs for the tests live:
-# $TICKETLAB_OPENSSL_SOURCES, else ../shared/openssl beside the clone, else
-# /work/shared/openssl. Prints the first that exists (or the first choice).
+# tl_openssl_shared_dir - where the release tarballs live:
+# $TICKETLAB_OPENSSL_SOURCES when set, else ../shared/openssl beside the clone.
 tl_openssl_shared_dir() {
-  local here d
+  if [ -n "${TICKETLAB_OPENSSL_SOURCES:-}" ]; then echo "$TICKETLAB_OPENSSL_SOURCES"; return 0; fi
+  local here
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  for d in ${TICKETLAB_OPENSSL_SOURCES:+"$TICKETLAB_OPENSSL_SOURCES"} "$here/../shared/openssl" /work/shared/openssl; do
-    if [ -d "$d" ]; then (cd "$d" && pwd); return 0; fi
+  realpath -m "$here/../shared/openssl"
+}
+
+# tl_openssl_release_tarball VERSION - the tarball of a release in the
+# shared directory (.tar.xz or .tar.gz), or one line saying where upstream
+# publishes it (on stderr; returns 2).
+tl_openssl_release_tarball() {
+  local v=$1 dir t
+  dir=$(tl_openssl_shared_dir)
+  for t in "$dir/openssl-$v.tar.xz" "$dir/openssl-$v.tar.gz"; do
+    [ -f "$t" ] && { echo "$t"; return 0; }
   done
-  echo "${TICKETLAB_OPENSSL_SOURCES:-$here/../shared/openssl}"
+  local url=https://github.com/openssl/openssl/releases/download/openssl-$v/openssl-$v.tar.gz
+  echo "ci/openssl.sh: no tarball for OpenSSL $v in $dir: upstream publishes $url with $url.sha256 to check it against (sha256sum); put it in $dir or set TICKETLAB_OPENSSL_SOURCES" >&2
+  return 2
+}
+
+# tl_openssl_spec_name SPEC - the short name of a spec, as the cache, the
+# matrix table and the report files use it: "3.0.22", "3.0.14+psk-empty-identity",
+# "3.5.7-ticket-after-suite-mismatch" (a patch applied, a change reverted).
+tl_openssl_spec_name() {
+  local spec=$1 base name part p
+  local -a parts
+  base=${spec%%+*}
+  name=$base
+  case "$base" in */*|*.tar.*) name=$(basename "$base") ;; *) [ -e "$base" ] && name=$(basename "$base") ;; esac
+  name=${name#openssl-}; name=${name%.tar.*}
+  if [ "$base" != "$spec" ]; then
+    local rest=${spec#*+}
+    IFS=+ read -r -a parts <<<"$rest"
+    for part in "${parts[@]}"; do
+      p=${part#revert:}; p=$(basename "$p"); p=${p%.diff}; p=${p%.patch}
+      # A patch file may be named after the release it applies to.
+      p=${p#"$name"-}
+      if [ "$part" != "${part#revert:}" ]; then name="$name-$p"; else name="$name+$p"; fi
+    done
+  fi
+  echo "$name"
+}
+
+# tl_openssl_patch_list SPEC - one line per patch of SPEC: "apply FILE" or
+# "revert FILE", with FILE made absolute; fails with one line when a file is
+# missing.
+tl_openssl_patch_list() {
+  local spec=$1 part f mode
+  local -a parts
+  [ "${spec%%+*}" = "$spec" ] && return 0
+  IFS=+ read -r -a parts <<<"${spec#*+}"
+  for part in "${parts[@]}"; do
+    mode=apply; f=$part
+    [ "$part" != "${part#revert:}" ] && { mode=revert; f=${part#revert:}; }
+    [ -f "$f" ] || { echo "ci/openssl.sh: no patch file '$f' in spec '$spec' (SPEC+FILE.diff applies it, SPEC+revert:FILE.diff reverts it)" >&2; return 2; }
+    echo "$mode $(cd "$(dirname "$f")" && pwd)/$(basename "$f")"
+  done
 }
 
 # tl_openssl_prefix SPEC FLAVOUR - build when needed; print the prefix.
-# Progress goes to stderr and to a build log in the cache; fails with a
-# one-line message naming the spec and the log.
+# SPEC may carry patches: BASE+FILE.diff applies FILE (patch -p1),
+# BASE+revert:FILE.diff reverts it (patch -R -p1: FILE is the upstream
+# change as it stands in BASE). Progress goes to stderr and to a build log
+# in the cache; fails with a one-line message naming the spec and the log.
 tl_openssl_prefix() {
-  local spec=$1 flavour=${2:-plain} src="" name tarball=""
+  local spec=$1 flavour=${2:-plain} src="" name tarball="" base patches=""
   case "$flavour" in plain|fuzz) ;; *) echo "ci/openssl.sh: unknown flavour '$flavour' (plain or fuzz)" >&2; return 2 ;; esac
-  if [ "$spec" = system ]; then return 0; fi
-  if [ -f "$spec/include/openssl/ssl.h" ]; then (cd "$spec" && pwd); return 0; fi
-  if [ -d "$spec" ] && [ -f "$spec/Configure" ]; then
-    src=$(cd "$spec" && pwd); name=$(basename "$src")
-  elif [ -f "$spec" ]; then
-    tarball=$(cd "$(dirname "$spec")" && pwd)/$(basename "$spec")
-    name=$(basename "$spec"); name=${name%.tar.*}
-  elif [[ "$spec" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-    tarball="$(tl_openssl_shared_dir)/openssl-$spec.tar.xz"
-    [ -f "$tarball" ] || { echo "ci/openssl.sh: no tarball for OpenSSL $spec at $tarball" >&2; return 2; }
-    name="openssl-$spec"
+  base=${spec%%+*}
+  if [ "$base" != "$spec" ]; then
+    patches=$(tl_openssl_patch_list "$spec") || return 2
+    case "$base" in system) echo "ci/openssl.sh: the system OpenSSL cannot be patched: name a release, a tarball or a source tree ('$spec')" >&2; return 2 ;; esac
+    [ -f "$base/include/openssl/ssl.h" ] && { echo "ci/openssl.sh: '$base' is an installed OpenSSL and cannot be patched: name its release, tarball or source tree" >&2; return 2; }
+  fi
+  if [ "$base" = system ]; then return 0; fi
+  if [ -f "$base/include/openssl/ssl.h" ]; then (cd "$base" && pwd); return 0; fi
+  if [ -d "$base" ] && [ -f "$base/Configure" ]; then
+    src=$(cd "$base" && pwd)
+  elif [ -f "$base" ]; then
+    tarball=$(cd "$(dirname "$base")" && pwd)/$(basename "$base")
+  elif [[ "$base" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    tarball=$(tl_openssl_release_tarball "$base") || return 2
   else
-    echo "ci/openssl.sh: '$spec' is not a version, a tarball, a source tree or an installed prefix" >&2
+    echo "ci/openssl.sh: '$base' is not a version, a tarball, a source tree or an installed prefix" >&2
     return 2
   fi
-  name=${name#openssl-}
+  name=$(tl_openssl_spec_name "$spec")
+  if [ -n "$patches" ]; then
+    # The patches' bytes are part of the name: an edited patch is a new build.
+    local sum
+    sum=$(while read -r mode f; do echo "$mode"; cat "$f"; done <<<"$patches" | sha256sum | cut -c1-8)
+    name="$name.$sum"
+  fi
   local cache prefix log
   cache=$(tl_openssl_cache_dir); mkdir -p "$cache"
   prefix="$cache/openssl-$name-$flavour"; log="$prefix.log"
@@ -72,6 +138,14 @@ tl_openssl_prefix() {
     else
       cp -a "$src/." "$work/"
     fi
+    : >"$log"
+    if [ -n "$patches" ]; then
+      while read -r mode f; do
+        local r=""; [ "$mode" = revert ] && r=-R
+        (cd "$work" && patch -p1 --batch --forward $r <"$f") >>"$log" 2>&1 \
+          || { echo "ci/openssl.sh: $f does not $mode cleanly on $base; see $log" >&2; exit 1; }
+      done <<<"$patches"
+    fi
     local args=(--prefix="$prefix" --libdir=lib no-tests)
     # no-docs exists from 3.2 on; 3.0 has no such switch.
     grep -q '"docs",' "$work/Configure" && args+=(no-docs)
@@ -86,7 +160,7 @@ tl_openssl_prefix() {
       CC=$cc CFLAGS="${cflags:--O2 -g}" ./Configure "${args[@]}" &&
       make -j"$(nproc)" build_libs &&
       make install_dev
-    } >"$log" 2>&1 || { echo "ci/openssl.sh: building OpenSSL $name ($flavour) failed; see $log" >&2; exit 1; }
+    } >>"$log" 2>&1 || { echo "ci/openssl.sh: building OpenSSL $name ($flavour) failed; see $log" >&2; exit 1; }
     touch "$prefix/.ticketlab-built"
     rm -rf "$work"
   ) 9>"$prefix.lock" || return 1

@@ -8,6 +8,7 @@
 #   include/ticketlab/*.h                     the public headers (listed below)
 #   share/ticketlab/expectations.tl           the conformance table the command
 #                                             finds by itself (cli/datadir.c)
+#   share/ticketlab/reference/*.json          reference reports, one per release
 #   share/ticketlab/dict/*.dict, corpus/      the fuzz dictionaries and seed corpus
 #   share/ticketlab/plugins/*.c               the example plug-ins' sources
 #   lib/cmake/ticketlab/                      find_package(ticketlab): ticketlab::ticketlab
@@ -28,7 +29,7 @@ set(TL_DATA_DIR ${CMAKE_INSTALL_DATADIR}/ticketlab)
 # Each includes only listed ones.
 set(TL_PUBLIC_HEADERS
   cache.h clock.h codec.h error.h events.h issuer.h keyfile.h keyring.h
-  plugin.h policy.h rng.h sessfile.h spack.h ticket.h version.h world.h)
+  plugin.h policy.h rng.h sessfile.h spack.h ticket.h tlslib.h version.h world.h)
 list(TRANSFORM TL_PUBLIC_HEADERS PREPEND ${CMAKE_SOURCE_DIR}/include/ticketlab/)
 
 # The replay drivers (fuzz/CMakeLists.txt): one per fuzz target, always built.
@@ -49,6 +50,10 @@ install(TARGETS ticketlab EXPORT ticketlabTargets
 install(FILES ${TL_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ticketlab)
 
 install(FILES ${CMAKE_SOURCE_DIR}/conformance/expectations.tl DESTINATION ${TL_DATA_DIR})
+# The reference reports (one per release, from ci/matrix.sh) beside the table,
+# where `ticketlab conformance` looks for them by default.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/conformance/reference/ DESTINATION ${TL_DATA_DIR}/reference
+        FILES_MATCHING PATTERN "*.json")
 file(GLOB TL_INSTALL_DICTS ${CMAKE_SOURCE_DIR}/fuzz/*.dict)
 install(FILES ${TL_INSTALL_DICTS} DESTINATION ${TL_DATA_DIR}/dict)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/corpus/ DESTINATION ${TL_DATA_DIR}/corpus)

@@ -13,6 +13,7 @@
 
 #include "client_ticket.h"
 #include "fuzz_common.h"
+#include "ossl_compat.h"
 #include "ticketlab/clock.h"
 
 #define PAIR_SIZE (80 * 1024)   /* any one record fits (5 + 65535 bytes) */
@@ -137,7 +138,7 @@ void tl_ct_new_client(tl_world *w, SSL_SESSION *sess)
     SSL_set_connect_state(R.client);
     SSL_set_msg_callback(R.client, client_msg_cb);
     SSL_set_info_callback(R.client, client_info_cb);
-    if (!SSL_set_tlsext_host_name(R.client, TL_SERVER_NAME) || !SSL_set1_host(R.client, TL_SERVER_NAME))
+    if (!SSL_set_tlsext_host_name(R.client, TL_SERVER_NAME) || !tl_ssl_set1_host(R.client, TL_SERVER_NAME))
         tl_fuzz_die("harness: the client refuses its server name");
     if (sess != NULL && SSL_set_session(R.client, sess) != 1)
         tl_fuzz_die("harness: the client refuses the session to resume");

@@ -1,5 +1,6 @@
 """`ticketlab validate`: plug-ins checked the way a server author checks theirs."""
 import json
+import pathlib
 import re
 import xml.etree.ElementTree as ET
 
@@ -123,6 +124,24 @@ def test_usage_and_load_errors_exit_2(run, tmp_path):
     assert p.returncode == 0 and "EXIT STATUS" in p.stdout
 
 
+def openssl_of_the_build():
+    """The compiler flags for the OpenSSL ticketlab was built with (its CMake
+    cache), so a plug-in loads the same libssl: a 4.0 ticketlab with a plug-in
+    linked to the system's 3.0 would mix two libraries in one process."""
+    cache = {}
+    path = BUILD / "CMakeCache.txt"
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            cache[key.split(":")[0]] = value
+    inc, ssl, crypto = (cache.get(k, "") for k in
+                        ("OPENSSL_INCLUDE_DIR", "OPENSSL_SSL_LIBRARY", "OPENSSL_CRYPTO_LIBRARY"))
+    if not (inc and ssl.endswith(".so") and crypto.endswith(".so")):
+        return ["-lssl", "-lcrypto"]
+    libdir = str(pathlib.Path(ssl).parent)
+    return [f"-I{inc}", ssl, crypto, f"-Wl,-rpath,{libdir}"]
+
+
 @pytest.mark.tools("cc")
 def test_docs_worked_example_is_real(run, repo, tmp_path):
     """docs/validate.md's plug-in compiles, fails on unknown-key, and its one-line fix passes."""
@@ -137,7 +156,7 @@ def test_docs_worked_example_is_real(run, repo, tmp_path):
         c = tmp_path / f"{name}.c"
         so = tmp_path / f"lib{name}.so"
         c.write_text(code)
-        subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(c), "-lssl", "-lcrypto"],
+        subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(c), *openssl_of_the_build()],
                        check=True)
         p = run("validate", "--plugin", so)
         assert_clean(p)

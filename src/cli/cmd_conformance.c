@@ -26,7 +26,7 @@ static void conformance_help(FILE *f)
         "SYNOPSIS\n"
         "    ticketlab conformance [--filter GLOB] [--exclude GLOB] [--tls 1.2|1.3]\n"
         "                          [--format table|json|junit|svg] [-o FILE] [-j N]\n"
-        "                          [--expectations FILE] [--repin]\n"
+        "                          [--expectations FILE] [--reference DIR] [--repin]\n"
         "    ticketlab conformance --scenario 'tls=1.3 present=older dret=USE'\n"
         "    ticketlab conformance --compare A.json B.json [--format table|json|svg]\n"
         "    ticketlab conformance --fields [--format table|json]\n"
@@ -41,7 +41,10 @@ static void conformance_help(FILE *f)
         "    and their lifetime hints, the ordered ticket callback log, 0-RTT)\n"
         "    equals the pinned expectation, and that the expectation engine\n"
         "    predicts the same. Rows carrying a 'documented' column are\n"
-        "    doc/implementation gaps: they are listed in every report.\n\n"
+        "    doc/implementation gaps: they are listed in every report. Failed rows\n"
+        "    that no named OpenSSL change explains are gathered in one section\n"
+        "    (table and JSON): the fields that differ, and what the nearest\n"
+        "    release with a reference report observed (see --reference).\n\n"
         "    With --compare it runs nothing: it reads two JSON reports (run the\n"
         "    suite with --format json on OpenSSL release A, then on release B),\n"
         "    matches their rows by name and shows what changed from A to B: rows\n"
@@ -70,6 +73,9 @@ static void conformance_help(FILE *f)
         "    --expectations FILE  the table (default: $TICKETLAB_SOURCE_DIR/" TABLE_NAME ",\n"
         "                         else ../share/ticketlab/" TABLE_INSTALLED " next to an\n"
         "                         installed ticketlab, else the source tree's)\n"
+        "    --reference DIR      the reference reports (RELEASE.json, one per release, from\n"
+        "                         ci/matrix.sh) that failed rows are compared with\n"
+        "                         (default: reference/ beside the table)\n"
         "    --allow-empty        a selection (--filter, --exclude, --tls) that matches\n"
         "                         no row, or a --compare of two reports without rows,\n"
         "                         is fine: exit 0 with an empty report. Without it,\n"
@@ -195,13 +201,13 @@ static int run_compare(const char *path_a, const char *path_b, tl_report_format 
 
 /* What the command line asks for. */
 typedef struct conformance_args {
-    const char *filter, *tls, *format, *out, *table, *scenario, *compare_a, *compare_b;
+    const char *filter, *tls, *format, *out, *table, *reference, *scenario, *compare_a, *compare_b;
     const char *exclude[8];
     const char *expect[TL_CHANGE_COUNT * 2];
     int n_exclude, n_expect, repin, fields, changes, help, allow_empty, jobs;   /* jobs 0: not given */
 } conformance_args;
 
-enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REPIN, OPT_SCENARIO,
+enum { OPT_FILTER = 256, OPT_EXCLUDE, OPT_TLS, OPT_FORMAT, OPT_EXPECTATIONS, OPT_REFERENCE, OPT_REPIN, OPT_SCENARIO,
        OPT_FIELDS, OPT_COMPARE, OPT_CHANGES, OPT_EXPECT_CHANGE, OPT_ALLOW_EMPTY, OPT_JOBS, OPT_HELP };
 
 /* Read the options. Returns TL_EXIT_OK, or TL_EXIT_USAGE after printing why. */
@@ -216,6 +222,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
         { "jobs", required_argument, NULL, OPT_JOBS },
         { "j", required_argument, NULL, 'j' },
         { "expectations", required_argument, NULL, OPT_EXPECTATIONS },
+        { "reference", required_argument, NULL, OPT_REFERENCE },
         { "repin", no_argument, NULL, OPT_REPIN },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
         { "fields", no_argument, NULL, OPT_FIELDS },
@@ -255,6 +262,7 @@ static int parse_args(int argc, char **argv, conformance_args *a)
             break;
         }
         case OPT_EXPECTATIONS: a->table = v; break;
+        case OPT_REFERENCE: a->reference = v; break;
         case OPT_REPIN: a->repin = 1; break;
         case OPT_SCENARIO: a->scenario = v; break;
         case OPT_FIELDS: a->fields = 1; break;
@@ -287,7 +295,7 @@ static int compare_reports(const conformance_args *a)
 {
     tl_report_format fmt;
 
-    if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->scenario != NULL || a->repin
+    if (a->filter != NULL || a->tls != NULL || a->table != NULL || a->reference != NULL || a->scenario != NULL || a->repin
         || a->n_exclude || a->n_expect || a->changes || a->jobs)
         return tl_cli_fail(CMD, "--compare reads two reports and runs nothing: it takes only --format, -o "
                            "and --allow-empty");
@@ -459,6 +467,7 @@ static int run_suite(const conformance_args *a)
     }
     if (tl_suite_load(&suite, table, &err) != 0)
         return tl_cli_fail(CMD, "%s", err.msg);
+    suite.reference_dir = a->reference;
     /* A run that checks nothing is not a pass: a typo in a pattern must
      * not turn a CI job green for ever. */
     if (!a->allow_empty && count_selected(&suite, a, want_tls) == 0) {

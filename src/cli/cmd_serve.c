@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "live_serve.h"
+#include "text.h"
 
 #define CMD "serve"
 
@@ -110,17 +111,6 @@ typedef struct serve_tally {
     tl_audit *audit;          /* --audit: every connection is noted */
 } serve_tally;
 
-/* Write the string s with control bytes as \xNN, as tl_cli_fail() does: a peer's bytes never reach the terminal raw. */
-static void put_escaped(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            printf("\\x%02x", *p);
-        else
-            putchar(*p);
-    }
-}
-
 /* One line for the connection, one per callback call (at most TL_SERVE_EVENTS_MAX). */
 static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
 {
@@ -133,12 +123,11 @@ static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
         t->failed++;
         printf("connection %d from %s: FAILED, %s\n", c->index, c->peer, c->why);
     } else {
-        printf("connection %d from %s: %s, %s %s, SNI ", c->index, c->peer,
-               c->reused ? "resumed" : "full", c->version, c->cipher);
-        put_escaped(c->sni[0] ? c->sni : "-");
-        fputs(", ALPN ", stdout);
-        put_escaped(c->alpn[0] ? c->alpn : "-");
-        printf("%s\n", c->http ? ", HTTP request answered" : "");
+        /* the SNI and ALPN are the client's bytes: text.h escapes them */
+        tl_text_line(stdout, "connection %d from %s: %s, %s %s, SNI %s, ALPN %s%s", c->index,
+                     c->peer, c->reused ? "resumed" : "full", c->version, c->cipher,
+                     c->sni[0] ? c->sni : "-", c->alpn[0] ? c->alpn : "-",
+                     c->http ? ", HTTP request answered" : "");
     }
     printf("  events:\n");
     for (size_t i = 0; i < log->n; i++) {
@@ -149,7 +138,7 @@ static void print_conn(tl_world *w, const tl_serve_conn *c, void *arg)
         printf("  crafted: %s, %zu tickets sent%s%s\n", tl_nst_kind_name(c->nst), c->n_tickets,
                c->nst_why[0] ? "; not sent: " : "", c->nst_why);
     if (c->client_closed)
-        printf("  after the handshake: %s\n", c->after);
+        tl_text_line(stdout, "  after the handshake: %s", c->after);
     if (t->audit != NULL)
         tl_audit_note(t->audit, c);
     if (c->events_dropped > 0)

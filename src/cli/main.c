@@ -94,6 +94,7 @@ static int print_version(void)
     char note[400];
     int n;
 
+    /* A bad TICKETLAB_EXPECT_CHANGES is a usage error: nothing on stdout. */
     if (tl_tlslib_which() == TL_TLSLIB_KIND_OPENSSL && tl_detect_install(&err) != 0)
         return tl_cli_fail("--version", "%s", err.msg);
     printf("ticketlab %s\n", tl_version());

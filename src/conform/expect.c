@@ -598,7 +598,14 @@ static int first_client_hello(sim *s)
         server_fails(s, ALERT_INTERNAL_ERROR, 0);
         return 0;
     }
-    if (s->bad_decrypt && sc->early == 0) {
+    if (s->bad_decrypt && sc->early == 0 && tl_behaviour_has(TL_CHANGE_GET_ERROR_IGNORES_QUEUE)) {
+        /* OpenSSL 4.0 (pull 29991): SSL_get_error() reads the connection's
+         * error state, so the stale error no longer matters: the server
+         * waits for the second ClientHello like any other. */
+        because(s, "ossl_ssl_get_error: SSL_get_error reads the connection's error state, not the "
+                   "queue: the stale 'bad decrypt' is ignored and the server waits for the second "
+                   "ClientHello (openssl pull 29991)");
+    } else if (s->bad_decrypt && sc->early == 0) {
         /* OpenSSL 3.0 bug: tls_decrypt_ticket leaves EVP_DecryptFinal's
          * "bad decrypt" on the error queue. The server's
          * SSL_do_handshake() then returns -1 right after writing the

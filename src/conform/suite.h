@@ -109,6 +109,7 @@ typedef struct tl_suite {
     size_t n;
     size_t cap;
     char *path;
+    const char *reference_dir; /* reference reports (unexplained.h); NULL: "reference" beside the table */
 } tl_suite;
 
 /*

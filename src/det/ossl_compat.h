@@ -4,7 +4,8 @@
  *
  * OpenSSL 3.3 added 64-bit time forms of the session time calls
  * (SSL_SESSION_get_time_ex, SSL_SESSION_set_time_ex, SSL_CTX_flush_sessions_ex)
- * and 3.4 deprecated the `long` forms (Y2038). With -Werror a build must use
+ * and 3.4 deprecated the `long` forms (Y2038); 4.0 deprecated SSL_set1_host
+ * for SSL_set1_dnsname (openssl pull 29612). With -Werror a build must use
  * the newest form each release offers; these wrappers pick it at compile time.
  */
 #ifndef TICKETLAB_OSSL_COMPAT_H
@@ -57,6 +58,17 @@ static inline void tl_ctx_flush_all_sessions(SSL_CTX *ctx)
     SSL_CTX_flush_sessions_ex(ctx, 0);
 #else
     SSL_CTX_flush_sessions(ctx, 0);
+#endif
+}
+
+/* tl_ssl_set1_host - the DNS name the client checks the server's certificate
+ * against (SSL_set1_dnsname from 4.0, SSL_set1_host before). Returns 1 or 0. */
+static inline int tl_ssl_set1_host(SSL *s, const char *dnsname)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x40000000L
+    return SSL_set1_dnsname(s, dnsname);
+#else
+    return SSL_set1_host(s, dnsname);
 #endif
 }
 

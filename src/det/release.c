@@ -24,7 +24,7 @@ typedef struct change_def {
 } change_def;
 
 /*
- * Read in the sources of 3.0.14, 3.0.22, 3.5.7 and 3.6.3 (and checked against
+ * Read in the sources of 3.0.14, 3.0.22, 3.5.7, 3.6.3 and 4.0.2 (and checked against
  * the system 3.0.19 by the conformance suite). 3.0.21, 3.5.7 and 3.6.3 came
  * out together (9 June 2026), so a change first seen in 3.0.21 is listed for
  * 3.5.7 and 3.6.3; 3.1 to 3.4 have no entry and count as not having it.
@@ -69,6 +69,14 @@ static const change_def changes[TL_CHANGE_COUNT] = {
         "libssl reads the wall clock with gettimeofday() through ossl_time_now(), not time()",
         "OpenSSL 3.2: OSSL_TIME in libssl",
         { { 3, 2, 0 } } },
+    [TL_CHANGE_GET_ERROR_IGNORES_QUEUE] = {
+        "get-error-ignores-queue", "ossl_ssl_get_error (ssl/ssl_lib.c)",
+        "SSL_get_error() answers from the connection's own error state, not from the "
+        "thread's error queue: the \"bad decrypt\" that tls_decrypt_ticket leaves there "
+        "after a ticket with bad padding no longer turns the server's wait for the second "
+        "ClientHello of a HelloRetryRequest into SSL_ERROR_SSL, and the handshake completes",
+        "openssl/openssl pull 29991 (CHANGES.md 4.0.0)",
+        { { 4, 0, 0 } } },
 };
 
 static int parse_release(const char *text, int *major, int *minor, int *patch)

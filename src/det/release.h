@@ -35,6 +35,7 @@ typedef enum tl_change {
     TL_CHANGE_CLIENT_AGE_NO_WRAP,      /* the client sends age 0 for a session from the future */
     TL_CHANGE_CLEAR_DROPS_SESSION,     /* SSL_clear() on a server forgets its session */
     TL_CHANGE_WALL_CLOCK_GETTIMEOFDAY, /* libssl reads ossl_time_now() (gettimeofday) */
+    TL_CHANGE_GET_ERROR_IGNORES_QUEUE, /* SSL_get_error() reads the connection, not the queue */
     TL_CHANGE_COUNT
 } tl_change;
 

@@ -22,6 +22,7 @@ static int (*const selftests[TL_CHANGE_COUNT])(tl_error *err) = {
     [TL_CHANGE_CLIENT_AGE_NO_WRAP] = tl_selftest_client_age_no_wrap,
     [TL_CHANGE_CLEAR_DROPS_SESSION] = tl_selftest_clear_drops_session,
     [TL_CHANGE_WALL_CLOCK_GETTIMEOFDAY] = tl_selftest_wall_clock_gettimeofday,
+    [TL_CHANGE_GET_ERROR_IGNORES_QUEUE] = tl_selftest_get_error_ignores_queue,
 };
 #endif
 

@@ -41,5 +41,6 @@ int tl_selftest_psk_abort_frees_session(tl_error *err);
 int tl_selftest_client_age_no_wrap(tl_error *err);
 int tl_selftest_clear_drops_session(tl_error *err);
 int tl_selftest_wall_clock_gettimeofday(tl_error *err);
+int tl_selftest_get_error_ignores_queue(tl_error *err);
 
 #endif

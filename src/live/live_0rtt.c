@@ -45,6 +45,7 @@
 #include <openssl/rand.h>
 
 #include "ossl_compat.h"
+#include "text.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
 #include "ticketlab/tlslib.h"
@@ -95,20 +96,23 @@ static const char *not_applicable(const tl_lp_state *s, const tl_lp_ticket *t)
 
 #if TL_TLSLIB_OPENSSL
 
-/* Bytes from the peer as text: printable ASCII kept, the rest as \xNN, cut at size. */
+/*
+ * The first line of bytes from the peer as text, through the tree's one
+ * escaper (text.h: control bytes and invalid UTF-8 as \xNN), cut at size.
+ */
 static void escape_line(const unsigned char *p, size_t n, char *out, size_t size)
 {
-    size_t o = 0;
+    const unsigned char *end = memchr(p, '\r', n);
+    const unsigned char *lf = memchr(p, '\n', n);
+    FILE *f;
 
-    for (size_t i = 0; i < n && o + 5 < size; i++) {
-        if (p[i] == '\r' || p[i] == '\n')
-            break;
-        if (p[i] >= 0x20 && p[i] < 0x7f)
-            out[o++] = (char)p[i];
-        else
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", p[i]);
-    }
-    out[o] = '\0';
+    memset(out, 0, size);   /* the last byte stays 0 however much is written */
+    if (lf != NULL && (end == NULL || lf < end))
+        end = lf;
+    if (size < 2 || (f = fmemopen(out, size - 1, "w")) == NULL)
+        return;   /* out of memory: no answer shown */
+    tl_text_put(f, (const char *)p, end != NULL ? (size_t)(end - p) : n);
+    fclose(f);
 }
 
 /* Write all of data as early data before the deadline. Returns how that ended. */

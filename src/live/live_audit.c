@@ -93,20 +93,6 @@ void tl_audit_free(tl_audit *a)
     free(a);
 }
 
-/* s (a peer's bytes) into out with control bytes as \xNN, as the CLI prints them. */
-static void escaped(char *out, size_t size, const char *s)
-{
-    size_t o = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < size; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
-        else
-            out[o++] = (char)*p;
-    }
-    out[o] = '\0';
-}
-
 static issued *find(tl_audit *a, uint64_t hash)
 {
     for (size_t i = a->n; i > 0; i--)
@@ -119,7 +105,8 @@ static void note_name(tl_audit *a, const char *sni)
 {
     char name[sizeof(a->names[0])];
 
-    escaped(name, sizeof(name), sni[0] ? sni : "(none)");
+    /* kept as sent: the report writers escape what they print (text.h, json.h, xml.h) */
+    snprintf(name, sizeof(name), "%s", sni[0] ? sni : "(none)");
     for (size_t i = 0; i < a->n_names; i++)
         if (strcmp(a->names[i], name) == 0)
             return;

@@ -12,6 +12,7 @@
 #include "text.h"
 #include "ticketlab/tlslib.h"
 #include "ticketlab/version.h"
+#include "unexplained.h"
 #include "ticketlab/world.h"
 #include "xml.h"
 
@@ -238,7 +239,7 @@ static const char *status_word(const tl_row *r)
     return r->status == TL_ROW_PASS ? "ok" : r->status == TL_ROW_NA ? "n/a" : "FAIL";
 }
 
-static void write_table(FILE *f, const tl_suite *s, double seconds)
+static void write_table(FILE *f, const tl_suite *s, const tl_unexplained *u, double seconds)
 {
     counts c = count_rows(s);
 
@@ -276,6 +277,7 @@ static void write_table(FILE *f, const tl_suite *s, double seconds)
     table_not_applicable(f, s);
     table_gaps(f, s);
     table_behaviour(f);
+    tl_unexplained_table(f, u);
     fprintf(f, "\n%zu rows: %zu passed, %zu failed, %zu errors, %zu n/a; %zu doc/implementation gaps; "
                "%.2f s (%.0f rows/s) on %s (rules of release line %s)\n",
             c.ran, c.pass, c.fail, c.error, c.na, c.gaps, seconds, seconds > 0 ? (double)c.ran / seconds : 0.0,
@@ -320,7 +322,7 @@ static void json_field(FILE *f, const char *key, const char *v)
         tl_json_string(f, v);
 }
 
-static void write_json(FILE *f, const tl_suite *s, double seconds)
+static void write_json(FILE *f, const tl_suite *s, const tl_unexplained *u, double seconds)
 {
     counts c = count_rows(s);
     int first = 1;
@@ -368,7 +370,9 @@ static void write_json(FILE *f, const tl_suite *s, double seconds)
         json_field(f, "error", r->res->error[0] ? r->res->error : NULL);
         fprintf(f, ", \"seconds\": %.6f}", r->res->seconds);
     }
-    fprintf(f, "\n ],\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
+    fputs("\n ],\n ", f);
+    tl_unexplained_json(f, u);
+    fprintf(f, ",\n \"summary\": {\"rows\": %zu, \"passed\": %zu, \"failed\": %zu, \"errors\": %zu, "
                "\"na\": %zu, \"gaps\": %zu, \"seconds\": %.3f}}\n", c.ran, c.pass, c.fail, c.error, c.na, c.gaps,
             seconds);
 }
@@ -612,11 +616,34 @@ static void write_svg(FILE *f, const tl_suite *s, double seconds)
     fputs("</svg>\n", f);
 }
 
+/* Where the reference reports are: the suite's choice, else "reference" beside the table. */
+static const char *reference_dir(const tl_suite *s, char *buf, size_t size)
+{
+    const char *slash;
+
+    if (s->reference_dir != NULL)
+        return s->reference_dir;
+    if (s->path == NULL)
+        return NULL;
+    slash = strrchr(s->path, '/');
+    if (slash == NULL)
+        snprintf(buf, size, "reference");
+    else
+        snprintf(buf, size, "%.*s/reference", (int)(slash - s->path), s->path);
+    return buf;
+}
+
 int tl_report_write(FILE *f, const tl_suite *s, tl_report_format fmt, double seconds, tl_error *err)
 {
+    tl_unexplained u;
+    char dir[1024];
+
+    if ((fmt == TL_REPORT_TABLE || fmt == TL_REPORT_JSON)
+        && tl_unexplained_find(s, reference_dir(s, dir, sizeof(dir)), &u, err) != 0)
+        return -1;
     switch (fmt) {
-    case TL_REPORT_TABLE: write_table(f, s, seconds); break;
-    case TL_REPORT_JSON: write_json(f, s, seconds); break;
+    case TL_REPORT_TABLE: write_table(f, s, &u, seconds); tl_unexplained_free(&u); break;
+    case TL_REPORT_JSON: write_json(f, s, &u, seconds); tl_unexplained_free(&u); break;
     case TL_REPORT_JUNIT: write_junit(f, s, seconds); break;
     case TL_REPORT_SVG: write_svg(f, s, seconds); break;
     }

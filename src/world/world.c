@@ -801,7 +801,7 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
      * name. */
     if (sni[0] != '\0' && !SSL_set_tlsext_host_name(w->client, sni))
         return tl_error_set_ssl(err, "SNI '%s' refused", sni);
-    if (!SSL_set1_host(w->client, TL_SERVER_NAME))
+    if (!tl_ssl_set1_host(w->client, TL_SERVER_NAME))
         return tl_error_set_ssl(err, "SSL_set1_host failed");
     /* Per-handshake overrides are set every time, back to the world's
      * values when absent, so that a reused SSL forgets the last ones. */
