@@ -197,6 +197,11 @@ void tl_ct_client_hooks(tl_world *w);
  * client offers `sess` if not NULL. tl_ct_new_client makes the client
  * only: whatever writes into R.peer speaks for the server.
  */
+/* tl_ct_peek - append what `from` holds for its reader to *out, leaving it
+ * there (the recorded flights of ct_tls12.c and ct_tls13.c). Returns 0, or
+ * -1 when the BIO holds nothing or not all of it in one piece. */
+int tl_ct_peek(BIO *from, tw_bytes *out);
+
 void tl_ct_new_pair(tl_world *w, SSL_SESSION *sess);
 void tl_ct_new_client(tl_world *w, SSL_SESSION *sess);
 

@@ -281,3 +281,14 @@ void tl_ct_run_clear(void)
     tl_cache_free(R.cache);
     memset(&R, 0, sizeof(R));
 }
+
+int tl_ct_peek(BIO *from, tw_bytes *out)
+{
+    char *p = NULL;
+    long n = BIO_nread0(from, &p);
+
+    if (n <= 0 || (size_t)n != BIO_ctrl_pending(from))
+        return -1;
+    tw_put(out, p, (size_t)n);
+    return 0;
+}

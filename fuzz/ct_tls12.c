@@ -119,19 +119,6 @@ typedef struct {
 static answer12 *answers[256];
 static unsigned char server_random[32];   /* this input's */
 
-/* What `from` holds for its reader, copied and left there. Returns 0, or -1
- * when it is not in one piece. */
-static int peek(BIO *from, tw_bytes *out)
-{
-    char *p = NULL;
-    long n = BIO_nread0(from, &p);
-
-    if (n <= 0 || (size_t)n != BIO_ctrl_pending(from))
-        return -1;
-    tw_put(out, p, (size_t)n);
-    return 0;
-}
-
 /* The client's first flight, into R.transcript as well. */
 static void client_hello(void)
 {
@@ -154,11 +141,11 @@ static int live_answer(tl_world *w, unsigned knobs, int record)
 
     tl_ct_new_pair(w, offered);
     client_hello();
-    ok = a != NULL && peek(R.peer, &a->hello) == 0;
+    ok = a != NULL && tl_ct_peek(R.peer, &a->hello) == 0;
     rc = SSL_do_handshake(R.server);
     if (a != NULL) {
         a->broke = rc == 1 || SSL_get_error(R.server, rc) != SSL_ERROR_WANT_READ;
-        ok = ok && (a->broke || peek(SSL_get_rbio(R.client), &a->answer) == 0);
+        ok = ok && (a->broke || tl_ct_peek(SSL_get_rbio(R.client), &a->answer) == 0);
         tl_event_log_init(&a->ev);
         for (size_t i = 0; ok && i < log->n; i++)
             ok = tl_event_log_add(&a->ev, &log->ev[i]) == 0;

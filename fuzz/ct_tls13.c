@@ -247,19 +247,6 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
  * flight and the server's whole answer (no ticket: num_tickets is 0). */
 static tw_bytes rec_hello, rec_answer;
 
-/* What `from` holds for its reader, copied and left there. Returns 0, or -1
- * when it is not in one piece. */
-static int peek(BIO *from, tw_bytes *out)
-{
-    char *p = NULL;
-    long n = BIO_nread0(from, &p);
-
-    if (n <= 0 || (size_t)n != BIO_ctrl_pending(from))
-        return -1;
-    tw_put(out, p, (size_t)n);
-    return 0;
-}
-
 /* A real resumed handshake, its two flights recorded for replay(). */
 static void record(tl_world *w)
 {
@@ -271,9 +258,9 @@ static void record(tl_world *w)
     tl_ct_new_pair(w, copy);
     SSL_SESSION_free(copy);
     (void)SSL_do_handshake(R.client);
-    ok = peek(R.peer, &rec_hello) == 0;
+    ok = tl_ct_peek(R.peer, &rec_hello) == 0;
     (void)SSL_do_handshake(R.server);
-    ok = ok && peek(SSL_get_rbio(R.client), &rec_answer) == 0;
+    ok = ok && tl_ct_peek(SSL_get_rbio(R.client), &rec_answer) == 0;
     if (!ok) {
         tw_bytes_free(&rec_hello);
         tw_bytes_free(&rec_answer);
