@@ -42,22 +42,25 @@ static __attribute__((noreturn)) void die(const char *what)
     exit(1);
 }
 
-/* A P-256 key and a self-signed certificate for it. */
+/* A P-256 key and a self-signed certificate for it. The name is built on
+ * its own: OpenSSL 4.0's X509_get_subject_name() returns a const name. */
 static void make_identity(EVP_PKEY **key, X509 **cert)
 {
-    X509_NAME *name;
+    X509_NAME *name = X509_NAME_new();
+    int ok;
 
     *key = EVP_EC_gen("P-256");
     *cert = X509_new();
-    if (*key == NULL || *cert == NULL)
+    if (*key == NULL || *cert == NULL || name == NULL)
         die("cannot make a key and a certificate");
-    name = X509_get_subject_name(*cert);
-    if (!X509_set_version(*cert, 2) || !ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1)
-        || !X509_gmtime_adj(X509_getm_notBefore(*cert), -3600)
-        || !X509_gmtime_adj(X509_getm_notAfter(*cert), 86400)
-        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"bench", -1, -1, 0)
-        || !X509_set_issuer_name(*cert, name) || !X509_set_pubkey(*cert, *key)
-        || !X509_sign(*cert, *key, EVP_sha256()))
+    ok = X509_set_version(*cert, 2) && ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1)
+        && X509_gmtime_adj(X509_getm_notBefore(*cert), -3600)
+        && X509_gmtime_adj(X509_getm_notAfter(*cert), 86400)
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"bench", -1, -1, 0)
+        && X509_set_subject_name(*cert, name) && X509_set_issuer_name(*cert, name)
+        && X509_set_pubkey(*cert, *key) && X509_sign(*cert, *key, EVP_sha256());
+    X509_NAME_free(name);
+    if (!ok)
         die("cannot sign the certificate");
 }
 
