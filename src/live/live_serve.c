@@ -54,6 +54,7 @@ typedef struct conn {
     double deadline;
     int state;
     int want_write;
+    int close_notify_read;    /* the client's close_notify came before ours */
     int ready;                /* its socket is ready (this round of poll) */
     char req[4096];
     size_t req_n, sent;
@@ -114,7 +115,17 @@ static void failed(conn *c, int e)
         return;
     }
     if (c->state == ST_REQUEST && e == SSL_ERROR_ZERO_RETURN) {
+        c->close_notify_read = 1;
         c->state = ST_SHUTDOWN;   /* the client's close_notify: answer it */
+        return;
+    }
+    if (c->state == ST_SHUTDOWN && c->close_notify_read) {
+        /* The client sent its close_notify first: the connection ended well. A client that
+         * closes its socket with bytes unread (gnutls-cli --resume leaves the rest of a large
+         * ticket) resets it under our own close_notify; 3.x hid that EPIPE behind the error
+         * queue, 4.0's SSL_get_error() reports it: either way it is not a refusal. */
+        ERR_clear_error();
+        give_up(c);
         return;
     }
     if (c->state == ST_LINGER || c->state == ST_ANSWER || c->state == ST_SHUTDOWN) {
