@@ -17,6 +17,7 @@
 #include <openssl/err.h>
 
 #include "client_ticket.h"
+#include "ct_lib.h"
 #include "fuzz_common.h"
 #include "sessder_memo.h"
 #include "ticketlab/clock.h"
@@ -264,7 +265,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
     client_hello(w, sess, &hello);
     if (R.tls13) {
         tl_ct_nst v;
-        uint32_t age = step > 0 ? (uint32_t)(step - 1) : 0, obfuscated_age;
+        uint32_t age, obfuscated_age;
         const unsigned char *id;
         size_t id_len;
 
@@ -273,7 +274,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
             tw_bytes_free(&hello);
             return;
         }
-        if (v.lifetime < age) {
+        if (!tl_ct_lib_offer_age(st, &v, step, &age)) {
             if (ext != NULL)
                 tl_fuzz_die("the client offers a ticket %lu s old, its lifetime hint is %lu s",
                             (unsigned long)age, (unsigned long)v.lifetime);
@@ -298,6 +299,18 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
         const unsigned char *sess_id = SSL_SESSION_get_id(st->sess, &idlen);
 
         ext = find_ext(&hello, CT_EXT_SESSION_TICKET, &len, &sid, &sid_len);
+        if (!tl_ct_lib_offers12(st, step)) {   /* expired for the client: an empty extension */
+            if (ext == NULL || len != 0)
+                tl_fuzz_die("the client offers a TLS 1.2 session whose timeout is past");
+            tl_fuzz_feedback(TL_FB_VERDICT, 3);
+            R.withheld++;
+            tw_bytes_free(&hello);
+            return;
+        }
+        if (!tl_ct_lib_sid_is_session_id()) {   /* a random placeholder: the session's own id */
+            sid = sess_id;
+            sid_len = idlen;
+        }
         if (ext == NULL || len != tlen || (tlen && memcmp(ext, t, tlen) != 0))
             tl_fuzz_die("the ClientHello's session_ticket extension is not the %zu-byte ticket",
                         tlen);

@@ -134,6 +134,7 @@
 #include <openssl/err.h>
 
 #include "client_ticket.h"
+#include "ct_lib.h"
 #include "fuzz_common.h"
 #include "ticketlab/clock.h"
 #include "ticketlab/rng.h"
@@ -179,6 +180,7 @@ static tl_world *world(int tls13)
         G.strict = env_on("TICKETLAB_CT_STRICT");
         G.verbose = env_on("TICKETLAB_CT_VERBOSE");
         G.fresh = env_on("TICKETLAB_CT_FRESH");
+        tl_ct_lib_note();
     }
     if (*w == NULL) {
         tl_world_config cfg;
@@ -186,9 +188,14 @@ static tl_world *world(int tls13)
         tl_world_config_init(&cfg);
         cfg.tls_version = tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
         cfg.seed = TL_FUZZ_SEED;
-        cfg.key_source = TL_KEYS_EVP_CB;
+        cfg.key_source = tl_seeds_key_source(TL_KEYS_EVP_CB);   /* BoringSSL, AWS-LC: HMAC_CTX */
         cfg.num_tickets = 0;   /* 1.3: the server sends none unless asked */
+#if TL_TLSLIB_OPENSSL || defined(OPENSSL_IS_AWSLC)
         cfg.server_ciphers = tls13 ? "TLS_AES_128_GCM_SHA256" : "ECDHE-ECDSA-AES128-GCM-SHA256";
+#else
+        /* BoringSSL's TLS 1.3 suites are fixed (need_secret checks it took AES-128-GCM). */
+        cfg.server_ciphers = tls13 ? NULL : "ECDHE-ECDSA-AES128-GCM-SHA256";
+#endif
         *w = tl_world_new(&cfg, &err);
         if (*w == NULL || (G.peer_key[tls13] = tl_peer_key_for_world(*w, NULL, &err)) == NULL)
             tl_fuzz_die("harness: cannot build the client-ticket world: %s", err.msg);
