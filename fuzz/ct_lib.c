@@ -242,6 +242,20 @@ int tl_ct_lib_mints_in_handshake(void)
     return !TL_TLSLIB_OPENSSL;
 }
 
+int tl_ct_lib_key_enc(int want)
+{
+    static int said;
+
+    if (tl_tlslib_which() != TL_TLSLIB_KIND_AWSLC || want != 0)
+        return want;
+    if (G.verbose && !said) {
+        said = 1;
+        fprintf(stderr, "client_ticket: on AWS-LC the key callback's 0 on encrypt is not run "
+                "(AWS-LC dereferences the empty cipher context): the knob runs as natural\n");
+    }
+    return TL_NATURAL;
+}
+
 int tl_ct_lib_renew(tl_policy *p)
 {
 #if TL_TLSLIB_OPENSSL

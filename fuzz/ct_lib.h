@@ -138,6 +138,16 @@ int tl_ct_lib_genuine_checkable(void);
 int tl_ct_lib_mints_in_handshake(void);
 
 /*
+ * tl_ct_lib_key_enc - the key callback's scripted result on encrypt that
+ * the server knobs ask for (TL_NATURAL, 0, -1 or 2), as run on this
+ * library: on AWS-LC a 0 is run as TL_NATURAL, since AWS-LC crashes on it
+ * (ssl_encrypt_ticket_with_cipher_ctx checks for a negative result only and
+ * reads the IV length of the cipher context the callback left empty; the
+ * conformance rows kenc0.* are n/a there for it). Says so once in verbose mode.
+ */
+int tl_ct_lib_key_enc(int want);
+
+/*
  * tl_ct_lib_renew - script world policy p so that the server renews the
  * ticket it resumes: the decrypt callback's USE_RENEW on OpenSSL, the key
  * callback's 2 on decrypt on BoringSSL and AWS-LC (no decrypt callback).

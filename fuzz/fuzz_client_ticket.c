@@ -210,7 +210,7 @@ int tl_ct_set_knobs(tl_world *w, unsigned b)
 {
     tl_policy *p = tl_world_policy(w);
     long app = appdata_sizes[b >> 3 & 7];
-    int key = key_enc_results[b >> 6 & 3];
+    int key = tl_ct_lib_key_enc(key_enc_results[b >> 6 & 3]);
 
     SSL_CTX_set_timeout(tl_world_server_ctx(w), timeouts[b & 7]);
     if (app >= 0 && tl_policy_set_appdata(p, G.appdata, (size_t)app) != 0)
