@@ -7,14 +7,10 @@
 #include "ct_lib.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-
-#include <openssl/err.h>
 
 #include "der.h"
 #include "fuzz_common.h"
 #include "ossl_compat.h"
-#include "ticketlab/clock.h"
 #include "ticketlab/tlslib.h"
 
 void tl_ct_lib_note(void)
