@@ -1,6 +1,11 @@
 /*
  * fuzz_client_ticket - NewSessionTickets as an OpenSSL client receives them,
  * and what the client cache (cache.h, curl-style) then does with them.
+ * BoringSSL and AWS-LC clients too: where their rules differ (a TLS 1.3
+ * session's timeout instead of its hint, the age they offer, genuine tickets
+ * minted in the handshake, ...) the oracles follow ct_lib.c, and
+ * TICKETLAB_CT_VERBOSE=1 says what takes another form there or does not
+ * apply (docs/libraries.md).
  *
  * How. The target speaks for the server itself: it seals the input's
  * messages into records under the server's keys and lets the client read
