@@ -17,6 +17,7 @@
 #include <openssl/err.h>
 
 #include "client_ticket.h"
+#include "ct_lib.h"
 #include "fuzz_common.h"
 #include "sessder_memo.h"
 #include "ticketlab/clock.h"
@@ -264,7 +265,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
     client_hello(w, sess, &hello);
     if (R.tls13) {
         tl_ct_nst v;
-        uint32_t age = step > 0 ? (uint32_t)(step - 1) : 0, obfuscated_age;
+        uint32_t age, obfuscated_age;
         const unsigned char *id;
         size_t id_len;
 
@@ -273,7 +274,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
             tw_bytes_free(&hello);
             return;
         }
-        if (v.lifetime < age) {
+        if (!tl_ct_lib_offer_age(st, &v, step, &age)) {
             if (ext != NULL)
                 tl_fuzz_die("the client offers a ticket %lu s old, its lifetime hint is %lu s",
                             (unsigned long)age, (unsigned long)v.lifetime);
@@ -298,6 +299,18 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
         const unsigned char *sess_id = SSL_SESSION_get_id(st->sess, &idlen);
 
         ext = find_ext(&hello, CT_EXT_SESSION_TICKET, &len, &sid, &sid_len);
+        if (!tl_ct_lib_offers12(st, step)) {   /* expired for the client: an empty extension */
+            if (ext == NULL || len != 0)
+                tl_fuzz_die("the client offers a TLS 1.2 session whose timeout is past");
+            tl_fuzz_feedback(TL_FB_VERDICT, 3);
+            R.withheld++;
+            tw_bytes_free(&hello);
+            return;
+        }
+        if (!tl_ct_lib_sid_is_session_id()) {   /* a random placeholder: the session's own id */
+            sid = sess_id;
+            sid_len = idlen;
+        }
         if (ext == NULL || len != tlen || (tlen && memcmp(ext, t, tlen) != 0))
             tl_fuzz_die("the ClientHello's session_ticket extension is not the %zu-byte ticket",
                         tlen);
@@ -312,10 +325,19 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
     tw_bytes_free(&hello);
 }
 
+/* The cache's rule: expired once put time + the session's timeout (capped) is past. */
+static int expired(const tl_ct_stored *st, int64_t now)
+{
+    int64_t life = (int64_t)SSL_SESSION_get_timeout(st->sess);
+    int64_t cap = R.tls13 ? TL_CACHE_MAX_13_LIFETIME : TL_CACHE_MAX_12_LIFETIME;
+
+    return st->put_time + (life < cap ? life : cap) < now;
+}
+
 static void check_take(tl_world *w, tl_cache *c, const size_t *idx, size_t n, int64_t step)
 {
     int64_t now;
-    size_t takes = R.tls13 ? n + 1 : 2;
+    size_t takes = R.tls13 ? n + 1 : 2, next = 0;
 
     tl_clock_advance(step);
     now = tl_clock_now();
@@ -327,17 +349,14 @@ static void check_take(tl_world *w, tl_cache *c, const size_t *idx, size_t n, in
         unsigned char *der = NULL;
         int len;
 
-        /* 1.3: the k-th stored, once each; 1.2: the one, every time. */
-        if (n > 0 && (!R.tls13 || k < n)) {
-            want_i = idx[R.tls13 ? k : 0];
-            want_st = &R.st[want_i];
-        }
-        if (want_st != NULL) {
-            int64_t life = (int64_t)SSL_SESSION_get_timeout(want_st->sess);
-            int64_t cap = R.tls13 ? TL_CACHE_MAX_13_LIFETIME : TL_CACHE_MAX_12_LIFETIME;
-
-            if (want_st->put_time + (life < cap ? life : cap) < now)
-                want_st = NULL;   /* expired */
+        /* 1.3: the next stored that has not expired, once each (their
+         * timeouts differ on BoringSSL and AWS-LC: an older one may expire
+         * first); 1.2: the one, every time, unless expired. */
+        while (R.tls13 && next < n && expired(&R.st[idx[next]], now))
+            next++;
+        if (n > 0 && (!R.tls13 || next < n)) {
+            want_i = idx[R.tls13 ? next++ : 0];
+            want_st = expired(&R.st[want_i], now) ? NULL : &R.st[want_i];
         }
         if (tl_cache_take(c, R.peer_key, &s, &err) != 0)
             tl_fuzz_die("the cache cannot hand out a re-imported session: %s", err.msg);
@@ -345,7 +364,8 @@ static void check_take(tl_world *w, tl_cache *c, const size_t *idx, size_t n, in
             tl_fuzz_die("take %zu: the cache lost a live session", k);
         if (s != NULL && want_st == NULL)
             tl_fuzz_die("take %zu: the cache hands out %s", k,
-                        R.tls13 && k >= n ? "a TLS 1.3 ticket a second time" : "an expired session");
+                        R.tls13 ? "a TLS 1.3 ticket a second time, or an expired one"
+                                : "an expired session");
         if (s == NULL) {
             tl_fuzz_feedback(TL_FB_VERDICT, 5);
             break;

@@ -49,6 +49,7 @@
 #include <openssl/err.h>
 
 #include "client_ticket.h"
+#include "ct_lib.h"
 #include "fuzz_common.h"
 
 /* The connection kept between inputs. */
@@ -108,9 +109,8 @@ static void mint_on_pair(size_t want_n, tw_bytes *out, size_t *n_out)
     size_t len;
     int rc;
 
-    for (size_t i = 0; i < want_n; i++)
-        if (SSL_new_session_ticket(R.server) != 1)
-            tl_fuzz_die("harness: SSL_new_session_ticket refused");
+    if (tl_ct_lib_new_tickets(R.server, want_n) != 0)
+        tl_fuzz_die("harness: SSL_new_session_ticket refused");
     /* Large tickets may fill the pair: take what is written as it comes. */
     for (int i = 0; i < 64; i++) {
         rc = SSL_do_handshake(R.server);
@@ -140,8 +140,14 @@ static void mint_on_pair(size_t want_n, tw_bytes *out, size_t *n_out)
 
 static void need_secret(void)
 {
+    const SSL_CIPHER *c = SSL_get_current_cipher(R.client);
+
     if (R.secret_len != 32)
         tl_fuzz_die("harness: no SERVER_TRAFFIC_SECRET_0 in the key log");
+    /* BoringSSL picks its TLS 1.3 suite itself (AES-128-GCM first where the CPU has AES). */
+    if (c == NULL || SSL_CIPHER_get_protocol_id(c) != 0x1301)
+        tl_fuzz_die("harness: the suite is %s, not TLS_AES_128_GCM_SHA256",
+                    c ? SSL_CIPHER_get_name(c) : "none");
 }
 
 /* ---- the connection ----------------------------------------------------- */
@@ -158,14 +164,16 @@ static void first_session(tl_world *w)
 
     tl_ct_world_reset(w);
     tl_ct_set_knobs(w, 0);
+    tl_ct_lib_handshake_tickets(w, 1);
     tl_ct_new_pair(w, NULL);
-    if (tl_ct_handshake() != 0 || SSL_new_session_ticket(R.server) != 1
+    if (tl_ct_handshake() != 0 || tl_ct_lib_new_tickets(R.server, 1) != 0
         || SSL_do_handshake(R.server) != 1)
         tl_fuzz_die("harness: the first TLS 1.3 handshake failed");
+    tl_ct_lib_handshake_tickets(w, 0);
     R.quiet = 1;
     (void)SSL_read(R.client, buf, sizeof(buf));   /* the ticket: checked below */
     R.quiet = 0;
-    first13 = SSL_get1_session(R.client);
+    first13 = tl_ct_lib_session_after_ticket(R.client);
     if (first13 == NULL || !SSL_SESSION_is_resumable(first13)
         || !SSL_SESSION_has_ticket(first13))
         tl_fuzz_die("harness: the first TLS 1.3 handshake left no ticket to resume");
@@ -188,18 +196,26 @@ static void first_session(tl_world *w)
 static void connect(tl_world *w, unsigned knobs)
 {
     SSL_SESSION *copy;
+    int risky;
 
     if (first13 == NULL)
         first_session(w);
     tl_ct_world_reset(w);
-    tl_ct_set_knobs(w, knobs);
+    risky = tl_ct_set_knobs(w, knobs);
     copy = SSL_SESSION_dup(first13);
     if (copy == NULL)
         tl_fuzz_die("out of memory");
     tl_ct_new_pair(w, copy);
     SSL_SESSION_free(copy);
-    if (tl_ct_handshake() != 0)
+    if (tl_ct_handshake() != 0) {
+        /* Tickets minted inside the handshake: the knobs may break it. */
+        if (risky && tl_ct_lib_mints_in_handshake() && SSL_session_reused(R.client)) {
+            need_secret();
+            ERR_clear_error();
+            return;
+        }
         tl_fuzz_die("harness: the resumed TLS 1.3 handshake failed");
+    }
     if (!SSL_session_reused(R.client))
         tl_fuzz_die("harness: the server did not resume the world's first session");
     need_secret();
@@ -225,9 +241,11 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     if (m == NULL)
         tl_fuzz_die("out of memory");
     tl_event_log_init(&m->ev);
+    tl_ct_lib_handshake_tickets(w, want_n);
     connect(w, knobs);
+    tl_ct_lib_handshake_tickets(w, 0);
     log = tl_world_events(w);
-    from = log->n;
+    from = tl_ct_lib_mints_in_handshake() ? 0 : log->n;   /* minted by the handshake */
     mint_on_pair(want_n, m->msg, &m->n);
     for (size_t i = from; i < log->n; i++)
         if (tl_event_log_add(&m->ev, &log->ev[i]) != 0)
@@ -374,9 +392,12 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
         want_genuine += items[i].kind == 2;
     if (R.full) {
         /* As before: a connection of its own; its server mints the tickets. */
+        tl_ct_lib_handshake_tickets(w, want_genuine);
         tl_ct_new_pair(w, NULL);
-        if (tl_ct_handshake() != 0)
+        if (tl_ct_handshake() != 0   /* minting inside it, the knobs may break it */
+            && !(tl_ct_lib_mints_in_handshake() && want_genuine && SSL_is_init_finished(R.client)))
             tl_fuzz_die("harness: the handshake failed with harmless server knobs");
+        tl_ct_lib_handshake_tickets(w, 0);
         need_secret();
         if (want_genuine)
             mint_on_pair(want_genuine, R.genuine, &R.n_genuine);
@@ -401,7 +422,7 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
         reset_session();
         a.k = &K.k;
     }
-    R.base_early = SSL_SESSION_get_max_early_data(SSL_get_session(R.client));
+    R.base_early = tl_ct_lib_max_early_data(SSL_get_session(R.client));
     memset(&st, 0, sizeof(st));
     tl_ct_build_stream(&st, items, n_items);
     a.pad = pad;

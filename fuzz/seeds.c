@@ -21,13 +21,8 @@
 #include "ticketlab/ticket.h"
 #include "ticketlab/tlslib.h"
 
-/*
- * The key source a fuzz world asks for, on the library that runs: BoringSSL
- * and AWS-LC have one key callback, the HMAC_CTX form (for evp-cb), and
- * their SSL_CTX_set_tlsext_ticket_keys takes AES-128 keys where the ring's
- * are AES-256 (for set-keys, their own keys: builtin). tlslib.h.
- */
-static tl_key_source library_source(tl_key_source src)
+/* See seeds.h. */
+tl_key_source tl_seeds_key_source(tl_key_source src)
 {
     if (src == TL_KEYS_EVP_CB && tl_tlslib_lacks(TL_API_EVP_KEY_CB) != NULL)
         return TL_KEYS_LEGACY_CB;
@@ -43,7 +38,7 @@ tl_world *tl_seeds_world_new(int version, tl_key_source src, tl_error *err)
 
     tl_world_config_init(&cfg);
     cfg.tls_version = version;
-    cfg.key_source = library_source(src);
+    cfg.key_source = tl_seeds_key_source(src);
     cfg.seed = TL_FUZZ_SEED;
     cfg.num_tickets = 1;
     w = tl_world_new(&cfg, err);

@@ -16,6 +16,15 @@
 #define TL_FUZZ_SEED 0x7469636bULL   /* "tick" */
 
 /*
+ * tl_seeds_key_source - the key source a fuzz world asks for, on the
+ * library that runs: src itself on OpenSSL; on BoringSSL and AWS-LC, which
+ * have one key callback, the HMAC_CTX form for evp-cb, and for set-keys
+ * their own keys (builtin: their SSL_CTX_set_tlsext_ticket_keys takes
+ * AES-128 keys where the ring's are AES-256). tlslib.h. Never fails.
+ */
+tl_key_source tl_seeds_key_source(tl_key_source src);
+
+/*
  * tl_seeds_world_new - the fuzz world for (version, key source), built and
  * reset exactly as the fuzz targets do it. Returns NULL with err.
  */

@@ -1,32 +1,45 @@
 /*
- * tls_wire.c - TLS framing and key schedule pieces for speaking to an
- * OpenSSL client by hand; see tls_wire.h.
+ * tls_wire.c - TLS framing and key schedule pieces for speaking to a
+ * client by hand; see tls_wire.h. The key schedule is HMAC alone
+ * (tlskdf.h), so that it builds on OpenSSL 3, BoringSSL and AWS-LC.
  */
 #include "tls_wire.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/ssl.h>
 
 #include "fuzz_common.h"
+#include "ossl_compat.h"
+#include "tlskdf.h"
+#include "ticketlab/rng.h"
 
-static EVP_CIPHER *aes_gcm;
-static EVP_KDF *hkdf, *prf;
+static const EVP_CIPHER *aes_gcm;
+static EVP_MD *sha256;
+static EVP_MD_CTX *kdf_ctx;   /* the HMAC digest context of every derivation */
 
-int tw_init(OSSL_LIB_CTX *lc)
+EVP_MD *tw_init(void)
 {
-    if (aes_gcm == NULL)
+#if TL_TLSLIB_OPENSSL
+    /* In ticketlab's library context, fetched once (hmac.h says why). */
+    tl_error err = { "" };
+    OSSL_LIB_CTX *lc = tl_libctx(&err);
+
+    if (lc != NULL && aes_gcm == NULL)
         aes_gcm = EVP_CIPHER_fetch(lc, "AES-128-GCM", NULL);
-    if (hkdf == NULL)
-        hkdf = EVP_KDF_fetch(lc, "HKDF", NULL);
-    if (prf == NULL)
-        prf = EVP_KDF_fetch(lc, "TLS1-PRF", NULL);
-    return aes_gcm != NULL && hkdf != NULL && prf != NULL ? 0 : -1;
+    if (lc != NULL && sha256 == NULL)
+        sha256 = EVP_MD_fetch(lc, "SHA2-256", NULL);
+#else
+    /* BoringSSL and AWS-LC have their built-in algorithms only; they are
+     * const there, and nobody writes through this pointer. */
+    aes_gcm = EVP_aes_128_gcm();
+    sha256 = (EVP_MD *)EVP_sha256();
+#endif
+    if (kdf_ctx == NULL)
+        kdf_ctx = EVP_MD_CTX_new();
+    return aes_gcm != NULL && kdf_ctx != NULL ? sha256 : NULL;
 }
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -109,51 +122,18 @@ int tw_next_record(tl_bytes *c, const unsigned char **rec, size_t *body_len)
 
 /* ---- keys and records ------------------------------------------------------- */
 
-/* HKDF-Expand-Label(secret, label, "", out_len) with SHA-256 (RFC 8446 7.1). */
 void tw_expand_label(const unsigned char *secret, size_t slen, const char *label,
-                         unsigned char *out, size_t out_len)
+                     unsigned char *out, size_t out_len)
 {
-    unsigned char info[2 + 1 + 255 + 1];
-    size_t ll = strlen(label), n = 0;
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(hkdf);
-    OSSL_PARAM params[5];
-
-    info[n++] = (unsigned char)(out_len >> 8);
-    info[n++] = (unsigned char)out_len;
-    info[n++] = (unsigned char)(6 + ll);
-    memcpy(info + n, "tls13 ", 6);
-    memcpy(info + n + 6, label, ll);
-    n += 6 + ll;
-    info[n++] = 0;   /* empty context */
-    params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen);
-    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n);
-    params[4] = OSSL_PARAM_construct_end();
-    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
+    if (tl_hkdf_expand_label(kdf_ctx, sha256, secret, slen, label, NULL, 0, out, out_len) != 0)
         tl_fuzz_die("harness: HKDF-Expand-Label failed");
-    EVP_KDF_CTX_free(k);
 }
 
-/* The TLS 1.2 PRF with SHA-256 (RFC 5246 5). */
 void tw_prf12(const unsigned char *secret, size_t slen, const char *label,
-                  const unsigned char *seed, size_t seed_len, unsigned char *out, size_t out_len)
+              const unsigned char *seed, size_t seed_len, unsigned char *out, size_t out_len)
 {
-    unsigned char s[128];
-    size_t ll = strlen(label);
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(prf);
-    OSSL_PARAM params[4];
-
-    memcpy(s, label, ll);
-    memcpy(s + ll, seed, seed_len);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, s, ll + seed_len);
-    params[3] = OSSL_PARAM_construct_end();
-    if (k == NULL || EVP_KDF_derive(k, out, out_len, params) != 1)
+    if (tl_tls12_prf(kdf_ctx, sha256, secret, slen, label, seed, seed_len, out, out_len) != 0)
         tl_fuzz_die("harness: the TLS 1.2 PRF failed");
-    EVP_KDF_CTX_free(k);
 }
 
 /* AES-128-GCM of n bytes, in to out; the tag is written (enc) or checked.

@@ -1,6 +1,6 @@
 /*
- * tls_wire.h - just enough of a TLS server's wire format to speak to an
- * OpenSSL client by hand: growing byte buffers with big-endian writers,
+ * tls_wire.h - just enough of a TLS server's wire format to speak to a
+ * client by hand: growing byte buffers with big-endian writers,
  * handshake message framing, the TLS 1.3 key schedule steps for the
  * server's application traffic keys (RFC 8446 7.1-7.3) and their records
  * (5.2), and the TLS 1.2 PRF and AEAD record pieces (RFC 5246 5, 6.2.3.3).
@@ -8,7 +8,7 @@
  * per version.
  *
  * Not for untrusted-input parsing of its own: a fault of this machinery
- * (out of memory, an algorithm the library context refuses) ends the
+ * (out of memory, an algorithm the library refuses) ends the
  * process with tl_fuzz_die(), so that it can never pass for a finding.
  */
 #ifndef TICKETLAB_TLS_WIRE_H
@@ -28,10 +28,12 @@ typedef struct tw_bytes {
 } tw_bytes;
 
 /*
- * tw_init - fetch the algorithms (AES-128-GCM, HKDF, TLS1-PRF) from lc,
- * once per process. Returns 0, or -1 when lc lacks one of them.
+ * tw_init - get the algorithms (AES-128-GCM, SHA-256 for HMAC), once per
+ * process: on OpenSSL 3 fetched from ticketlab's library context, on
+ * BoringSSL and AWS-LC their built-in ones. Returns the SHA-256 the target
+ * hashes transcripts with too, or NULL when the library lacks one of them.
  */
-int tw_init(OSSL_LIB_CTX *lc);
+EVP_MD *tw_init(void);
 
 /* tw_grow - append n bytes to b and return where they start (not cleared). */
 unsigned char *tw_grow(tw_bytes *b, size_t n);
@@ -68,7 +70,7 @@ void tw_expand_label(const unsigned char *secret, size_t slen, const char *label
                      unsigned char *out, size_t out_len);
 
 /* tw_prf12 - the TLS 1.2 PRF with SHA-256 (RFC 5246 5): out_len bytes of
- * PRF(secret, label, seed); label and seed together at most 128 bytes. */
+ * PRF(secret, label, seed); label and seed together at most 256 bytes. */
 void tw_prf12(const unsigned char *secret, size_t slen, const char *label,
               const unsigned char *seed, size_t seed_len, unsigned char *out, size_t out_len);
 

@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 
 #include "bytes.h"
+#include "tlskdf.h"
 
 #define REC_MAX 16384
 #define NST_LIFETIME_8D 691200u
@@ -128,33 +129,23 @@ static int put_u(buf *b, uint64_t v, size_t width)
 
 /* ---- keys ------------------------------------------------------------------------- */
 
-/* HKDF-Expand-Label(secret, label, "", len) for len <= the hash size (RFC 8446 7.1). */
-static int expand_label(const char *md, const unsigned char *secret, size_t secret_len,
+/* HKDF-Expand-Label(secret, label, "", len) with md (RFC 8446 7.1; tlskdf.h). */
+static int expand_label(const EVP_MD *md, const unsigned char *secret, size_t secret_len,
                         const char *label, unsigned char *out, size_t len)
 {
-    unsigned char info[64], t[EVP_MAX_MD_SIZE];
-    size_t n = 0, tlen = 0, l = strlen(label);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = ctx == NULL ? -1
+                         : tl_hkdf_expand_label(ctx, md, secret, secret_len, label, NULL, 0, out, len);
 
-    info[n++] = (unsigned char)(len >> 8);
-    info[n++] = (unsigned char)len;
-    info[n++] = (unsigned char)(6 + l);
-    memcpy(info + n, "tls13 ", 6);
-    memcpy(info + n + 6, label, l);
-    n += 6 + l;
-    info[n++] = 0;      /* empty context */
-    info[n++] = 1;      /* T(1) = HMAC(secret, info | 0x01) */
-    if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, secret, secret_len, info, n, t, sizeof(t), &tlen)
-            == NULL || tlen < len)
-        return -1;
-    memcpy(out, t, len);
-    return 0;
+    EVP_MD_CTX_free(ctx);
+    return rc;
 }
 
 static int derive(tl_nst_filter *f)
 {
     const SSL_CIPHER *c = SSL_get_current_cipher(f->ssl);
     const char *name = c ? SSL_CIPHER_get_name(c) : "";
-    const char *md = "SHA256";
+    const EVP_MD *md = EVP_sha256();
     size_t klen = 16;
 
     if (strcmp(name, "TLS_AES_128_GCM_SHA256") == 0)
@@ -168,7 +159,7 @@ static int derive(tl_nst_filter *f)
     if (f->aead != NULL && EVP_CIPHER_get_key_length(f->aead) == 32)
         klen = 32;
     if (f->aead == EVP_aes_256_gcm())
-        md = "SHA384";
+        md = EVP_sha384();
     if (f->aead == NULL) {
         f->why = "the cipher suite is not one the filter seals (AES-GCM, ChaCha20-Poly1305)";
         return -1;

@@ -13,6 +13,7 @@
 
 #include "bytes.h"
 #include "hmac.h"
+#include "tlskdf.h"
 #include "ossl_compat.h"
 #include "ticketlab/rng.h"
 
@@ -504,30 +505,12 @@ static int digest(binder_hash *h, const unsigned char *data, size_t len, unsigne
            && EVP_DigestFinal_ex(h->ctx, out, NULL) ? 0 : -1;
 }
 
-/*
- * HKDF-Expand-Label(secret, label, context, Length = Hash.length), RFC
- * 8446 7.1: one HKDF-Expand block, T(1) = HMAC(secret, HkdfLabel | 0x01),
- * since the output is no longer than the hash.
- */
+/* HKDF-Expand-Label(secret, label, context, Length = Hash.length), RFC 8446 7.1. */
 static int expand_label(binder_hash *h, size_t md_len,
                         const unsigned char *secret, const char *label,
                         const unsigned char *ctx, size_t ctx_len, unsigned char *out)
 {
-    unsigned char info[2 + 1 + 6 + 16 + 1 + EVP_MAX_MD_SIZE + 1];
-    size_t label_len = strlen(label), n = 0;
-
-    put16(info, md_len);
-    n = 2;
-    info[n++] = (unsigned char)(6 + label_len);
-    memcpy(info + n, "tls13 ", 6);
-    memcpy(info + n + 6, label, label_len);
-    n += 6 + label_len;
-    info[n++] = (unsigned char)ctx_len;
-    if (ctx_len)
-        memcpy(info + n, ctx, ctx_len);
-    n += ctx_len;
-    info[n++] = 0x01;
-    return hmac(h, md_len, secret, info, n, out);
+    return tl_hkdf_expand_label(h->ctx, h->md, secret, md_len, label, ctx, ctx_len, out, md_len);
 }
 
 /*
