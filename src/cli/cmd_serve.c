@@ -21,7 +21,7 @@ static const char help[] =
 "SYNOPSIS\n"
 "    ticketlab serve --port N [--connections N] [--timeout SECONDS]\n"
 "                    [--tls 1.2|1.3] [--seed N] [--num-tickets N]\n"
-"                    [--key-source builtin|set-keys|evp-cb|legacy-cb]\n"
+"                    [--key-source builtin|set-keys|evp-cb|legacy-cb|aead]\n"
 "                    [--alpn LIST] [--appdata HEX | --appdata-size N]\n"
 "                    [--lifetime SECONDS] [--rotate SECONDS]\n"
 "                    [--decrypt-return [STATUS=]RET] [--key-return-enc R[,R...]]\n"

@@ -28,7 +28,7 @@ int tl_cli_world_option(int opt, const char *v, tl_world_config *cfg, const char
         return 1;
     case TL_OPT_WORLD_KEY_SOURCE:
         if (tl_key_source_parse(v, &cfg->key_source) != 0) {
-            tl_cli_fail(cmd, "--key-source takes builtin, set-keys, evp-cb or legacy-cb, not '%s'", v);
+            tl_cli_fail(cmd, "--key-source takes builtin, set-keys, evp-cb, legacy-cb or aead, not '%s'", v);
             return -1;
         }
         return 1;
