@@ -21,6 +21,7 @@
 
 #include "ticketlab/clock.h"
 #include "ticketlab/events.h"
+#include "early_data.h"
 #include "probe.h"
 #include "ticketlab/rng.h"
 #include "memo.h"
@@ -602,8 +603,9 @@ static void client_options(run *r, int world_version)
      * first, because SSL_write_early_data() (ssl/ssl_lib.c) on a session
      * whose max_early_data is 0, without a psk_use_session_cb, refuses with
      * ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED before the ClientHello is written.
-     * The engine models that client (expect.c predict13: early_sent). */
-    if (sc->send_early && r->o.session != NULL && SSL_SESSION_get_max_early_data(r->o.session) > 0) {
+     * The engine models that client (expect.c predict13: early_sent).
+     * BoringSSL and AWS-LC: SSL_SESSION_early_data_capable (early_data.c). */
+    if (sc->send_early && r->o.session != NULL && tl_early_session_allows(r->o.session)) {
         r->o.early_data = zero_rtt;
         r->o.early_data_len = sizeof(zero_rtt) - 1;
     }
