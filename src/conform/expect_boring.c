@@ -334,7 +334,9 @@ static void early_decision(bsim *b, int hit)
     const tl_scenario *sc = b->sc;
     const char *why = NULL;
 
-    if (!hit)
+    if (sc->early2 == 0)
+        why = "ssl_early_data_disabled (SSL_CTX_set_early_data_enabled(ctx, 0) since the ticket was issued)";
+    else if (!hit)
         why = "ssl_early_data_session_not_resumed";
     else if (sc->skew < -MAX_AGE_SKEW || sc->skew > MAX_AGE_SKEW)
         why = "ssl_early_data_ticket_age_skew (more than kMaxTicketAgeSkewSeconds, 60 s)";

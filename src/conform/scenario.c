@@ -439,6 +439,8 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
     }
     if (sc->sni_switch && (*ctx2 = second_ctx(w, err)) == NULL)
         return -1;
+    if (sc->early2 >= 0 && tl_world_set_server_early(w, (uint32_t)sc->early2, err) != 0)
+        return -1;
     return apply_policy(w, sc, err);
 }
 
@@ -446,7 +448,7 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
  * SSL_CTX settings these scenarios change: they always get a fresh world. */
 static int memo_fits(const tl_scenario *sc)
 {
-    return tl_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
+    return tl_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0] && sc->early2 < 0;
 }
 
 /* A fresh world with the scenario's set-up app data, after the set-up

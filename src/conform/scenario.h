@@ -60,6 +60,7 @@ typedef struct tl_scenario {
     int new_tickets;
     int no_ticket;
     uint32_t early;
+    long early2;              /* -1: as early; else the checked handshake's server */
     int send_early;
     int no_anti_replay;
     int replay;

@@ -53,6 +53,13 @@ int tl_early_server_enable(SSL_CTX *ctx, uint32_t max, tl_error *err)
     return 0;
 }
 
+int tl_early_server_set(SSL_CTX *ctx, uint32_t max, tl_error *err)
+{
+    if (!SSL_CTX_set_max_early_data(ctx, max))
+        return tl_error_set_ssl(err, "SSL_CTX_set_max_early_data failed");
+    return 0;
+}
+
 int tl_early_session_allows(const SSL_SESSION *sess)
 {
     return SSL_SESSION_get_max_early_data(sess) > 0;
@@ -103,6 +110,11 @@ int tl_early_server_enable(SSL_CTX *ctx, uint32_t max, tl_error *err)
     (void)err;
     SSL_CTX_set_early_data_enabled(ctx, max > 0);
     return 0;
+}
+
+int tl_early_server_set(SSL_CTX *ctx, uint32_t max, tl_error *err)
+{
+    return tl_early_server_enable(ctx, max, err);
 }
 
 int tl_early_session_allows(const SSL_SESSION *sess)

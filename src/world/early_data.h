@@ -47,6 +47,13 @@ typedef struct tl_early {
 int tl_early_server_enable(SSL_CTX *ctx, uint32_t max, tl_error *err);
 
 /*
+ * tl_early_server_set - as tl_early_server_enable, and `max` 0 turns early
+ * data off (SSL_CTX_set_max_early_data(ctx, 0); SSL_CTX_set_early_data_enabled
+ * (ctx, 0)). Returns 0, or -1 with err.
+ */
+int tl_early_server_set(SSL_CTX *ctx, uint32_t max, tl_error *err);
+
+/*
  * tl_early_client_offer - before a handshake: whether the client may offer
  * 0-RTT (BoringSSL, AWS-LC: SSL_set_early_data_enabled; OpenSSL decides by
  * calling SSL_write_early_data or not, so nothing here). Never fails.

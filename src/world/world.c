@@ -923,6 +923,12 @@ const tl_event_log *tl_world_events(const tl_world *w) { return &w->log; }
 tl_issuer *tl_world_issuer(tl_world *w) { return &w->issuer; }
 SSL_CTX *tl_world_server_ctx(tl_world *w) { return w->server_ctx; }
 SSL_CTX *tl_world_client_ctx(tl_world *w) { return w->client_ctx; }
+
+int tl_world_set_server_early(tl_world *w, uint32_t max, tl_error *err)
+{
+    w->cfg.max_early_data = max;
+    return tl_early_server_set(w->server_ctx, max, err);
+}
 const tl_world_config *tl_world_get_config(const tl_world *w) { return &w->cfg; }
 
 const char *tl_alert_name(int alert)
