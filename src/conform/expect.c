@@ -368,12 +368,6 @@ static void send_tickets(sim *s, int n, const char *rule)
     }
 }
 
-/* The checked handshake's server's max_early_data (early2, else early). */
-static uint32_t checked_early(const tl_scenario *sc)
-{
-    return sc->early2 >= 0 ? (uint32_t)sc->early2 : sc->early;
-}
-
 /* ---- TLS 1.2 ---------------------------------------------------------------- */
 
 static int alpn_blocks_early(const tl_scenario *sc);
@@ -604,14 +598,14 @@ static int first_client_hello(sim *s)
         server_fails(s, ALERT_INTERNAL_ERROR, 0);
         return 0;
     }
-    if (s->bad_decrypt && checked_early(sc) == 0 && tl_behaviour_has(TL_CHANGE_GET_ERROR_IGNORES_QUEUE)) {
+    if (s->bad_decrypt && tl_scenario_server_early(sc) == 0 && tl_behaviour_has(TL_CHANGE_GET_ERROR_IGNORES_QUEUE)) {
         /* OpenSSL 4.0 (pull 29991): SSL_get_error() reads the connection's
          * error state, so the stale error no longer matters: the server
          * waits for the second ClientHello like any other. */
         because(s, "ossl_ssl_get_error: SSL_get_error reads the connection's error state, not the "
                    "queue: the stale 'bad decrypt' is ignored and the server waits for the second "
                    "ClientHello (openssl pull 29991)");
-    } else if (s->bad_decrypt && checked_early(sc) == 0) {
+    } else if (s->bad_decrypt && tl_scenario_server_early(sc) == 0) {
         /* OpenSSL 3.0 bug: tls_decrypt_ticket leaves EVP_DecryptFinal's
          * "bad decrypt" on the error queue. The server's
          * SSL_do_handshake() then returns -1 right after writing the
@@ -739,7 +733,7 @@ static void final_early_data(sim *s)
     const tl_scenario *sc = s->sc;
     int alpn_same = sc->alpn[0] == '\0' || (sc->world_alpn && strncmp(sc->alpn, "h2", 2) == 0);
 
-    if (checked_early(sc) == 0) {
+    if (tl_scenario_server_early(sc) == 0) {
         because(s, "final_early_data: 0-RTT rejected (the server's max_early_data is 0)");
         s->out->early = TL_EARLY_REJECTED;
     } else if (s->hit && s->early_ok && alpn_same && !sc->hrr) {

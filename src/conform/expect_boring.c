@@ -334,7 +334,7 @@ static void early_decision(bsim *b, int hit)
     const tl_scenario *sc = b->sc;
     const char *why = NULL;
 
-    if (sc->early2 == 0)
+    if (tl_scenario_server_early(sc) == 0)
         why = "ssl_early_data_disabled (SSL_CTX_set_early_data_enabled(ctx, 0) since the ticket was issued)";
     else if (!hit)
         why = "ssl_early_data_session_not_resumed";

@@ -64,6 +64,11 @@ long tl_scenario_clock_advance(const tl_scenario *sc)
     return sc->advance + (sc->present == TL_PRESENT_RETIRED ? tl_scenario_key_lifetime(sc) + 1 : 0);
 }
 
+uint32_t tl_scenario_server_early(const tl_scenario *sc)
+{
+    return sc->early2 >= 0 ? (uint32_t)sc->early2 : sc->early;
+}
+
 static void app_pattern(unsigned char *p, size_t len, int which)
 {
     for (size_t i = 0; i < len; i++)

@@ -119,6 +119,9 @@ long tl_scenario_key_lifetime(const tl_scenario *sc);
 /* tl_scenario_clock_advance - the seconds the clock moves before the checked handshake. */
 long tl_scenario_clock_advance(const tl_scenario *sc);
 
+/* tl_scenario_server_early - the checked handshake's server's max_early_data (early2, else early). */
+uint32_t tl_scenario_server_early(const tl_scenario *sc);
+
 /*
  * tl_scenario_run - run sc in a fresh world (seeded with 1) and observe the
  * checked handshake into obs. Returns 0 when the scenario ran (whatever
