@@ -12,6 +12,7 @@ is the outcome in short:
     F / R        full handshake / resumed (both sides agree)
     2t 172800    two NewSessionTickets, their lifetime hints (e: empty ticket)
     kdec1 kenc1  the key callback's calls: decrypt returned 1, encrypt 1
+    0rtt+ 0rtt-  the client's 0-RTT was accepted / rejected (none: not shown)
     FAIL(s) a80  the server (s), client (c) or both (cs) failed; alert 80 sent by the server
     n/a          not run there (the report's reason is listed under the table)
 """
@@ -46,6 +47,9 @@ def cell(row):
         hints = o["hints"].split(",")
         same = len(set(hints)) == 1
         parts.append(f"{n}t {hints[0] if same else ','.join(hints)}")
+    early = o.get("early", "none")
+    if early != "none":
+        parts.append("0rtt+" if early == "accepted" else "0rtt-")
     log = o["log"]
     if log != "-":
         calls = []

@@ -287,6 +287,28 @@ row(L, "lib.tls13.alpn-changed", "tls=1.3 keys=legacy-cb cb=0 present=newest wal
 row(L, "lib.tls13.skew-60s-old", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=60")
 row(L, "lib.tls13.skew-5s-young", "tls=1.3 keys=legacy-cb cb=0 present=newest skew=-5")
 row(L, "lib.tls13.replay", "tls=1.3 keys=legacy-cb cb=0 present=newest replay=1")
+# 0-RTT with the key callback alone: every library drives it (src/world/early_data.c),
+# OpenSSL with SSL_write_early_data/SSL_read_early_data, BoringSSL and AWS-LC with
+# SSL_write/SSL_read while SSL_in_early_data. With OpenSSL's anti-replay on (early>0
+# without noreplay=1) its TLS 1.3 tickets are stateful and the key callback never runs,
+# so the key-callback rows turn it off; BoringSSL and AWS-LC have no anti-replay
+# (noreplay=1 changes nothing there).
+comment(L, "0-RTT (early=16384: the server takes early data; send0rtt=1: the client sends it); "
+           "noreplay=1 is OpenSSL's SSL_OP_NO_ANTI_REPLAY, a no-op on BoringSSL and AWS-LC")
+E13 = "tls=1.3 keys=legacy-cb cb=0 early=16384"
+for ret in ("1", "2", "0", "-1"):
+    row(L, f"lib.tls13.early.kdec{ret}", f"{E13} noreplay=1 present=newest send0rtt=1 kdec={ret}")
+row(L, "lib.tls13.early.older", f"{E13} noreplay=1 present=older send0rtt=1")
+row(L, "lib.tls13.early.unknown-key", f"{E13} noreplay=1 present=unknown-key send0rtt=1")
+row(L, "lib.tls13.early.not-sent", f"{E13} noreplay=1 present=newest")
+row(L, "lib.tls13.early.hrr", f"{E13} noreplay=1 present=newest send0rtt=1 hrr=1")
+row(L, "lib.tls13.early.replay", f"{E13} noreplay=1 present=newest send0rtt=1 replay=1")
+row(L, "lib.tls13.early.builtin", f"tls=1.3 keys=builtin cb=0 early=16384 noreplay=1 present=newest send0rtt=1")
+row(L, "lib.tls13.early.server-off", f"{E13} noreplay=1 early2=0 present=newest send0rtt=1")
+row(L, "lib.tls13.early.ticket-without", "tls=1.3 keys=legacy-cb cb=0 present=newest send0rtt=1")
+row(L, "lib.tls13.early.anti-replay", f"{E13} present=newest send0rtt=1")
+row(L, "lib.tls13.early.anti-replay.replay", f"{E13} present=newest send0rtt=1 replay=1")
+row(L, "lib.tls13.early.anti-replay.hrr", f"{E13} present=newest send0rtt=1 hrr=1")
 # The ticket AEAD method (BoringSSL, AWS-LC: n/a on OpenSSL). With keys=aead,
 # kdec scripts open's result (0 success, 1 retry, 2 ignore, 3 error), kenc=0
 # makes seal fail, overhead=N is what max_overhead reports.
@@ -301,6 +323,10 @@ for tname, v in TLS:
                         ("overhead-short", "present=none overhead=10"),
                         ("overhead-large", "present=none overhead=1000")):
         row(L, f"lib.{tname}.aead.{name}", f"{base} {extra}")
+for name, extra in (("", "present=newest"), (".open-retry", "present=newest kdec=1"),
+                    (".open-ignore", "present=newest kdec=2"), (".open-error", "present=newest kdec=3"),
+                    (".replay", "present=newest replay=1")):
+    row(L, f"lib.tls13.aead.early{name}", f"tls=1.3 keys=aead cb=0 early=16384 send0rtt=1 {extra}")
 
 keep = {}
 if len(sys.argv) > 2 and sys.argv[1] == "--keep":

@@ -185,6 +185,14 @@ SSL_CTX *tl_world_client_ctx(tl_world *w);
 const tl_world_config *tl_world_get_config(const tl_world *w);
 
 /*
+ * tl_world_set_server_early - the server's early data from the next
+ * handshake on: max_early_data `max`, 0 for none (BoringSSL and AWS-LC:
+ * on or off, early_data.h). Tickets already issued keep what they allowed.
+ * Returns 0, or -1 with err.
+ */
+int tl_world_set_server_early(tl_world *w, uint32_t max, tl_error *err);
+
+/*
  * tl_world_pin_defaults - set ctx's key groups to `groups` (NULL:
  * TL_DEFAULT_GROUPS) and, when `suites` is non-zero, its TLS 1.3 suites to
  * TL_DEFAULT_CIPHERSUITES, so that nothing depends on the release's defaults.

@@ -598,14 +598,14 @@ static int first_client_hello(sim *s)
         server_fails(s, ALERT_INTERNAL_ERROR, 0);
         return 0;
     }
-    if (s->bad_decrypt && sc->early == 0 && tl_behaviour_has(TL_CHANGE_GET_ERROR_IGNORES_QUEUE)) {
+    if (s->bad_decrypt && tl_scenario_server_early(sc) == 0 && tl_behaviour_has(TL_CHANGE_GET_ERROR_IGNORES_QUEUE)) {
         /* OpenSSL 4.0 (pull 29991): SSL_get_error() reads the connection's
          * error state, so the stale error no longer matters: the server
          * waits for the second ClientHello like any other. */
         because(s, "ossl_ssl_get_error: SSL_get_error reads the connection's error state, not the "
                    "queue: the stale 'bad decrypt' is ignored and the server waits for the second "
                    "ClientHello (openssl pull 29991)");
-    } else if (s->bad_decrypt && sc->early == 0) {
+    } else if (s->bad_decrypt && tl_scenario_server_early(sc) == 0) {
         /* OpenSSL 3.0 bug: tls_decrypt_ticket leaves EVP_DecryptFinal's
          * "bad decrypt" on the error queue. The server's
          * SSL_do_handshake() then returns -1 right after writing the
@@ -733,7 +733,10 @@ static void final_early_data(sim *s)
     const tl_scenario *sc = s->sc;
     int alpn_same = sc->alpn[0] == '\0' || (sc->world_alpn && strncmp(sc->alpn, "h2", 2) == 0);
 
-    if (s->hit && s->early_ok && alpn_same && !sc->hrr) {
+    if (tl_scenario_server_early(sc) == 0) {
+        because(s, "final_early_data: 0-RTT rejected (the server's max_early_data is 0)");
+        s->out->early = TL_EARLY_REJECTED;
+    } else if (s->hit && s->early_ok && alpn_same && !sc->hrr) {
         because(s, "final_early_data: 0-RTT accepted");
         s->out->early = TL_EARLY_ACCEPTED;
     } else {
@@ -782,6 +785,11 @@ int tl_expect_predict(const tl_scenario *sc, tl_outcome *out, char *why, size_t 
     s.why = why;
     s.why_size = why_size;
     s.v13 = sc->tls == TLS1_3_VERSION;
+    if (sc->early2 >= 0 && sc->early > 0 && !sc->no_anti_replay) {
+        because(&s, "outside the model: early2 with anti-replay (the ticket is stateful, the checked "
+                    "server may not treat it so)");
+        return -1;
+    }
     if (s.v13 && (sc->no_ticket || (sc->early > 0 && !sc->no_anti_replay))
         && sc->present >= TL_PRESENT_UNKNOWN_KEY) {
         because(&s, "outside the model: edited bytes of a stateful TLS 1.3 ticket");

@@ -16,9 +16,13 @@
  *                            add_new_session_tickets
  *   ssl/handshake_client.cc, ssl/tls13_client.cc  which session the client offers
  *
+ * 0-RTT follows ssl/handshake_client.cc should_offer_early_data (the client)
+ * and ssl/tls13_server.cc do_select_session (the server's decision, in its
+ * order), do_send_half_rtt_ticket (tickets of an accepted 0-RTT).
+ *
  * Only the scenarios these libraries can run are modelled: no decrypt or
- * generate callback, no 0-RTT, no SSL_new_session_ticket
- * (tl_scenario_lacks() makes the others n/a before they get here).
+ * generate callback, no SSL_new_session_ticket (tl_scenario_lacks() makes
+ * the others n/a before they get here).
  */
 #include "expect.h"
 
@@ -37,6 +41,7 @@
 #define TIMEOUT_TLS12 7200L      /* SSL_DEFAULT_SESSION_TIMEOUT */
 #define TIMEOUT_TLS13 172800L    /* SSL_DEFAULT_SESSION_PSK_DHE_TIMEOUT: two days */
 #define SHORTEST_TICKET 32       /* ssl_process_ticket: key name + EVP_MAX_IV_LENGTH */
+#define MAX_AGE_SKEW 60          /* tls13_server.cc kMaxTicketAgeSkewSeconds */
 
 typedef struct bsim {
     const tl_scenario *sc;
@@ -44,6 +49,7 @@ typedef struct bsim {
     char *why;
     size_t why_size, why_used;
     int v13;
+    int early_sent;       /* the client went into 0-RTT (SSL_in_early_data) */
     size_t kdec_calls, kenc_calls;
 } bsim;
 
@@ -321,6 +327,31 @@ static void predict12(bsim *b, int offered)
     tl_outcome_hint_add(b->out, hint, empty);
 }
 
+/* do_select_session: is the 0-RTT the client sent accepted? `hit` is
+ * the PSK's resumption; the checks in the function's order. */
+static void early_decision(bsim *b, int hit)
+{
+    const tl_scenario *sc = b->sc;
+    const char *why = NULL;
+
+    if (tl_scenario_server_early(sc) == 0)
+        why = "ssl_early_data_disabled (SSL_CTX_set_early_data_enabled(ctx, 0) since the ticket was issued)";
+    else if (!hit)
+        why = "ssl_early_data_session_not_resumed";
+    else if (sc->skew < -MAX_AGE_SKEW || sc->skew > MAX_AGE_SKEW)
+        why = "ssl_early_data_ticket_age_skew (more than kMaxTicketAgeSkewSeconds, 60 s)";
+    else if (sc->hrr)
+        why = "ssl_early_data_hello_retry_request (the client's key share is not the server's group)";
+    if (why != NULL) {
+        rule(b, "do_select_session: 0-RTT rejected: %s; the client's SSL_do_handshake fails with "
+                "SSL_ERROR_EARLY_DATA_REJECTED until SSL_reset_early_data_reject", why);
+        return;
+    }
+    rule(b, "do_select_session: 0-RTT accepted (no anti-replay: any resumable ticket's early data is "
+            "taken, replays included); do_send_half_rtt_ticket sends the tickets with the server's Finished");
+    b->out->early = TL_EARLY_ACCEPTED;
+}
+
 static void predict13(bsim *b, int offered)
 {
     const tl_scenario *sc = b->sc;
@@ -343,8 +374,14 @@ static void predict13(bsim *b, int offered)
                     "the second ClientHello's PSK is matched against the saved ticket");
         r = process_ticket(b, &renew);
         if (r < 0) {
-            rule(b, "do_select_session: ssl_ticket_aead_error is fatal with internal_error");
+            rule(b, "do_select_session: ssl_ticket_aead_error is fatal with internal_error%s",
+                 b->early_sent ? " (before the 0-RTT decision: the client's 0-RTT is not accepted)" : "");
             server_fails(b, ALERT_INTERNAL_ERROR, 0);
+            if (b->early_sent) {
+                rule(b, "SSL_session_reused: session_reused, or SSL_in_early_data: the client, still in "
+                        "its 0-RTT when the alert comes, says reused");
+                b->out->client_reused = 1;
+            }
             return;
         }
         hit = r > 0 && resumable(b);
@@ -352,6 +389,8 @@ static void predict13(bsim *b, int offered)
             rule(b, "select_session: PSK accepted: resumed");
     }
     b->out->client_reused = b->out->server_reused = hit;
+    if (b->early_sent)
+        early_decision(b, hit);
     if (sc->no_ticket) {
         rule(b, "add_new_session_tickets: SSL_OP_NO_TICKET: no tickets (no stateful TLS 1.3 resumption)");
         return;
@@ -364,8 +403,9 @@ static void predict13(bsim *b, int offered)
         switch (seal_ticket(b, &empty)) {
         case -1:
             rule(b, "add_new_session_tickets: key callback < 0 fails the flight before it is flushed: "
-                    "no ticket at all, no alert");
-            server_fails(b, -1, 1);
+                    "no ticket at all, no alert%s",
+                 b->out->early == TL_EARLY_ACCEPTED ? " (half-RTT: the server's Finished is lost with it)" : "");
+            server_fails(b, -1, b->out->early != TL_EARLY_ACCEPTED);
             b->out->n_tickets = 0;
             strcpy(b->out->hints, "-");
             return;
@@ -394,7 +434,27 @@ int tl_expect_boring_predict(const tl_scenario *sc, tl_outcome *out, char *why, 
         return -1;
     }
     b.v13 = sc->tls == TLS1_3_VERSION;
+    if (sc->send_early && sc->early > 0 && !b.v13 && sc->from == TLS1_3_VERSION) {
+        rule(&b, "outside the model: 0-RTT on a TLS 1.3 session to a server held to TLS 1.2");
+        return -1;
+    }
+    if (sc->send_early && sc->early > 0 && sc->world_alpn) {
+        rule(&b, "outside the model: 0-RTT with ALPN (should_offer_early_data, ssl_early_data_alpn_mismatch)");
+        return -1;
+    }
     offered = client_offers(&b);
+    /* should_offer_early_data: early data enabled on the client (send0rtt,
+     * scenario.c: only on a session that is early_data_capable), a TLS 1.3
+     * session whose ticket said max_early_data (the server had early data
+     * enabled when it issued it: early > 0). */
+    b.early_sent = b.v13 && offered && sc->send_early && sc->early > 0
+                   && (sc->from == 0 || sc->from == TLS1_3_VERSION);
+    if (b.early_sent) {
+        rule(&b, "should_offer_early_data: the session allows 0-RTT (ticket_max_early_data = "
+                 "kMaxEarlyDataAccepted, 14336): SSL_do_handshake returns after the ClientHello "
+                 "(SSL_in_early_data), the early bytes go with SSL_write");
+        out->early = TL_EARLY_REJECTED;
+    }
     if (b.v13)
         predict13(&b, offered);
     else

@@ -21,6 +21,7 @@
 
 #include "ticketlab/clock.h"
 #include "ticketlab/events.h"
+#include "early_data.h"
 #include "probe.h"
 #include "ticketlab/rng.h"
 #include "memo.h"
@@ -61,6 +62,11 @@ long tl_scenario_key_lifetime(const tl_scenario *sc)
 long tl_scenario_clock_advance(const tl_scenario *sc)
 {
     return sc->advance + (sc->present == TL_PRESENT_RETIRED ? tl_scenario_key_lifetime(sc) + 1 : 0);
+}
+
+uint32_t tl_scenario_server_early(const tl_scenario *sc)
+{
+    return sc->early2 >= 0 ? (uint32_t)sc->early2 : sc->early;
 }
 
 static void app_pattern(unsigned char *p, size_t len, int which)
@@ -438,6 +444,8 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
     }
     if (sc->sni_switch && (*ctx2 = second_ctx(w, err)) == NULL)
         return -1;
+    if (sc->early2 >= 0 && tl_world_set_server_early(w, (uint32_t)sc->early2, err) != 0)
+        return -1;
     return apply_policy(w, sc, err);
 }
 
@@ -445,7 +453,7 @@ static int prepare_checked(tl_world *w, const tl_scenario *sc, SSL_CTX **ctx2, t
  * SSL_CTX settings these scenarios change: they always get a fresh world. */
 static int memo_fits(const tl_scenario *sc)
 {
-    return tl_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0];
+    return tl_memo_enabled() && !sc->sni_switch && !sc->sid_other && !sc->cipher[0] && sc->early2 < 0;
 }
 
 /* A fresh world with the scenario's set-up app data, after the set-up
@@ -602,8 +610,9 @@ static void client_options(run *r, int world_version)
      * first, because SSL_write_early_data() (ssl/ssl_lib.c) on a session
      * whose max_early_data is 0, without a psk_use_session_cb, refuses with
      * ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED before the ClientHello is written.
-     * The engine models that client (expect.c predict13: early_sent). */
-    if (sc->send_early && r->o.session != NULL && SSL_SESSION_get_max_early_data(r->o.session) > 0) {
+     * The engine models that client (expect.c predict13: early_sent).
+     * BoringSSL and AWS-LC: SSL_SESSION_early_data_capable (early_data.c). */
+    if (sc->send_early && r->o.session != NULL && tl_early_session_allows(r->o.session)) {
         r->o.early_data = zero_rtt;
         r->o.early_data_len = sizeof(zero_rtt) - 1;
     }

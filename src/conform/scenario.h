@@ -60,6 +60,7 @@ typedef struct tl_scenario {
     int new_tickets;
     int no_ticket;
     uint32_t early;
+    long early2;              /* -1: as early; else the checked handshake's server */
     int send_early;
     int no_anti_replay;
     int replay;
@@ -117,6 +118,9 @@ long tl_scenario_key_lifetime(const tl_scenario *sc);
 
 /* tl_scenario_clock_advance - the seconds the clock moves before the checked handshake. */
 long tl_scenario_clock_advance(const tl_scenario *sc);
+
+/* tl_scenario_server_early - the checked handshake's server's max_early_data (early2, else early). */
+uint32_t tl_scenario_server_early(const tl_scenario *sc);
 
 /*
  * tl_scenario_run - run sc in a fresh world (seeded with 1) and observe the

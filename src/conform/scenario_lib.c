@@ -5,7 +5,8 @@
  * A scenario field that needs an API the running library lacks makes the
  * row n/a there, with the library's own sentence: the decrypt callback
  * (cb=1, dret, gen, app) on BoringSSL and AWS-LC, the EVP key callback,
- * SSL_new_session_ticket (newt), 0-RTT (early, send0rtt, noreplay), TLS 1.3
+ * SSL_new_session_ticket (newt), 0-RTT in the PSK probe (present=empty
+ * with early), TLS 1.3
  * suites (cipher= on BoringSSL), the ticket AEAD method on OpenSSL.
  */
 #include "scenario.h"
@@ -28,10 +29,12 @@ const char *tl_scenario_lacks(const tl_scenario *sc)
         why = tl_tlslib_lacks(TL_API_TICKET_AEAD);
     if (why == NULL && sc->new_tickets > 0)
         why = tl_tlslib_lacks(TL_API_NEW_SESSION_TICKET);
-    if (why == NULL && (sc->early > 0 || sc->send_early))
+    if (why == NULL && sc->early > 0 && sc->present == TL_PRESENT_EMPTY && sc->tls == TLS1_3_VERSION)
+        /* The PSK probe (present=empty) offers 0-RTT with OpenSSL's calls;
+         * the world drives every library's (early_data.c). */
         why = tl_tlslib_lacks(TL_API_EARLY_DATA_RW);
-    if (why == NULL && sc->no_anti_replay)
-        why = tl_tlslib_lacks(TL_API_NO_ANTI_REPLAY);
+    /* noreplay=1 runs everywhere: BoringSSL and AWS-LC lack the option
+     * because their servers have no anti-replay at all (world.c). */
     if (why == NULL && sc->cipher[0] != '\0' && sc->tls == TLS1_3_VERSION)
         why = tl_tlslib_lacks(TL_API_TLS13_SUITES);
     if (why == NULL && sc->tls == TLS1_3_VERSION && sc->no_ticket && sc->present != TL_PRESENT_NONE

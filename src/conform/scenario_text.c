@@ -84,6 +84,9 @@ static const field fields[] = {
     NUM("newt", FK_INT, new_tickets, 0, 8, 0, "N", "extra SSL_new_session_ticket() calls after the checked handshake"),
     NUM("noticket", FK_INT, no_ticket, 0, 1, 0, "0|1", "SSL_OP_NO_TICKET on the server"),
     NUM("early", FK_U32, early, 0, 1L << 20, 0, "N", "max_early_data on both sides"),
+    NUM("early2", FK_LONG, early2, 0, 1L << 20, -1, "N",
+        "the server's max_early_data from the checked handshake on (default: as early); "
+        "early=16384 early2=0: the ticket allows 0-RTT, the server no longer takes it"),
     NUM("send0rtt", FK_INT, send_early, 0, 1, 0, "0|1",
         "send 0-RTT data when the offered session allows it (SSL_SESSION_get_max_early_data > 0)"),
     NUM("noreplay", FK_INT, no_anti_replay, 0, 1, 0, "0|1", "SSL_OP_NO_ANTI_REPLAY on the server"),

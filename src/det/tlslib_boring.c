@@ -13,8 +13,9 @@
  *     RAND_bytes, restarted by RAND_reset_for_fuzzing(); a plain build draws
  *     from the kernel (tickets then differ run to run, outcomes do not);
  *   - no SSL_new_session_ticket, no SSL_OP_NO_ANTI_REPLAY, no
- *     SSL_write_early_data (0-RTT goes through SSL_write during the
- *     handshake); BoringSSL (not AWS-LC) has no SSL_CTX_set_ciphersuites.
+ *     SSL_write_early_data (0-RTT goes through SSL_write/SSL_read while
+ *     SSL_in_early_data: src/world/early_data.c drives it);
+ *     BoringSSL (not AWS-LC) has no SSL_CTX_set_ciphersuites.
  */
 #include "ticketlab/tlslib.h"
 
@@ -88,8 +89,8 @@ const char *tl_tlslib_lacks(tl_tlslib_api api)
     case TL_API_NO_ANTI_REPLAY:
         return LIB " has no SSL_OP_NO_ANTI_REPLAY";
     case TL_API_EARLY_DATA_RW:
-        return LIB " has no SSL_write_early_data/SSL_read_early_data (0-RTT is SSL_write during "
-                   "the handshake; ticketlab does not drive it on " LIB " yet)";
+        return LIB " has no SSL_write_early_data/SSL_read_early_data (0-RTT is SSL_write/SSL_read "
+                   "while SSL_in_early_data, which the world drives, but not the PSK probe)";
     case TL_API_TLS13_SUITES:
 #if defined(OPENSSL_IS_AWSLC)
         return NULL;

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "bytes.h"
+#include "early_data.h"
 #include "ticketlab/clock.h"
 #include "memo.h"
 #include "ticketlab/rng.h"
@@ -391,14 +392,13 @@ static int make_server_ctx(tl_world *w, world_lib *libctx, tl_error *err)
 #if TL_TLSLIB_OPENSSL
     if (c->no_anti_replay)
         SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
-    if (c->max_early_data > 0 && !SSL_CTX_set_max_early_data(ctx, c->max_early_data))
-        return tl_error_set_ssl(err, "SSL_CTX_set_max_early_data failed");
 #else
-    if (c->no_anti_replay)
-        return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_NO_ANTI_REPLAY));
-    if (c->max_early_data > 0)
-        return tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_EARLY_DATA_RW));
+    /* BoringSSL, AWS-LC: no SSL_OP_NO_ANTI_REPLAY because no anti-replay to
+     * turn off: tls13_server.cc do_select_session accepts 0-RTT on any
+     * resumable ticket; replay defence is the application's (ssl.h). */
 #endif
+    if (tl_early_server_enable(ctx, c->max_early_data, err) != 0)
+        return -1;
     if (c->session_timeout > 0)
         SSL_CTX_set_timeout(ctx, c->session_timeout);
     if (w->server_ciphers != NULL) {
@@ -604,56 +604,17 @@ static void note_failure(tl_side_result *side, SSL *s)
     (void)s;
 }
 
-/* Classify the result of an SSL call: 1 progress made/finished, 0 wants I/O, -1 fatal. */
-static int classify(SSL *s, int rc)
-{
-    int e;
-
-    if (rc > 0)
-        return 1;
-    e = SSL_get_error(s, rc);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-        return 0;
-#ifdef SSL_ERROR_PENDING_TICKET
-    if (e == SSL_ERROR_PENDING_TICKET)
-        return 0;   /* the ticket AEAD method's open said retry: call again */
-#endif
-    return -1;
-}
-
-static void step(SSL *s, enum phase *ph, tl_side_result *side, int is_client,
-                 const tl_handshake_opts *o, size_t *early_bytes)
+static void step(SSL *s, enum phase *ph, tl_side_result *side, int is_client, tl_early *early)
 {
     int r;
 
-#if TL_TLSLIB_OPENSSL
-    if (*ph == PH_EARLY && is_client) {
-        size_t written = 0;
-
-        r = classify(s, SSL_write_early_data(s, o->early_data, o->early_data_len, &written));
+    if (*ph == PH_EARLY) {
+        /* 0-RTT, the library's way (early_data.c). */
+        r = tl_early_step(s, is_client, early);
         if (r > 0)
             *ph = PH_HANDSHAKE;
-    } else if (*ph == PH_EARLY) {
-        unsigned char buf[1024];
-        size_t got = 0;
-        int rr = SSL_read_early_data(s, buf, sizeof(buf), &got);
-
-        if (rr == SSL_READ_EARLY_DATA_SUCCESS) {
-            *early_bytes += got;
-            return;
-        }
-        if (rr == SSL_READ_EARLY_DATA_FINISH) {
-            *ph = PH_HANDSHAKE;
-            return;
-        }
-        r = classify(s, -1);
-    } else
-#else
-    (void)o;
-    (void)early_bytes;
-#endif
-    if (*ph == PH_HANDSHAKE) {
-        r = classify(s, SSL_do_handshake(s));
+    } else if (*ph == PH_HANDSHAKE) {
+        r = tl_world_classify(s, SSL_do_handshake(s));
         if (r > 0)
             *ph = PH_DONE;
     } else if (*ph == PH_DONE && is_client) {
@@ -695,7 +656,7 @@ static int exchange_data(tl_world *w, tl_handshake_result *res)
 
             if (r == 4)
                 sent_ping = 1;
-            else if (classify(w->server, r) < 0)
+            else if (tl_world_classify(w->server, r) < 0)
                 return 0;
         }
         if (!got_ping) {
@@ -705,7 +666,7 @@ static int exchange_data(tl_world *w, tl_handshake_result *res)
                 got_ping = 1;
                 if (SSL_write(w->client, "pong", 4) != 4)
                     return 0;
-            } else if (classify(w->client, r) < 0) {
+            } else if (tl_world_classify(w->client, r) < 0) {
                 return 0;
             }
         }
@@ -714,7 +675,7 @@ static int exchange_data(tl_world *w, tl_handshake_result *res)
 
             if (r == 4 && memcmp(buf, "pong", 4) == 0)
                 got_pong = 1;
-            else if (classify(w->server, r) < 0)
+            else if (tl_world_classify(w->server, r) < 0)
                 return 0;
         }
     }
@@ -831,6 +792,7 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
         return tl_error_set_ssl(err, "cannot clear the client's session");
     if (offer_session(w, o, err) != 0)
         return -1;
+    tl_early_client_offer(w->client, o->early_data != NULL && o->session != NULL);
     if (o->before != NULL && o->before(w->client, w->server, o->before_arg) != 0)
         return tl_error_set(err, "the scenario's set-up hook failed");
     return 0;
@@ -838,14 +800,14 @@ static int prepare(tl_world *w, const tl_handshake_opts *o, tl_error *err)
 
 /* Step both sides round after round until both have finished or failed,
  * or one has failed and a round changes nothing. */
-static void drive(tl_world *w, const tl_handshake_opts *o, tl_handshake_result *res,
-                  enum phase *pc, enum phase *ps, size_t *early_bytes)
+static void drive(tl_world *w, tl_handshake_result *res, enum phase *pc, enum phase *ps,
+                  tl_early *early)
 {
     for (int round = 0; round < MAX_ROUNDS; round++) {
         size_t before = io_mark(SSL_get_rbio(w->client), SSL_get_rbio(w->server), *pc, *ps);
 
-        step(w->client, pc, &res->client, 1, o, early_bytes);
-        step(w->server, ps, &res->server, 0, o, early_bytes);
+        step(w->client, pc, &res->client, 1, early);
+        step(w->server, ps, &res->server, 0, early);
         if ((*pc == PH_DONE || *pc == PH_FAILED) && (*ps == PH_DONE || *ps == PH_FAILED)
             && !(*pc == PH_DONE && *ps == PH_FAILED && BIO_ctrl_pending(SSL_get_rbio(w->client)) > 0))
             break;
@@ -872,7 +834,7 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
     static const tl_handshake_opts none;
     const tl_handshake_opts *o = opts ? opts : &none;
     enum phase pc, ps;
-    size_t early_bytes = 0;
+    tl_early early = { .data = o->early_data, .len = o->early_data_len };
     int rc = -1;
 
     memset(res, 0, sizeof(*res));
@@ -887,15 +849,14 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
     if (prepare(w, o, err) != 0)
         goto done;
 #if !TL_TLSLIB_OPENSSL
-    if (o->new_tickets > 0 || (o->early_data != NULL && o->session != NULL)) {
-        tl_error_set(err, "%s", tl_tlslib_lacks(o->new_tickets > 0 ? TL_API_NEW_SESSION_TICKET
-                                                                   : TL_API_EARLY_DATA_RW));
+    if (o->new_tickets > 0) {
+        tl_error_set(err, "%s", tl_tlslib_lacks(TL_API_NEW_SESSION_TICKET));
         goto done;
     }
 #endif
     pc = (o->early_data != NULL && o->session != NULL) ? PH_EARLY : PH_HANDSHAKE;
     ps = w->cfg.max_early_data > 0 ? PH_EARLY : PH_HANDSHAKE;
-    drive(w, o, res, &pc, &ps, &early_bytes);
+    drive(w, res, &pc, &ps, &early);
     if (pc == PH_DONE && ps == PH_DONE) {
 #if TL_TLSLIB_OPENSSL
         for (int i = 0; i < o->new_tickets; i++)
@@ -913,7 +874,7 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
              * or key callback failing) is the server's handshake failing,
              * exactly as for the num_tickets tickets. */
             ps = PH_HANDSHAKE;
-            drive(w, o, res, &pc, &ps, &early_bytes);
+            drive(w, res, &pc, &ps, &early);
         }
 #endif
         if (ps == PH_DONE)
@@ -927,15 +888,7 @@ int tl_world_handshake(tl_world *w, const tl_handshake_opts *opts,
         snprintf(res->cipher, sizeof(res->cipher), "%s",
                  SSL_CIPHER_get_name(SSL_get_current_cipher(w->client)));
     }
-#if TL_TLSLIB_OPENSSL
-    switch (SSL_get_early_data_status(w->client)) {
-    case SSL_EARLY_DATA_ACCEPTED: res->early_data = TL_EARLY_ACCEPTED; break;
-    case SSL_EARLY_DATA_REJECTED: res->early_data = TL_EARLY_REJECTED; break;
-    default: res->early_data = TL_EARLY_NOT_SENT; break;
-    }
-#else
-    res->early_data = TL_EARLY_NOT_SENT;   /* no 0-RTT driven here (tlslib.h) */
-#endif
+    res->early_data = tl_early_status(w->client, &early);
     rc = 0;
 done:
     res->ev_end = w->log.n;
@@ -970,6 +923,12 @@ const tl_event_log *tl_world_events(const tl_world *w) { return &w->log; }
 tl_issuer *tl_world_issuer(tl_world *w) { return &w->issuer; }
 SSL_CTX *tl_world_server_ctx(tl_world *w) { return w->server_ctx; }
 SSL_CTX *tl_world_client_ctx(tl_world *w) { return w->client_ctx; }
+
+int tl_world_set_server_early(tl_world *w, uint32_t max, tl_error *err)
+{
+    w->cfg.max_early_data = max;
+    return tl_early_server_set(w->server_ctx, max, err);
+}
 const tl_world_config *tl_world_get_config(const tl_world *w) { return &w->cfg; }
 
 const char *tl_alert_name(int alert)
