@@ -17,15 +17,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
-#include "bytes.h"
 #include "early_data.h"
 #include "ticketlab/clock.h"
-#include "memo.h"
 #include "ticketlab/rng.h"
-#include "testcerts.h"
+#include "nst_record.h"
+#include "testchain.h"
 
 #define BIO_PAIR_SIZE (64 * 1024)
 #define MAX_ROUNDS 200
@@ -52,18 +49,6 @@ struct tl_world {
     SSL *server;
     tl_handshake_result *cur;
 };
-
-#if TL_TLSLIB_OPENSSL
-/* Certificates and keys are parsed in ticketlab's library context. */
-typedef OSSL_LIB_CTX world_lib;
-#define world_lib_get(err) tl_libctx(err)
-#else
-/* BoringSSL and AWS-LC: no library contexts. */
-typedef const char world_lib;
-#define world_lib_get(err) ((void)(err), "")
-#define X509_new_ex(lib, pq) ((void)(lib), X509_new())
-#define PEM_read_bio_PrivateKey_ex(b, x, cb, u, lib, pq) ((void)(lib), PEM_read_bio_PrivateKey((b), (x), (cb), (u)))
-#endif
 
 static int world_index = -1;
 static int clock_checked;      /* 1: OpenSSL reads our clock, -1: it does not */
@@ -119,66 +104,6 @@ static void info_cb(const SSL *s, int where, int ret)
         side->alert_received = ret & 0xff;
 }
 
-/* The NewSessionTicket extensions (elen bytes of them announced) from c:
- * early_data sets max_early_data. Entries are read while their header
- * starts inside the announced length and the message holds them. */
-static void nst_extensions(tl_nst *nst, tl_bytes *c, size_t elen)
-{
-    size_t start = c->off;
-    uint16_t type, len;
-    uint32_t early;
-
-    while (c->off - start + 4 <= elen && tl_bytes_u16(c, &type) == 0
-           && tl_bytes_u16(c, &len) == 0) {
-        if (type == 42 && len == 4) {   /* early_data */
-            if (tl_bytes_u32(c, &early) != 0)
-                return;
-            nst->max_early_data = early;
-        } else if (tl_bytes_take(c, len, NULL) != 0) {
-            return;
-        }
-    }
-}
-
-/* Parse a NewSessionTicket body (RFC 5077 section 3.3, RFC 8446 section 4.6.1):
- * a truncated one keeps the fields read before the cut. */
-static void record_nst(tl_handshake_result *res, const unsigned char *p,
-                       size_t n, int tls13)
-{
-    tl_nst nst = { 0 };
-    tl_bytes c;
-    const unsigned char *ticket;
-    size_t tlen;
-    uint32_t age_add;
-    uint16_t elen;
-    uint8_t nonce_len;
-
-    res->n_tickets++;
-    tl_bytes_init(&c, p, n);
-    if (res->n_tickets > TL_MAX_TICKETS || tl_bytes_u32(&c, &nst.lifetime_hint) != 0)
-        return;
-    if (tls13) {
-        if (tl_bytes_u32(&c, &age_add) != 0 || tl_bytes_u8(&c, &nonce_len) != 0)
-            goto keep;
-        nst.age_add = age_add;
-        if (tl_bytes_take(&c, nonce_len, NULL) != 0)
-            goto keep;
-    }
-    if (tl_bytes_vec16(&c, &ticket, &tlen) != 0)
-        goto keep;
-    if (tlen) {
-        nst.ticket = malloc(tlen);
-        if (nst.ticket != NULL) {
-            memcpy(nst.ticket, ticket, tlen);
-            nst.ticket_len = tlen;
-        }
-    }
-    if (tls13 && tl_bytes_u16(&c, &elen) == 0)
-        nst_extensions(&nst, &c, elen);
-keep:
-    res->tickets[res->n_tickets - 1] = nst;
-}
-
 static const unsigned char hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02,
     0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
@@ -194,7 +119,7 @@ static void client_msg_cb(int write_p, int version, int content_type,
     if (w->cur == NULL || write_p || content_type != SSL3_RT_HANDSHAKE || len < 4)
         return;
     if (p[0] == SSL3_MT_NEWSESSION_TICKET)
-        record_nst(w->cur, p + 4, len - 4, SSL_version(s) == TLS1_3_VERSION);
+        tl_nst_record(w->cur, p + 4, len - 4, SSL_version(s) == TLS1_3_VERSION);
     /* ServerHello: type, 3-byte length, 2-byte version, then the random. */
     if (p[0] == SSL3_MT_SERVER_HELLO && len >= 38 && memcmp(p + 6, hrr_random, 32) == 0)
         w->cur->hrr = 1;
@@ -266,110 +191,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/*
- * The embedded test chain, parsed once per process: PEM and key decoding
- * cost more than a whole resumption handshake in OpenSSL 3 (the decoder
- * lookups), and every world needs the same three objects. They are never
- * modified, only shared by reference, and stay reachable until exit.
- * TICKETLAB_NO_MEMO=1 parses them for every world (ci/bench.sh compares).
- */
-static X509 *chain_cert, *chain_root;
-static EVP_PKEY *chain_key;
-
-static X509 *parse_cert(const char *pem, world_lib *libctx)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    X509 *x = X509_new_ex(libctx, NULL);
-
-    if (b == NULL || x == NULL || PEM_read_bio_X509(b, &x, NULL, NULL) == NULL) {
-        X509_free(x);
-        x = NULL;
-    }
-    BIO_free(b);
-    return x;
-}
-
-static EVP_PKEY *parse_key(const char *pem, world_lib *libctx)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey_ex(b, NULL, NULL, NULL, libctx, NULL) : NULL;
-
-    BIO_free(b);
-    return k;
-}
-
-/* The parsed chain, as new references (*cert, *key or *root may be NULL
- * when not wanted). Returns 0, or -1 with err. */
-static int chain(world_lib *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl_error *err)
-{
-    X509 *c = NULL, *r = NULL;
-    EVP_PKEY *k = NULL;
-
-    if (!tl_memo_enabled()) {
-        c = cert ? parse_cert(tl_testcert_server_pem, libctx) : NULL;
-        k = key ? parse_key(tl_testcert_server_key, libctx) : NULL;
-        r = root ? parse_cert(tl_testcert_root_pem, libctx) : NULL;
-    } else {
-        if (chain_cert == NULL)
-            chain_cert = parse_cert(tl_testcert_server_pem, libctx);
-        if (chain_key == NULL)
-            chain_key = parse_key(tl_testcert_server_key, libctx);
-        if (chain_root == NULL)
-            chain_root = parse_cert(tl_testcert_root_pem, libctx);
-        if (cert && chain_cert && X509_up_ref(chain_cert))
-            c = chain_cert;
-        if (key && chain_key && EVP_PKEY_up_ref(chain_key))
-            k = chain_key;
-        if (root && chain_root && X509_up_ref(chain_root))
-            r = chain_root;
-    }
-    if ((cert && c == NULL) || (key && k == NULL) || (root && r == NULL)) {
-        X509_free(c);
-        X509_free(r);
-        EVP_PKEY_free(k);
-        return tl_error_set_ssl(err, "the embedded test chain does not load");
-    }
-    if (cert)
-        *cert = c;
-    if (key)
-        *key = k;
-    if (root)
-        *root = r;
-    return 0;
-}
-
-static int load_credentials(SSL_CTX *ctx, world_lib *libctx, tl_error *err)
-{
-    X509 *cert;
-    EVP_PKEY *key;
-    int rc = 0;
-
-    if (chain(libctx, &cert, &key, NULL, err) != 0)
-        return -1;
-    if (SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1
-        || SSL_CTX_check_private_key(ctx) != 1)
-        rc = tl_error_set_ssl(err, "the server refuses the test certificate");
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    return rc;
-}
-
-static int trust_root(SSL_CTX *ctx, world_lib *libctx, tl_error *err)
-{
-    X509 *root;
-    int rc = 0;
-
-    if (chain(libctx, NULL, NULL, &root, err) != 0)
-        return -1;
-    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) != 1)
-        rc = tl_error_set_ssl(err, "cannot trust the test root");
-    else
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    X509_free(root);
-    return rc;
-}
-
-static int make_server_ctx(tl_world *w, world_lib *libctx, tl_error *err)
+static int make_server_ctx(tl_world *w, tl_error *err)
 {
     const tl_world_config *c = &w->cfg;
     SSL_CTX *ctx = tl_tlslib_ctx_new(TLS_server_method(), err);
@@ -381,7 +203,7 @@ static int make_server_ctx(tl_world *w, world_lib *libctx, tl_error *err)
     if (!SSL_CTX_set_min_proto_version(ctx, c->tls_version)
         || !SSL_CTX_set_max_proto_version(ctx, c->tls_version))
         return tl_error_set_ssl(err, "the server refuses protocol version 0x%04x", c->tls_version);
-    if (load_credentials(ctx, libctx, err) != 0)
+    if (tl_testchain_use(ctx, err) != 0)
         return -1;
     if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)sid, (unsigned)strlen(sid)))
         return tl_error_set_ssl(err, "session id context '%s' refused", sid);
@@ -432,7 +254,7 @@ static int make_server_ctx(tl_world *w, world_lib *libctx, tl_error *err)
     return tl_issuer_install(ctx, &w->issuer, err);
 }
 
-static int make_client_ctx(tl_world *w, world_lib *libctx, tl_error *err)
+static int make_client_ctx(tl_world *w, tl_error *err)
 {
     SSL_CTX *ctx = tl_tlslib_ctx_new(TLS_client_method(), err);
 
@@ -442,7 +264,7 @@ static int make_client_ctx(tl_world *w, world_lib *libctx, tl_error *err)
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
         || !SSL_CTX_set_max_proto_version(ctx, w->cfg.tls_version))
         return tl_error_set_ssl(err, "the client refuses protocol version 0x%04x", w->cfg.tls_version);
-    if (trust_root(ctx, libctx, err) != 0)
+    if (tl_testchain_trust(ctx, err) != 0)
         return -1;
     if (tl_world_pin_defaults(ctx, w->groups, 1, err) != 0)
         return -1;
@@ -465,12 +287,9 @@ static int seed_world(tl_world *w, uint64_t seed)
 
 tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
 {
-    world_lib *libctx = world_lib_get(err);
     tl_world *w;
     unsigned char key[TL_LIBTLS_KEY_LEN];
 
-    if (libctx == NULL)
-        return NULL;
     if (cfg->tls_version != TLS1_2_VERSION && cfg->tls_version != TLS1_3_VERSION)
         return tl_error_set(err, "TLS version 0x%04x: only 1.2 (0x0303) and 1.3 (0x0304)",
                             cfg->tls_version), NULL;
@@ -530,7 +349,7 @@ tl_world *tl_world_new(const tl_world_config *cfg, tl_error *err)
         }
         OPENSSL_cleanse(key, sizeof(key));
     }
-    if (make_server_ctx(w, libctx, err) != 0 || make_client_ctx(w, libctx, err) != 0)
+    if (make_server_ctx(w, err) != 0 || make_client_ctx(w, err) != 0)
         goto fail;
     return w;
 fail:
