@@ -246,6 +246,8 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
 /* The resumed handshake as one real server answered it: the client's first
  * flight and the server's whole answer (no ticket: num_tickets is 0). */
 static tw_bytes rec_hello, rec_answer;
+static unsigned char rec_secret[EVP_MAX_MD_SIZE];   /* its SERVER_TRAFFIC_SECRET_0 */
+static size_t rec_secret_len;
 
 /* A real resumed handshake, its two flights recorded for replay(). */
 static void record(tl_world *w)
@@ -267,14 +269,22 @@ static void record(tl_world *w)
     }
     if (tl_ct_handshake() != 0 || !SSL_session_reused(R.client))
         tl_fuzz_die("harness: the resumed TLS 1.3 handshake failed");
+    memcpy(rec_secret, R.secret, sizeof(rec_secret));
+    rec_secret_len = R.secret_len;
 }
 
-/* The client's side of the recorded handshake, the server's answer written
+/*
+ * The client's side of the recorded handshake, the server's answer written
  * by us. Returns 0, or -1 (nothing left) when the client's first flight is
- * not the recorded one. */
+ * not the recorded one. The same first flight (its key share included) and
+ * the same answer make the same secrets, so the recorded traffic secret is
+ * this connection's: the key log, which formats every secret of the
+ * handshake as text, stays off.
+ */
 static int replay(tl_world *w)
 {
     SSL_SESSION *copy = SSL_SESSION_dup(first13);
+    SSL_CTX *ctx = tl_world_client_ctx(w);
     tw_bytes hello = { 0 };
     int same;
 
@@ -282,18 +292,23 @@ static int replay(tl_world *w)
         tl_fuzz_die("out of memory");
     tl_ct_new_client(w, copy);
     SSL_SESSION_free(copy);
+    SSL_CTX_set_keylog_callback(ctx, NULL);
     (void)SSL_do_handshake(R.client);
     tl_ct_drain(R.peer, &hello);
     same = hello.n == rec_hello.n && memcmp(hello.p, rec_hello.p, hello.n) == 0;
     tw_bytes_free(&hello);
     if (!same) {
+        tl_ct_client_hooks(w);
         tl_ct_free_pair();
         return -1;
     }
     if (BIO_write(R.peer, rec_answer.p, (int)rec_answer.n) != (int)rec_answer.n
         || SSL_do_handshake(R.client) != 1 || !SSL_session_reused(R.client))
         tl_fuzz_die("harness: the client refuses the recorded answer of its server");
+    tl_ct_client_hooks(w);
     tl_ct_drain(R.peer, NULL);   /* its Finished */
+    memcpy(R.secret, rec_secret, sizeof(R.secret));
+    R.secret_len = rec_secret_len;
     return 0;
 }
 
