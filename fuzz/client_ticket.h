@@ -34,6 +34,7 @@
 #include "bytes.h"
 #include "tls_wire.h"
 #include "ticketlab/cache.h"
+#include "ticketlab/rng.h"
 #include "ticketlab/world.h"
 
 #define CT_MAX_ITEMS 8
@@ -209,6 +210,14 @@ void tl_ct_new_client(tl_world *w, SSL_SESSION *sess);
 /* tl_ct_handshake - run the pair's handshake: TLS 1.3 until both are done,
  * TLS 1.2 until the server is (its last flight unread). Returns 0 or -1. */
 int tl_ct_handshake(void);
+
+/* tl_ct_handshake_rec - tl_ct_handshake(), and in its first `max` rounds
+ * what each side wrote (cflight[k], sflight[k]: appended, nothing when the
+ * side wrote nothing in one piece) and the random stream's state after the
+ * server's turn (rng[k]); *rounds (may be NULL) says how many rounds it
+ * took. Returns 0 or -1. */
+int tl_ct_handshake_rec(tw_bytes *cflight, tw_bytes *sflight, tl_rng_state *rng, size_t max,
+                        size_t *rounds);
 
 /* tl_ct_free_pair - free R.client, R.server and R.peer (NULL allowed). */
 void tl_ct_free_pair(void);

@@ -219,6 +219,126 @@ static int resume(tl_world *w, unsigned knobs)
     return 0;
 }
 
+/* ---- a full handshake (R.full) ------------------------------------------ */
+
+/* A full handshake as one real server answered it, per knobs: the client's
+ * two flights, the server's two answers (its last flight, the ticket's,
+ * unread), the random stream after each (client and server draw from the
+ * same one), its random and its callbacks' events. */
+typedef struct {
+    tw_bytes hello[2], answer[2];
+    tl_rng_state rng[2];
+    unsigned char server_random[32];
+    tl_event_log ev;
+} full12;
+
+static full12 *fulls[256];
+
+static void full12_free(full12 *f)
+{
+    for (int k = 0; k < 2; k++) {
+        tw_bytes_free(&f->hello[k]);
+        tw_bytes_free(&f->answer[k]);
+    }
+    tl_event_log_free(&f->ev);
+    free(f);
+}
+
+/* The client's next flight is the recorded one. */
+static int same_flight(const tw_bytes *want)
+{
+    tw_bytes got = { 0 };
+    int same;
+
+    tl_ct_drain(R.peer, &got);
+    same = got.n == want->n && memcmp(got.p, want->p, got.n) == 0;
+    tw_bytes_free(&got);
+    return same;
+}
+
+/* The recorded handshake with a new client (its transcript collected),
+ * the server's last flight left unread. Returns 0, or -1 (nothing left,
+ * the world back in its first state, knobs set) when the client's flights
+ * are not the recorded ones. */
+static int full_replay(tl_world *w, unsigned knobs, const full12 *f)
+{
+    int same;
+
+    tl_ct_new_client(w, NULL);
+    R.collect = 1;
+    (void)SSL_do_handshake(R.client);
+    same = same_flight(&f->hello[0]);
+    if (same) {
+        if (BIO_write(R.peer, f->answer[0].p, (int)f->answer[0].n) != (int)f->answer[0].n)
+            tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
+        tl_rng_restore(&f->rng[0]);   /* what the server drew, drawn */
+        (void)SSL_do_handshake(R.client);
+        same = same_flight(&f->hello[1]);
+    }
+    R.collect = 0;
+    if (!same) {
+        tl_ct_free_pair();
+        tw_bytes_free(&R.transcript);
+        tl_ct_world_reset(w);
+        tl_ct_set_knobs(w, knobs);
+        return -1;
+    }
+    if (BIO_write(R.peer, f->answer[1].p, (int)f->answer[1].n) != (int)f->answer[1].n)
+        tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
+    tl_rng_restore(&f->rng[1]);
+    memcpy(server_random, f->server_random, sizeof(server_random));
+    tl_fuzz_feedback_events(&f->ev, 0, f->ev.n);
+    return 0;
+}
+
+/*
+ * A full handshake, certificate and key exchange included, up to the
+ * server's last flight (unread). Its server depends on the world's first
+ * state and the knobs only, so a real server's flights are recorded once
+ * (two rounds: hello, then key exchange and Finished) and written again to
+ * every client whose flights are the recorded ones: the client does all
+ * its work (certificate, signature, key exchange), the server none.
+ * Returns 0, or -1 when the server's knobs broke the handshake.
+ */
+static int full_handshake(tl_world *w, unsigned knobs)
+{
+    full12 *f = fulls[knobs];
+    const tl_event_log *log = tl_world_events(w);
+    size_t from = log->n, rounds = 0;
+    int ok;
+
+    if (f != NULL && tl_memo_enabled() && full_replay(w, knobs, f) == 0)
+        return 0;
+    tl_ct_new_pair(w, NULL);
+    /* Recorded already, TICKETLAB_NO_MEMO=1 (a live server every time, as
+     * before) or no memory: live. */
+    if (f != NULL || !tl_memo_enabled() || (f = calloc(1, sizeof(*f))) == NULL) {
+        if (tl_ct_handshake() != 0)
+            return -1;
+        if (SSL_get_server_random(R.server, server_random, 32) != 32)
+            tl_fuzz_die("harness: no TLS 1.2 server random");
+        return 0;
+    }
+    if (tl_ct_handshake_rec(f->hello, f->answer, f->rng, 2, &rounds) != 0) {
+        full12_free(f);
+        return -1;
+    }
+    if (SSL_get_server_random(R.server, server_random, 32) != 32)
+        tl_fuzz_die("harness: no TLS 1.2 server random");
+    memcpy(f->server_random, server_random, 32);
+    ok = rounds == 2;
+    for (int k = 0; k < 2; k++)
+        ok = ok && f->hello[k].n > 0 && f->answer[k].n > 0;
+    tl_event_log_init(&f->ev);
+    for (size_t i = from; ok && i < log->n; i++)
+        ok = tl_event_log_add(&f->ev, &log->ev[i]) == 0;
+    if (ok)
+        fulls[knobs] = f;
+    else
+        full12_free(f);
+    return 0;
+}
+
 /* The server's last flight off the wire: the handshake messages before its
  * ChangeCipherSpec into hs, and where its Finished record is. */
 static void take_flight(tw_bytes *wire, tw_bytes *hs, size_t *fin_off, size_t *fin_len)
@@ -292,8 +412,7 @@ int tl_ct_run12(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_i
 
     flight_of = NULL;
     if (R.full) {
-        tl_ct_new_pair(w, NULL);
-        if (tl_ct_handshake() != 0)
+        if (full_handshake(w, knobs) != 0)
             return -1;
     } else {
         if (first12 == NULL) {
@@ -306,8 +425,6 @@ int tl_ct_run12(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_i
             return -1;
         }
     }
-    if (R.full && SSL_get_server_random(R.server, server_random, 32) != 32)
-        tl_fuzz_die("harness: no TLS 1.2 server random");
     memcpy(sr, server_random, sizeof(sr));
     if (SSL_SESSION_get_master_key(SSL_get_session(R.client), ms, sizeof(ms)) != sizeof(ms)
         || SSL_get_client_random(R.client, cr, sizeof(cr)) != sizeof(cr))
