@@ -387,6 +387,9 @@ typedef struct {
 } full13;
 
 static full13 *fulls[256][CT_MAX_ITEMS + 1];
+static size_t fulls_bytes;   /* what they hold: no more recordings past FULLS_MAX */
+
+#define FULLS_MAX (64u << 20)
 
 static void full13_free(full13 *f)
 {
@@ -447,7 +450,7 @@ static void full_handshake(tl_world *w, unsigned knobs, size_t want_n)
     full13 *f = fulls[knobs][want_n];
     const tl_event_log *log = tl_world_events(w);
     size_t from;
-    int ok = 1, record = f == NULL;
+    int ok = 1, record = f == NULL && fulls_bytes < FULLS_MAX;
 
     if (!tl_memo_enabled()) {   /* TICKETLAB_NO_MEMO=1: a live server every time, as before */
         f = NULL;
@@ -479,10 +482,14 @@ static void full_handshake(tl_world *w, unsigned knobs, size_t want_n)
     tl_event_log_init(&f->ev);
     for (size_t i = from; ok && i < log->n; i++)
         ok = tl_event_log_add(&f->ev, &log->ev[i]) == 0;
-    if (ok)
+    if (ok) {
         fulls[knobs][want_n] = f;
-    else
+        fulls_bytes += f->hello.n + f->answer.n;
+        for (size_t i = 0; i < f->n; i++)
+            fulls_bytes += f->msg[i].n;
+    } else {
         full13_free(f);
+    }
 }
 
 /* The last input's messages were framed as the target framed them (no
