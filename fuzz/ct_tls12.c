@@ -28,7 +28,9 @@
  * Full (R.full: header bit 2, or TICKETLAB_CT_FRESH=1), as before: a full
  * handshake, certificate and key exchange included; the flight is
  * NewSessionTicket, ChangeCipherSpec, Finished, and the client's
- * new-session callback stores what it accepted.
+ * new-session callback stores what it accepted. Its server's two flights
+ * are recorded once per knobs and replayed, like the abbreviated answer
+ * (full_handshake; TICKETLAB_NO_MEMO=1: live every time).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -41,7 +41,10 @@
  *
  * R.full (header bit 2, or TICKETLAB_CT_FRESH=1) runs the input as before:
  * a fresh connection and full handshake of its own, the genuine tickets
- * from its own server; the kept connection is left as it is.
+ * from its own server; the kept connection is left as it is. That server's
+ * part (its answer and the tickets it mints) is recorded once per (knobs,
+ * count) and replayed to every client whose first flight is the recorded
+ * one (full_handshake; TICKETLAB_NO_MEMO=1: live every time).
  */
 #include <stdlib.h>
 #include <string.h>
