@@ -15,6 +15,7 @@
  *                   or an abbreviated (resumed, renewing) handshake
  *   ct_sessions.c   oracle 2: each NewSessionTicket against what came of it
  *   ct_cache_check.c oracles 3 and 4: the cache round trip and the offer
+ *   ct_memo.c       what the costly checks concluded, by the bytes they read
  *
  * The state of one input (tl_ct_run, "R") and of the process (tl_ct_global,
  * "G") are shared by these files; OpenSSL's callbacks carry no argument of
@@ -33,6 +34,7 @@
 #include "bytes.h"
 #include "tls_wire.h"
 #include "ticketlab/cache.h"
+#include "ticketlab/rng.h"
 #include "ticketlab/world.h"
 
 #define CT_MAX_ITEMS 8
@@ -209,6 +211,14 @@ void tl_ct_new_client(tl_world *w, SSL_SESSION *sess);
  * TLS 1.2 until the server is (its last flight unread). Returns 0 or -1. */
 int tl_ct_handshake(void);
 
+/* tl_ct_handshake_rec - tl_ct_handshake(), and in its first `max` rounds
+ * what each side wrote (cflight[k], sflight[k]: appended, nothing when the
+ * side wrote nothing in one piece) and the random stream's state after the
+ * server's turn (rng[k]); *rounds (may be NULL) says how many rounds it
+ * took. Returns 0 or -1. */
+int tl_ct_handshake_rec(tw_bytes *cflight, tw_bytes *sflight, tl_rng_state *rng, size_t max,
+                        size_t *rounds);
+
 /* tl_ct_free_pair - free R.client, R.server and R.peer (NULL allowed). */
 void tl_ct_free_pair(void);
 
@@ -271,5 +281,36 @@ const tl_ct_nst *tl_ct_view_of(size_t i, tl_ct_nst *v);
  * moves `step` seconds what it hands out and what the client offers.
  */
 void tl_ct_check_cache(tl_world *w, int by_hash, int64_t step);
+
+/* ---- ct_memo.c ------------------------------------------------------------ */
+
+/* What a remembered check concluded: at most this many bytes. */
+#define CT_MEMO_VAL_MAX 64
+
+/* The checks remembered, one key space each. */
+enum {
+    CT_MEMO_DER_STABLE = 1,   /* a stored DER parses whole and re-encodes to itself */
+    CT_MEMO_OFFER,            /* the offer of a taken session (ct_cache_check.c) */
+    CT_MEMO_GENUINE           /* a genuine ticket, opened: the server's secret */
+};
+
+/*
+ * tl_ct_memo_get - what check `kind` concluded from the bytes head || body,
+ * if it was remembered: returns 1 and copies the value into val (may be
+ * NULL) and its length into *val_len (may be NULL); returns 0 when it was
+ * not, or when memos are off (TICKETLAB_NO_MEMO=1).
+ */
+int tl_ct_memo_get(unsigned kind, const void *head, size_t head_len,
+                   const unsigned char *body, size_t body_len, unsigned char *val, size_t *val_len);
+
+/*
+ * tl_ct_memo_put - remember that check `kind` passed on head || body with
+ * the value val (val_len <= CT_MEMO_VAL_MAX bytes). Does nothing when memos
+ * are off; forgets everything when the memory is full. Ends the process
+ * when the first allocation fails.
+ */
+void tl_ct_memo_put(unsigned kind, const void *head, size_t head_len,
+                    const unsigned char *body, size_t body_len, const unsigned char *val,
+                    size_t val_len);
 
 #endif

@@ -92,10 +92,13 @@ static size_t expected_entries(size_t *idx)
 static void check_der_stable(const tl_ct_stored *st)
 {
     size_t used = 0;
-    SSL_SESSION *s = tl_session_d2i_memo_used(st->der, st->der_len, &used);
+    SSL_SESSION *s;
     unsigned char *again = NULL;
     int len;
 
+    if (tl_ct_memo_get(CT_MEMO_DER_STABLE, NULL, 0, st->der, st->der_len, NULL, NULL))
+        return;   /* these very bytes passed before (ct_memo.c) */
+    s = tl_session_d2i_memo_used(st->der, st->der_len, &used);
     if (s == NULL || used != st->der_len)
         tl_fuzz_die("a stored session's DER does not parse back whole");
     len = i2d_SSL_SESSION(s, &again);
@@ -104,6 +107,7 @@ static void check_der_stable(const tl_ct_stored *st)
                     st->der_len);
     OPENSSL_free(again);
     SSL_SESSION_free(s);
+    tl_ct_memo_put(CT_MEMO_DER_STABLE, NULL, 0, st->der, st->der_len, NULL, 0);
 }
 
 /* Export, import into a new cache, export again. Returns the new cache. */
@@ -189,6 +193,11 @@ static void client_hello(tl_world *w, SSL_SESSION *sess, tw_bytes *hello)
         tl_fuzz_die("out of memory");
     SSL_set_bio(c, rb, wb);
     SSL_set_connect_state(c);
+    /* The key share is what a ClientHello costs; the offer's checks never
+     * look at it. P-256's key generation is assembly in OpenSSL, X25519's
+     * C (which an instrumented build makes many times slower). */
+    if (!SSL_set1_groups_list(c, "P-256"))
+        tl_fuzz_die("harness: the client refuses P-256");
     if (!SSL_set_tlsext_host_name(c, TL_SERVER_NAME) || SSL_set_session(c, sess) != 1)
         tl_fuzz_die("harness: the client refuses a session from the cache");
     rc = SSL_do_handshake(c);
@@ -252,14 +261,21 @@ static int first_identity(const unsigned char *ext, size_t len, const unsigned c
     return 0;
 }
 
-static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, size_t i,
-                        int64_t step)
+/* Verdicts of the offer (fed back as TL_FB_VERDICT). */
+enum { OFFER_UNKNOWN = 0, OFFER_13 = 2, OFFER_WITHHELD = 3, OFFER_12 = 4 };
+
+/* Check the ClientHello the client writes for sess (the session st the
+ * cache handed out, stored i-th, after the clock moved `step` seconds).
+ * Returns the verdict; ends the process when the offer is wrong. */
+static int offer_verdict(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, size_t i,
+                         int64_t step)
 {
     tw_bytes hello = { 0 };
     const unsigned char *ext, *sid;
     size_t len = 0, sid_len = 0;
     const unsigned char *t;
     size_t tlen;
+    int verdict;
 
     SSL_SESSION_get0_ticket(st->sess, &t, &tlen);
     client_hello(w, sess, &hello);
@@ -272,14 +288,13 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
         ext = find_ext(&hello, CT_EXT_PSK, &len, &sid, &sid_len);
         if (tl_ct_view_of(i, &v) == NULL) {
             tw_bytes_free(&hello);
-            return;
+            return OFFER_UNKNOWN;
         }
         if (!tl_ct_lib_offer_age(st, &v, step, &age)) {
             if (ext != NULL)
                 tl_fuzz_die("the client offers a ticket %lu s old, its lifetime hint is %lu s",
                             (unsigned long)age, (unsigned long)v.lifetime);
-            tl_fuzz_feedback(TL_FB_VERDICT, 3);
-            R.withheld++;
+            verdict = OFFER_WITHHELD;
         } else {
             if (first_identity(ext, len, &id, &id_len, &obfuscated_age) != 0
                 || id_len != tlen || memcmp(id, t, tlen) != 0)
@@ -290,8 +305,7 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
                             (unsigned long)obfuscated_age,
                             (unsigned long)(age * 1000u + v.age_add), (unsigned long)age,
                             (unsigned long)v.age_add);
-            tl_fuzz_feedback(TL_FB_VERDICT, 2);
-            R.offered++;
+            verdict = OFFER_13;
         }
     } else {
         unsigned char id[32];
@@ -302,10 +316,8 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
         if (!tl_ct_lib_offers12(st, step)) {   /* expired for the client: an empty extension */
             if (ext == NULL || len != 0)
                 tl_fuzz_die("the client offers a TLS 1.2 session whose timeout is past");
-            tl_fuzz_feedback(TL_FB_VERDICT, 3);
-            R.withheld++;
             tw_bytes_free(&hello);
-            return;
+            return OFFER_WITHHELD;
         }
         if (!tl_ct_lib_sid_is_session_id()) {   /* a random placeholder: the session's own id */
             sid = sess_id;
@@ -319,10 +331,52 @@ static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, 
         if (tlen && (EVP_Digest(t, tlen, id, NULL, G.sha256, NULL) != 1 || sid_len != 32
                      || memcmp(sid, id, 32) != 0))
             tl_fuzz_die("the session id is not SHA-256 of the ticket");
-        tl_fuzz_feedback(TL_FB_VERDICT, 4);
-        R.offered++;
+        verdict = OFFER_12;
     }
     tw_bytes_free(&hello);
+    return verdict;
+}
+
+/*
+ * Oracle 4 for one session the cache handed out. The ClientHello is a
+ * function of the session's DER (the cache handed out exactly st->der:
+ * check_take compared), the clock and the client's fixed configuration;
+ * the expectations add the view's lifetime and age_add. So a verdict
+ * reached on these bytes holds for them again (ct_memo.c), and only a
+ * session not seen before costs a ClientHello.
+ */
+static void check_offer(tl_world *w, SSL_SESSION *sess, const tl_ct_stored *st, size_t i,
+                        int64_t step)
+{
+    unsigned char key[1 + 8 + 8 + 1 + 4 + 4];
+    unsigned char verdict = OFFER_UNKNOWN;
+    tl_ct_nst v;
+    int has_view = R.tls13 && tl_ct_view_of(i, &v) != NULL;
+    uint64_t now = (uint64_t)tl_clock_now(), st8 = (uint64_t)step;
+    uint32_t life = has_view ? v.lifetime : 0, add = has_view ? v.age_add : 0;
+
+    memset(key, 0, sizeof(key));
+    key[0] = (unsigned char)R.tls13;
+    for (int k = 0; k < 8; k++) {
+        key[1 + k] = (unsigned char)(now >> (8 * k));
+        key[9 + k] = (unsigned char)(st8 >> (8 * k));
+    }
+    key[17] = (unsigned char)has_view;
+    for (int k = 0; k < 4; k++) {
+        key[18 + k] = (unsigned char)(life >> (8 * k));
+        key[22 + k] = (unsigned char)(add >> (8 * k));
+    }
+    if (!tl_ct_memo_get(CT_MEMO_OFFER, key, sizeof(key), st->der, st->der_len, &verdict, NULL)) {
+        verdict = (unsigned char)offer_verdict(w, sess, st, i, step);
+        tl_ct_memo_put(CT_MEMO_OFFER, key, sizeof(key), st->der, st->der_len, &verdict, 1);
+    }
+    if (verdict == OFFER_UNKNOWN)
+        return;
+    tl_fuzz_feedback(TL_FB_VERDICT, verdict);
+    if (verdict == OFFER_WITHHELD)
+        R.withheld++;
+    else
+        R.offered++;
 }
 
 /* The cache's rule: expired once put time + the session's timeout (capped) is past. */

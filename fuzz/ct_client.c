@@ -16,6 +16,7 @@
 #include "fuzz_common.h"
 #include "ossl_compat.h"
 #include "ticketlab/clock.h"
+#include "ticketlab/rng.h"
 
 #define PAIR_SIZE (80 * 1024)   /* any one record fits (5 + 65535 bytes) */
 
@@ -180,6 +181,12 @@ static int want(SSL *s, int rc)
 
 int tl_ct_handshake(void)
 {
+    return tl_ct_handshake_rec(NULL, NULL, NULL, 0, NULL);
+}
+
+int tl_ct_handshake_rec(tw_bytes *cflight, tw_bytes *sflight, tl_rng_state *rng, size_t max,
+                        size_t *rounds)
+{
     int cdone = 0, sdone = 0;
 
     R.collect = !R.tls13;
@@ -193,6 +200,8 @@ int tl_ct_handshake(void)
             else if (!want(R.client, rc))
                 return -1;
         }
+        if ((size_t)round < max)
+            (void)tl_ct_peek(R.peer, &cflight[round]);
         if (!sdone) {
             rc = SSL_do_handshake(R.server);
             if (rc == 1)
@@ -200,8 +209,14 @@ int tl_ct_handshake(void)
             else if (!want(R.server, rc))
                 return -1;
         }
+        if ((size_t)round < max) {
+            (void)tl_ct_peek(SSL_get_rbio(R.client), &sflight[round]);
+            tl_rng_save(&rng[round]);
+        }
         if (sdone && (cdone || !R.tls13)) {
             R.collect = 0;
+            if (rounds != NULL)
+                *rounds = (size_t)round + 1;
             return 0;
         }
     }

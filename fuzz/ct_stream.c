@@ -139,6 +139,22 @@ void tl_ct_parse_nst(const unsigned char *b, size_t n, int tls13, tl_ct_nst *v)
 
 /* ---- the stream ----------------------------------------------------------- */
 
+/* n bytes of the pattern (plen bytes) repeated, or of 0, 1, 2... without
+ * one: one period written, then copied in doubling runs. */
+static void fill_pattern(unsigned char *t, size_t n, const uint8_t *pattern, size_t plen)
+{
+    size_t period = plen ? plen : 256, done;
+
+    for (done = 0; done < n && done < period; done++)
+        t[done] = plen ? pattern[done] : (unsigned char)done;
+    while (done < n) {
+        size_t k = done <= n - done ? done : n - done;   /* a whole number of periods, or the rest */
+
+        memcpy(t + done, t, k);
+        done += k;
+    }
+}
+
 /* A structured NewSessionTicket body from the item's bytes. */
 static void build_structured(tw_bytes *out, const tl_ct_item *it, int tls13)
 {
@@ -172,8 +188,7 @@ static void build_structured(tw_bytes *out, const tl_ct_item *it, int tls13)
     }
     tw_put16(out, ticket_len);
     t = tw_grow(out, ticket_len);
-    for (size_t i = 0; i < ticket_len; i++)
-        t[i] = plen ? pattern[i % plen] : (unsigned char)i;
+    fill_pattern(t, ticket_len, pattern, plen);
     if (tls13) {
         n_unknown = !!(flags & 0x02) + !!(flags & 0x10);
         for (int i = 0; !(flags & 0x20) && i < n_unknown; i++) {

@@ -28,7 +28,9 @@
  * Full (R.full: header bit 2, or TICKETLAB_CT_FRESH=1), as before: a full
  * handshake, certificate and key exchange included; the flight is
  * NewSessionTicket, ChangeCipherSpec, Finished, and the client's
- * new-session callback stores what it accepted.
+ * new-session callback stores what it accepted. Its server's two flights
+ * are recorded once per knobs and replayed, like the abbreviated answer
+ * (full_handshake; TICKETLAB_NO_MEMO=1: live every time).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@
 #include "client_ticket.h"
 #include "ct_lib.h"
 #include "fuzz_common.h"
+#include "memo.h"
 
 static SSL_SESSION *first12;   /* the world's first session */
 static SSL_SESSION *offered;   /* this input's copy of it: OpenSSL marks the session
@@ -114,11 +117,14 @@ typedef struct {
     tw_bytes hello, answer;
     unsigned char server_random[32];
     int broke;                /* the knobs broke the server's handshake */
+    int checked;              /* its Finished matched ours with kb (see tl_ct_run12) */
+    unsigned char kb[40];     /* the key block then */
     tl_event_log ev;
 } answer12;
 
 static answer12 *answers[256];
 static unsigned char server_random[32];   /* this input's */
+static answer12 *flight_of;               /* the recorded answer this input's flight is, or NULL */
 
 /* The client's first flight, into R.transcript as well. */
 static void client_hello(void)
@@ -154,6 +160,7 @@ static int live_answer(tl_world *w, unsigned knobs, int record)
             ok = 0;
         if (ok) {
             answers[knobs] = a;
+            flight_of = a;
         } else {
             tw_bytes_free(&a->hello);
             tw_bytes_free(&a->answer);
@@ -207,9 +214,130 @@ static int resume(tl_world *w, unsigned knobs)
     tl_fuzz_feedback_events(&a->ev, 0, a->ev.n);
     if (a->broke)
         return -1;
+    flight_of = answers[knobs];
     if (BIO_write(R.peer, a->answer.p, (int)a->answer.n) != (int)a->answer.n)
         tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
     memcpy(server_random, a->server_random, sizeof(server_random));
+    return 0;
+}
+
+/* ---- a full handshake (R.full) ------------------------------------------ */
+
+/* A full handshake as one real server answered it, per knobs: the client's
+ * two flights, the server's two answers (its last flight, the ticket's,
+ * unread), the random stream after each (client and server draw from the
+ * same one), its random and its callbacks' events. */
+typedef struct {
+    tw_bytes hello[2], answer[2];
+    tl_rng_state rng[2];
+    unsigned char server_random[32];
+    tl_event_log ev;
+} full12;
+
+static full12 *fulls[256];
+
+static void full12_free(full12 *f)
+{
+    for (int k = 0; k < 2; k++) {
+        tw_bytes_free(&f->hello[k]);
+        tw_bytes_free(&f->answer[k]);
+    }
+    tl_event_log_free(&f->ev);
+    free(f);
+}
+
+/* The client's next flight is the recorded one. */
+static int same_flight(const tw_bytes *want)
+{
+    tw_bytes got = { 0 };
+    int same;
+
+    tl_ct_drain(R.peer, &got);
+    same = got.n == want->n && memcmp(got.p, want->p, got.n) == 0;
+    tw_bytes_free(&got);
+    return same;
+}
+
+/* The recorded handshake with a new client (its transcript collected),
+ * the server's last flight left unread. Returns 0, or -1 (nothing left,
+ * the world back in its first state, knobs set) when the client's flights
+ * are not the recorded ones. */
+static int full_replay(tl_world *w, unsigned knobs, const full12 *f)
+{
+    int same;
+
+    tl_ct_new_client(w, NULL);
+    R.collect = 1;
+    (void)SSL_do_handshake(R.client);
+    same = same_flight(&f->hello[0]);
+    if (same) {
+        if (BIO_write(R.peer, f->answer[0].p, (int)f->answer[0].n) != (int)f->answer[0].n)
+            tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
+        tl_rng_restore(&f->rng[0]);   /* what the server drew, drawn */
+        (void)SSL_do_handshake(R.client);
+        same = same_flight(&f->hello[1]);
+    }
+    R.collect = 0;
+    if (!same) {
+        tl_ct_free_pair();
+        tw_bytes_free(&R.transcript);
+        tl_ct_world_reset(w);
+        tl_ct_set_knobs(w, knobs);
+        return -1;
+    }
+    if (BIO_write(R.peer, f->answer[1].p, (int)f->answer[1].n) != (int)f->answer[1].n)
+        tl_fuzz_die("harness: the server's recorded answer does not fit in the pair");
+    tl_rng_restore(&f->rng[1]);
+    memcpy(server_random, f->server_random, sizeof(server_random));
+    tl_fuzz_feedback_events(&f->ev, 0, f->ev.n);
+    return 0;
+}
+
+/*
+ * A full handshake, certificate and key exchange included, up to the
+ * server's last flight (unread). Its server depends on the world's first
+ * state and the knobs only, so a real server's flights are recorded once
+ * (two rounds: hello, then key exchange and Finished) and written again to
+ * every client whose flights are the recorded ones: the client does all
+ * its work (certificate, signature, key exchange), the server none.
+ * Returns 0, or -1 when the server's knobs broke the handshake.
+ */
+static int full_handshake(tl_world *w, unsigned knobs)
+{
+    full12 *f = fulls[knobs];
+    const tl_event_log *log = tl_world_events(w);
+    size_t from = log->n, rounds = 0;
+    int ok;
+
+    if (f != NULL && tl_memo_enabled() && full_replay(w, knobs, f) == 0)
+        return 0;
+    tl_ct_new_pair(w, NULL);
+    /* Recorded already, TICKETLAB_NO_MEMO=1 (a live server every time, as
+     * before) or no memory: live. */
+    if (f != NULL || !tl_memo_enabled() || (f = calloc(1, sizeof(*f))) == NULL) {
+        if (tl_ct_handshake() != 0)
+            return -1;
+        if (SSL_get_server_random(R.server, server_random, 32) != 32)
+            tl_fuzz_die("harness: no TLS 1.2 server random");
+        return 0;
+    }
+    if (tl_ct_handshake_rec(f->hello, f->answer, f->rng, 2, &rounds) != 0) {
+        full12_free(f);
+        return -1;
+    }
+    if (SSL_get_server_random(R.server, server_random, 32) != 32)
+        tl_fuzz_die("harness: no TLS 1.2 server random");
+    memcpy(f->server_random, server_random, 32);
+    ok = rounds == 2;
+    for (int k = 0; k < 2; k++)
+        ok = ok && f->hello[k].n > 0 && f->answer[k].n > 0;
+    tl_event_log_init(&f->ev);
+    for (size_t i = from; ok && i < log->n; i++)
+        ok = tl_event_log_add(&f->ev, &log->ev[i]) == 0;
+    if (ok)
+        fulls[knobs] = f;
+    else
+        full12_free(f);
     return 0;
 }
 
@@ -286,9 +414,9 @@ int tl_ct_run12(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_i
     tl_ct_stream st;
     static const unsigned char ccs[6] = { SSL3_RT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1 };
 
+    flight_of = NULL;
     if (R.full) {
-        tl_ct_new_pair(w, NULL);
-        if (tl_ct_handshake() != 0)
+        if (full_handshake(w, knobs) != 0)
             return -1;
     } else {
         if (first12 == NULL) {
@@ -301,27 +429,37 @@ int tl_ct_run12(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_i
             return -1;
         }
     }
-    if (R.full && SSL_get_server_random(R.server, server_random, 32) != 32)
-        tl_fuzz_die("harness: no TLS 1.2 server random");
     memcpy(sr, server_random, sizeof(sr));
     if (SSL_SESSION_get_master_key(SSL_get_session(R.client), ms, sizeof(ms)) != sizeof(ms)
         || SSL_get_client_random(R.client, cr, sizeof(cr)) != sizeof(cr))
         tl_fuzz_die("harness: no TLS 1.2 master secret or client random");
     memcpy(seed, sr, 32);
     memcpy(seed + 32, cr, 32);
-    tw_prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
+    if (flight_of != NULL && flight_of->checked)   /* the same secrets and randoms */
+        memcpy(kb, flight_of->kb, sizeof(kb));
+    else
+        tw_prf12(ms, sizeof(ms), "key expansion", seed, sizeof(seed), kb, sizeof(kb));
     take_flight(&wire, &hs, &fin_off, &fin_len);
-    /* Self-check: the server's own Finished is what we compute. */
+    /* Self-check: the server's own Finished is what we compute. A recorded
+     * answer replayed is the same bytes after the same client flight, with
+     * the same secrets: checked once, when it was recorded. */
     if (fin_len != 8 + 16 + 16)
         tl_fuzz_die("harness: the server's TLS 1.2 flight has no Finished record");
     memcpy(nonce, kb + 36, 4);
-    memcpy(nonce + 4, wire.p + fin_off + 5, 8);
-    memcpy(tag, wire.p + fin_off + 5 + 8 + 16, 16);
     tw_aad12(aad, 16);
-    server_finished(ms, &hs, &lead, vd);
-    if (!tw_gcm(0, kb + 16, nonce, aad, 13, wire.p + fin_off + 5 + 8, 16, fin, tag)
-        || fin[0] != CT_HS_FINISHED || memcmp(fin + 4, vd, 12) != 0)
-        tl_fuzz_die("harness: our TLS 1.2 Finished differs from the server's own");
+    if (flight_of == NULL || !flight_of->checked) {
+        memcpy(nonce + 4, wire.p + fin_off + 5, 8);
+        memcpy(tag, wire.p + fin_off + 5 + 8 + 16, 16);
+        server_finished(ms, &hs, &lead, vd);
+        if (!tw_gcm(0, kb + 16, nonce, aad, 13, wire.p + fin_off + 5 + 8, 16, fin, tag)
+            || fin[0] != CT_HS_FINISHED || memcmp(fin + 4, vd, 12) != 0)
+            tl_fuzz_die("harness: our TLS 1.2 Finished differs from the server's own");
+        if (flight_of != NULL) {
+            memcpy(flight_of->kb, kb, sizeof(kb));
+            flight_of->checked = tl_memo_enabled();
+        }
+    }
+    flight_of = NULL;
     split_flight(&hs, &lead);
 
     /* The input's messages in the ticket's place, then CCS and a new Finished. */

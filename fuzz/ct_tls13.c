@@ -41,7 +41,10 @@
  *
  * R.full (header bit 2, or TICKETLAB_CT_FRESH=1) runs the input as before:
  * a fresh connection and full handshake of its own, the genuine tickets
- * from its own server; the kept connection is left as it is.
+ * from its own server; the kept connection is left as it is. That server's
+ * part (its answer and the tickets it mints) is recorded once per (knobs,
+ * count) and replayed to every client whose first flight is the recorded
+ * one (full_handshake; TICKETLAB_NO_MEMO=1: live every time).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,7 @@
 #include "client_ticket.h"
 #include "ct_lib.h"
 #include "fuzz_common.h"
+#include "memo.h"
 
 /* The connection kept between inputs. */
 static struct {
@@ -264,6 +268,8 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
 /* The resumed handshake as one real server answered it: the client's first
  * flight and the server's whole answer (no ticket: num_tickets is 0). */
 static tw_bytes rec_hello, rec_answer;
+static unsigned char rec_secret[EVP_MAX_MD_SIZE];   /* its SERVER_TRAFFIC_SECRET_0 */
+static size_t rec_secret_len;
 
 /* A real resumed handshake, its two flights recorded for replay(). */
 static void record(tl_world *w)
@@ -285,14 +291,22 @@ static void record(tl_world *w)
     }
     if (tl_ct_handshake() != 0 || !SSL_session_reused(R.client))
         tl_fuzz_die("harness: the resumed TLS 1.3 handshake failed");
+    memcpy(rec_secret, R.secret, sizeof(rec_secret));
+    rec_secret_len = R.secret_len;
 }
 
-/* The client's side of the recorded handshake, the server's answer written
+/*
+ * The client's side of the recorded handshake, the server's answer written
  * by us. Returns 0, or -1 (nothing left) when the client's first flight is
- * not the recorded one. */
+ * not the recorded one. The same first flight (its key share included) and
+ * the same answer make the same secrets, so the recorded traffic secret is
+ * this connection's: the key log, which formats every secret of the
+ * handshake as text, stays off.
+ */
 static int replay(tl_world *w)
 {
     SSL_SESSION *copy = SSL_SESSION_dup(first13);
+    SSL_CTX *ctx = tl_world_client_ctx(w);
     tw_bytes hello = { 0 };
     int same;
 
@@ -300,18 +314,23 @@ static int replay(tl_world *w)
         tl_fuzz_die("out of memory");
     tl_ct_new_client(w, copy);
     SSL_SESSION_free(copy);
+    SSL_CTX_set_keylog_callback(ctx, NULL);
     (void)SSL_do_handshake(R.client);
     tl_ct_drain(R.peer, &hello);
     same = hello.n == rec_hello.n && memcmp(hello.p, rec_hello.p, hello.n) == 0;
     tw_bytes_free(&hello);
     if (!same) {
+        tl_ct_client_hooks(w);
         tl_ct_free_pair();
         return -1;
     }
     if (BIO_write(R.peer, rec_answer.p, (int)rec_answer.n) != (int)rec_answer.n
         || SSL_do_handshake(R.client) != 1 || !SSL_session_reused(R.client))
         tl_fuzz_die("harness: the client refuses the recorded answer of its server");
+    tl_ct_client_hooks(w);
     tl_ct_drain(R.peer, NULL);   /* its Finished */
+    memcpy(R.secret, rec_secret, sizeof(R.secret));
+    R.secret_len = rec_secret_len;
     return 0;
 }
 
@@ -375,6 +394,128 @@ static void reset_session(void)
     ERR_clear_error();
 }
 
+/* ---- a full handshake of its own (R.full) ------------------------------- */
+
+/* A real server's answer to the full handshake's first flight and the
+ * tickets it then minted, per (knobs, count), with its callbacks' events
+ * and the random stream as it left it (client and server draw from one). */
+typedef struct {
+    tw_bytes hello, answer;
+    tw_bytes msg[CT_MAX_ITEMS];
+    size_t n;
+    tl_event_log ev;
+    tl_rng_state rng;
+} full13;
+
+static full13 *fulls[256][CT_MAX_ITEMS + 1];
+static size_t fulls_bytes;   /* what they hold: no more recordings past FULLS_MAX */
+
+#define FULLS_MAX (64u << 20)
+
+static void full13_free(full13 *f)
+{
+    tw_bytes_free(&f->hello);
+    tw_bytes_free(&f->answer);
+    for (size_t i = 0; i < f->n; i++)
+        tw_bytes_free(&f->msg[i]);
+    tl_event_log_free(&f->ev);
+    free(f);
+}
+
+/* The recorded answer written to a new client when its first flight is
+ * the recorded one, the recorded tickets in R.genuine. Returns 0, or -1
+ * (nothing left, the world back in its first state, knobs set) when it is
+ * not. */
+static int full_replay(tl_world *w, unsigned knobs, const full13 *f)
+{
+    tw_bytes hello = { 0 };
+    int same;
+
+    tl_ct_new_client(w, NULL);
+    (void)SSL_do_handshake(R.client);
+    tl_ct_drain(R.peer, &hello);
+    same = hello.n == f->hello.n && memcmp(hello.p, f->hello.p, hello.n) == 0;
+    tw_bytes_free(&hello);
+    if (!same) {
+        tl_ct_free_pair();
+        tl_ct_world_reset(w);
+        tl_ct_set_knobs(w, knobs);
+        return -1;
+    }
+    if (BIO_write(R.peer, f->answer.p, (int)f->answer.n) != (int)f->answer.n
+        || SSL_do_handshake(R.client) != 1)
+        tl_fuzz_die("harness: the client refuses the recorded answer of its server");
+    tl_ct_drain(R.peer, NULL);   /* its Finished */
+    for (size_t i = 0; i < f->n; i++)
+        tw_put(&R.genuine[i], f->msg[i].p, f->msg[i].n);
+    R.n_genuine = f->n;
+    tl_fuzz_feedback_events(&f->ev, 0, f->ev.n);
+    tl_rng_restore(&f->rng);
+    return 0;
+}
+
+/*
+ * A full handshake, certificate and key exchange included, on a connection
+ * of its own in R.client, and the server's own tickets (want_n of them) in
+ * R.genuine. The server's answer and tickets depend on the world's first
+ * state, the knobs and how many were asked for only (a server's first
+ * tickets on a connection whose client sent the recorded first flight), so
+ * a real server's are recorded once and written again to every client whose
+ * first flight is the recorded one: the client does all its work
+ * (certificate, signature, key exchange), the server none. A genuine
+ * ticket still opens to the client's resumption secret (ct_sessions.c): the
+ * same flights make the same secrets.
+ */
+static void full_handshake(tl_world *w, unsigned knobs, size_t want_n)
+{
+    full13 *f = fulls[knobs][want_n];
+    const tl_event_log *log = tl_world_events(w);
+    size_t from;
+    int ok = 1, record = f == NULL && fulls_bytes < FULLS_MAX;
+
+    if (!tl_memo_enabled()) {   /* TICKETLAB_NO_MEMO=1: a live server every time, as before */
+        f = NULL;
+        record = 0;
+    }
+    if (f != NULL && full_replay(w, knobs, f) == 0)
+        return;
+    if (record && (f = calloc(1, sizeof(*f))) == NULL)
+        tl_fuzz_die("out of memory");
+    from = log->n;
+    tl_ct_lib_handshake_tickets(w, want_n);
+    tl_ct_new_pair(w, NULL);
+    if (record) {
+        (void)SSL_do_handshake(R.client);
+        ok = tl_ct_peek(R.peer, &f->hello) == 0;
+        (void)SSL_do_handshake(R.server);
+        ok = ok && tl_ct_peek(SSL_get_rbio(R.client), &f->answer) == 0;
+    }
+    if (tl_ct_handshake() != 0   /* minting inside it, the knobs may break it */
+        && !(tl_ct_lib_mints_in_handshake() && want_n && SSL_is_init_finished(R.client)))
+        tl_fuzz_die("harness: the handshake failed with harmless server knobs");
+    tl_ct_lib_handshake_tickets(w, 0);
+    need_secret();
+    if (want_n)
+        mint_on_pair(want_n, R.genuine, &R.n_genuine);
+    if (!record)
+        return;
+    tl_rng_save(&f->rng);
+    for (size_t i = 0; i < R.n_genuine; i++)
+        tw_put(&f->msg[i], R.genuine[i].p, R.genuine[i].n);
+    f->n = R.n_genuine;
+    tl_event_log_init(&f->ev);
+    for (size_t i = from; ok && i < log->n; i++)
+        ok = tl_event_log_add(&f->ev, &log->ev[i]) == 0;
+    if (ok) {
+        fulls[knobs][want_n] = f;
+        fulls_bytes += f->hello.n + f->answer.n;
+        for (size_t i = 0; i < f->n; i++)
+            fulls_bytes += f->msg[i].n;
+    } else {
+        full13_free(f);
+    }
+}
+
 /* The last input's messages were framed as the target framed them (no
  * length lied, so the client saw each KeyUpdate where the target did) and
  * ended where its stream ended. */
@@ -392,15 +533,8 @@ void tl_ct_run13(tl_world *w, unsigned knobs, const tl_ct_item *items, size_t n_
         want_genuine += items[i].kind == 2;
     if (R.full) {
         /* As before: a connection of its own; its server mints the tickets. */
-        tl_ct_lib_handshake_tickets(w, want_genuine);
-        tl_ct_new_pair(w, NULL);
-        if (tl_ct_handshake() != 0   /* minting inside it, the knobs may break it */
-            && !(tl_ct_lib_mints_in_handshake() && want_genuine && SSL_is_init_finished(R.client)))
-            tl_fuzz_die("harness: the handshake failed with harmless server knobs");
-        tl_ct_lib_handshake_tickets(w, 0);
+        full_handshake(w, knobs, want_genuine);
         need_secret();
-        if (want_genuine)
-            mint_on_pair(want_genuine, R.genuine, &R.n_genuine);
         tw_keys13_init(&fresh_keys, R.secret, R.secret_len);
         a.k = &fresh_keys;
     } else {

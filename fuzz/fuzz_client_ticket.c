@@ -42,7 +42,11 @@
  *   Header bit 2 (or TICKETLAB_CT_FRESH=1 for every input) asks for a full
  *   handshake on a connection of its own, as the target did before: the
  *   tickets then come after a certificate and a key exchange, and in TLS
- *   1.2 the client's new-session callback stores them.
+ *   1.2 the client's new-session callback stores them. The client does all
+ *   of its work; the server's part (and, in TLS 1.3, the genuine tickets
+ *   it mints) is a real server's, recorded once per knobs and written again
+ *   whenever the client's flights are the recorded ones
+ *   (TICKETLAB_NO_MEMO=1: a live server every time).
  *
  *   Genuine tickets are the server's own (1.3: SSL_new_session_ticket, read
  *   back off the wire with the same keys; 1.2: the one in its flight),
@@ -108,6 +112,14 @@
  *      one, as OpenSSL counts), or no identity once the age passed the
  *      lifetime hint; 1.2 in the session_ticket extension, with the session
  *      id SHA-256(ticket).
+ *
+ * The costly checks that are functions of bytes alone are remembered by
+ * those bytes (ct_memo.c; TICKETLAB_NO_MEMO=1 turns it off): the offer (a
+ * ClientHello, its key share included) by the taken session's DER, the
+ * clock and the NST's lifetime and age_add; the re-encoding by the DER; a
+ * genuine ticket's opening by the ticket. A session seen before is checked
+ * in full again where it is cheap (its export, import, take and DER
+ * against what the client stored); a new one pays for everything.
  *
  * Strict mode (TICKETLAB_CT_STRICT=1) adds three checks that OpenSSL and the
  * curl-style cache fail by design; by default they are feedback only:

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hmac.h"
 #include "memo.h"
 #include "ossl_compat.h"
 #include "sessder_memo.h"
@@ -153,14 +154,39 @@ char *tl_peer_key_for_world(const tl_world *w, const tl_handshake_opts *opts,
     return tl_peer_key_make(&pc, err);
 }
 
+#if TL_TLSLIB_OPENSSL
+/* Fetched once: OpenSSL 3's one-shot HMAC() fetches HMAC and SHA-256 by
+ * name on every call, which cost fuzz_client_ticket more than the rest of
+ * a cache round trip. */
+static CRYPTO_ONCE shash_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_MD *shash_md;
+
+static void shash_fetch(void)
+{
+    shash_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *shash_sha256(void)
+{
+    return CRYPTO_THREAD_run_once(&shash_once, shash_fetch) ? shash_md : NULL;
+}
+#else
+#define shash_sha256() EVP_sha256()
+#endif
+
 int tl_shash_make(const unsigned char salt[32], const char *peer_key,
                   unsigned char out[TL_SHASH_LEN], tl_error *err)
 {
-    unsigned int mdlen = 0;
+    const EVP_MD *md = shash_sha256();
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc;
 
     memcpy(out, salt, SALT_LEN);
-    if (HMAC(EVP_sha256(), salt, SALT_LEN, (const unsigned char *)peer_key,
-             strlen(peer_key), out + SALT_LEN, &mdlen) == NULL || mdlen != HMAC_LEN)
+    rc = md == NULL || ctx == NULL
+         || tl_hmac(ctx, md, salt, SALT_LEN, (const unsigned char *)peer_key,
+                    strlen(peer_key), out + SALT_LEN) != 0;
+    EVP_MD_CTX_free(ctx);
+    if (rc)
         return tl_error_set_ssl(err, "cannot compute HMAC-SHA256 of the peer key");
     return 0;
 }
