@@ -99,8 +99,8 @@ static int chain(world_lib *libctx, X509 **cert, EVP_PKEY **key, X509 **root, tl
 int tl_testchain_use(SSL_CTX *ctx, tl_error *err)
 {
     world_lib *libctx = world_lib_get(err);
-    X509 *cert;
-    EVP_PKEY *key;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
     int rc = 0;
 
     if (libctx == NULL || chain(libctx, &cert, &key, NULL, err) != 0)
@@ -116,7 +116,7 @@ int tl_testchain_use(SSL_CTX *ctx, tl_error *err)
 int tl_testchain_trust(SSL_CTX *ctx, tl_error *err)
 {
     world_lib *libctx = world_lib_get(err);
-    X509 *root;
+    X509 *root = NULL;
     int rc = 0;
 
     if (libctx == NULL || chain(libctx, NULL, NULL, &root, err) != 0)
