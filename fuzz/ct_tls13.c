@@ -72,6 +72,22 @@ typedef struct {
 } minted;
 
 static minted *memo[256][CT_MAX_ITEMS + 1];
+/* What the memo holds: past MINTED_MAX bytes (large app-data tickets over a
+ * long campaign), a (knobs, count) not yet remembered is minted anew each
+ * time into one scratch slot. Minting is deterministic, so only time differs. */
+#define MINTED_MAX (64u << 20)
+static size_t minted_bytes;
+static minted *minted_scratch;
+
+static void minted_free(minted *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        tw_bytes_free(&m->msg[i]);
+    tl_event_log_free(&m->ev);
+    free(m);
+}
 
 /* ---- records ------------------------------------------------------------ */
 
@@ -237,7 +253,7 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     SSL *keep_client = R.client, *keep_server = R.server;
     BIO *keep_peer = R.peer;
     const tl_event_log *log;
-    size_t from;
+    size_t from, bytes = 0;
 
     if (m != NULL)
         return m;
@@ -260,7 +276,15 @@ static const minted *genuine(tl_world *w, unsigned knobs, size_t want_n)
     R.peer = keep_peer;
     tl_ct_world_reset(w);
     tl_ct_set_knobs(w, knobs);
-    memo[knobs][want_n] = m;
+    for (size_t i = 0; i < m->n; i++)
+        bytes += m->msg[i].n;
+    if (minted_bytes + bytes <= MINTED_MAX) {
+        memo[knobs][want_n] = m;
+        minted_bytes += bytes;
+    } else {
+        minted_free(minted_scratch);
+        minted_scratch = m;
+    }
     return m;
 }
 
