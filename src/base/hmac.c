@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 
+#include "ticketlab/tlslib.h"
+
 #define BLOCK_MAX 200   /* the largest digest block (SHA3-224: 144) with room */
 
 /* H(pad xor (0x36 or 0x5c), block bytes | data), into out. */
@@ -44,3 +46,24 @@ done:
     OPENSSL_cleanse(inner, sizeof(inner));
     return rc;
 }
+
+#if TL_TLSLIB_OPENSSL
+/* Fetched once: a fetch by name costs more than the HMAC of a short input. */
+static CRYPTO_ONCE sha256_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_MD *sha256;
+
+static void fetch_sha256(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *tl_hmac_sha256(void)
+{
+    return CRYPTO_THREAD_run_once(&sha256_once, fetch_sha256) ? sha256 : NULL;
+}
+#else
+const EVP_MD *tl_hmac_sha256(void)
+{
+    return EVP_sha256();
+}
+#endif

@@ -25,4 +25,11 @@
 int tl_hmac(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *key, size_t key_len,
             const unsigned char *data, size_t len, unsigned char *out);
 
+/*
+ * tl_hmac_sha256 - SHA-256 for tl_hmac, fetched once per process (OpenSSL 3,
+ * the default library context); EVP_sha256() on BoringSSL and AWS-LC.
+ * Returns NULL only when OpenSSL cannot fetch it.
+ */
+const EVP_MD *tl_hmac_sha256(void);
+
 #endif

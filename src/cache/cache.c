@@ -154,30 +154,11 @@ char *tl_peer_key_for_world(const tl_world *w, const tl_handshake_opts *opts,
     return tl_peer_key_make(&pc, err);
 }
 
-#if TL_TLSLIB_OPENSSL
-/* Fetched once: OpenSSL 3's one-shot HMAC() fetches HMAC and SHA-256 by
- * name on every call, which cost fuzz_client_ticket more than the rest of
- * a cache round trip. */
-static CRYPTO_ONCE shash_once = CRYPTO_ONCE_STATIC_INIT;
-static EVP_MD *shash_md;
-
-static void shash_fetch(void)
-{
-    shash_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static const EVP_MD *shash_sha256(void)
-{
-    return CRYPTO_THREAD_run_once(&shash_once, shash_fetch) ? shash_md : NULL;
-}
-#else
-#define shash_sha256() EVP_sha256()
-#endif
 
 int tl_shash_make(const unsigned char salt[32], const char *peer_key,
                   unsigned char out[TL_SHASH_LEN], tl_error *err)
 {
-    const EVP_MD *md = shash_sha256();
+    const EVP_MD *md = tl_hmac_sha256();   /* OpenSSL 3's HMAC() would fetch it per call */
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc;
 

@@ -38,19 +38,17 @@
 static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
 static EVP_CIPHER *aes128_cbc;
 static EVP_CIPHER *aes256_cbc;
-static EVP_MD *sha256;      /* for HMAC-SHA256 (hmac.h) */
 
 static void fetch_algorithms(void)
 {
     aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
     aes256_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 static int algorithms(tl_error *err)
 {
     if (!CRYPTO_THREAD_run_once(&fetch_once, fetch_algorithms)
-        || aes128_cbc == NULL || aes256_cbc == NULL || sha256 == NULL)
+        || aes128_cbc == NULL || aes256_cbc == NULL || tl_hmac_sha256() == NULL)
         return tl_error_set_ssl(err, "OpenSSL has no AES-CBC or HMAC");
     return 0;
 }
@@ -58,7 +56,6 @@ static int algorithms(tl_error *err)
 /* BoringSSL and AWS-LC: static method tables, nothing to fetch. */
 #define aes128_cbc EVP_aes_128_cbc()
 #define aes256_cbc EVP_aes_256_cbc()
-#define sha256 EVP_sha256()
 
 static int algorithms(tl_error *err)
 {
@@ -114,7 +111,7 @@ static int ticket_mac(const tl_key *key, const unsigned char *data, size_t len,
 
     if (ctx == NULL)
         return tl_error_set_ssl(err, "cannot make an HMAC context");
-    ok = tl_hmac(ctx, sha256, key->hmac, key->hmac_len, data, len, mac) == 0;
+    ok = tl_hmac(ctx, tl_hmac_sha256(), key->hmac, key->hmac_len, data, len, mac) == 0;
     EVP_MD_CTX_free(ctx);
     if (!ok)
         return tl_error_set_ssl(err, "HMAC-SHA256 failed");
