@@ -233,6 +233,25 @@ int tl_ct_lib_genuine_checkable(void)
     return 0;
 }
 
+void tl_ct_lib_resume_without_dhe(SSL *client, SSL *server)
+{
+#if TL_TLSLIB_OPENSSL
+    SSL_set_options(client, SSL_OP_ALLOW_NO_DHE_KEX);
+    /* P-256: its key generation is assembly, X25519's is C (and under a
+     * fuzzing build, instrumented C). */
+    if (!SSL_set1_groups_list(client, "P-256"))
+        tl_fuzz_die("harness: the client refuses P-256");
+    if (server != NULL) {
+        SSL_set_options(server, SSL_OP_ALLOW_NO_DHE_KEX);
+        if (!SSL_set1_groups_list(server, "X25519"))
+            tl_fuzz_die("harness: the server refuses X25519");
+    }
+#else
+    (void)client;
+    (void)server;
+#endif
+}
+
 int tl_ct_lib_mints_in_handshake(void)
 {
     return !TL_TLSLIB_OPENSSL;

@@ -130,6 +130,19 @@ SSL_SESSION *tl_ct_lib_session_after_ticket(SSL *client);
 int tl_ct_lib_genuine_checkable(void);
 
 /*
+ * tl_ct_lib_resume_without_dhe - set a resumed TLS 1.3 pair (server may be
+ * NULL: a replayed one) to resume by PSK alone (psk_ke), without the key
+ * exchange: on OpenSSL the client offers psk_ke (SSL_OP_ALLOW_NO_DHE_KEX)
+ * with a P-256 key share, and the server, which knows X25519 only, has no
+ * group to share or to ask for and so resumes without one
+ * (final_key_share). What a NewSessionTicket does to a client does not
+ * depend on how its handshake got its keys; the two X25519 operations were
+ * a third of a resumption. BoringSSL and AWS-LC offer psk_dhe_ke only:
+ * nothing changes there. Dies when a library refuses a setting.
+ */
+void tl_ct_lib_resume_without_dhe(SSL *client, SSL *server);
+
+/*
  * tl_ct_lib_mints_in_handshake - 1 when TLS 1.3 tickets go out inside the
  * server's handshake (BoringSSL, AWS-LC), so that server knobs which break
  * minting (a key callback's -1 on encrypt) break that handshake too; 0 on

@@ -7,7 +7,9 @@
  * once per process by a full handshake and one ticket in the world's first
  * state): no certificate and no signature, about a third of the cost of a
  * full handshake, and the same secrets every time, so it is the very
- * connection any input would get from a fresh one. NewSessionTickets after
+ * connection any input would get from a fresh one. On OpenSSL it resumes
+ * by PSK alone, without a key exchange (tl_ct_lib_resume_without_dhe): it
+ * is made again after every fatal alert, and X25519 was a third of that. NewSessionTickets after
  * a resumption are what a client meets most (a server renews a ticket at
  * every resumption); header bit 2 asks for a full handshake. What an input
  * leaves behind is put back before the next one:
@@ -227,6 +229,7 @@ static void connect(tl_world *w, unsigned knobs)
         tl_fuzz_die("out of memory");
     tl_ct_new_pair(w, copy);
     SSL_SESSION_free(copy);
+    tl_ct_lib_resume_without_dhe(R.client, R.server);
     if (tl_ct_handshake() != 0) {
         /* Tickets minted inside the handshake: the knobs may break it. */
         if (risky && tl_ct_lib_mints_in_handshake() && SSL_session_reused(R.client)) {
@@ -305,6 +308,7 @@ static void record(tl_world *w)
         tl_fuzz_die("out of memory");
     tl_ct_new_pair(w, copy);
     SSL_SESSION_free(copy);
+    tl_ct_lib_resume_without_dhe(R.client, R.server);
     (void)SSL_do_handshake(R.client);
     ok = tl_ct_peek(R.peer, &rec_hello) == 0;
     (void)SSL_do_handshake(R.server);
@@ -338,6 +342,7 @@ static int replay(tl_world *w)
         tl_fuzz_die("out of memory");
     tl_ct_new_client(w, copy);
     SSL_SESSION_free(copy);
+    tl_ct_lib_resume_without_dhe(R.client, NULL);
     SSL_CTX_set_keylog_callback(ctx, NULL);
     (void)SSL_do_handshake(R.client);
     tl_ct_drain(R.peer, &hello);
