@@ -84,7 +84,7 @@ if [ -f "$ossl_prefix/TICKETLAB_SOURCE" ]; then
   done
   targets=("${kept[@]}")
 elif [ -n "$ossl_prefix" ]; then
-  ossl_desc="OpenSSL ${ossl_desc:-?} from $ossl_prefix (static, instrumented: ASan+UBSan, fuzzer-no-link)"
+  ossl_desc="OpenSSL ${ossl_desc:-?} from $ossl_prefix (static, instrumented: ASan+UBSan, fuzzer-no-link; no coverage counters in ci/fuzz-coverage-ignorelist.txt)"
 else
   ossl_desc="OpenSSL ${ossl_desc:-?} from the system (shared, not instrumented)"
 fi

@@ -18,11 +18,16 @@
 #   plain  shared and static libraries, -O2: what a distribution ships.
 #   fuzz   static only, built by clang with ASan+UBSan and -fsanitize=fuzzer-no-link,
 #          as OSS-Fuzz builds it: the fuzzers then see inside libssl's ticket code.
+#          Arithmetic, symmetric primitives and the provider machinery get no
+#          coverage counters (ci/fuzz-coverage-ignorelist.txt; still ASan+UBSan).
 #
 # The prefix is ${TICKETLAB_CACHE:-~/.cache/ticketlab}/openssl-<name>-<flavour>
-# (a patched build's name carries the patches' names and a hash of their bytes).
+# (a patched build's name carries the patches' names and a hash of their bytes;
+# a fuzz build's, a hash of the coverage ignore-list).
 # A prefix is used only once its build finished (a stamp file says so), and a
 # lock keeps two jobs from building the same one at the same time.
+
+TL_CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 tl_openssl_cache_dir() {
   echo "${TICKETLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ticketlab}"
@@ -123,9 +128,14 @@ tl_openssl_prefix() {
     sum=$(while read -r mode f; do echo "$mode"; cat "$f"; done <<<"$patches" | sha256sum | cut -c1-8)
     name="$name.$sum"
   fi
-  local cache prefix log
+  local cache prefix log ignore="" suffix=""
+  if [ "$flavour" = fuzz ]; then
+    # The coverage ignore-list's bytes are part of the name, as a patch's are.
+    ignore=$TL_CI_DIR/fuzz-coverage-ignorelist.txt
+    suffix=".$(sha256sum <"$ignore" | cut -c1-8)"
+  fi
   cache=$(tl_openssl_cache_dir); mkdir -p "$cache"
-  prefix="$cache/openssl-$name-$flavour"; log="$prefix.log"
+  prefix="$cache/openssl-$name-$flavour$suffix"; log="$prefix.log"
   (
     flock 9
     [ -f "$prefix/.ticketlab-built" ] && exit 0
@@ -153,6 +163,7 @@ tl_openssl_prefix() {
     if [ "$flavour" = fuzz ]; then
       cc=clang
       cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fsanitize=fuzzer-no-link"
+      cflags="$cflags -fsanitize-coverage-ignorelist=$ignore"
       args+=(no-shared no-module)
     fi
     {
