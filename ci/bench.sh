@@ -6,7 +6,9 @@
 # TICKETLAB_BENCH_BASE=REV also builds commit REV (git archive, into
 # build-bench-base/) and prints its figures beside today's, run in turn.
 # TICKETLAB_BENCH_INSTRUMENTED=VERSION adds fuzz_client_ticket under libFuzzer
-# against that release's instrumented build, before and now.
+# against that release's instrumented build: the old path, now, and with
+# TICKETLAB_BENCH_BASE the base commit's target against the instrumented build
+# its own ci/openssl.sh makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ci/lib.sh
@@ -82,18 +84,57 @@ if [ -n "${TICKETLAB_BENCH_INSTRUMENTED:-}" ]; then
   build_ticketlab "$FZ" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     $(tl_openssl_cmake_args "$fz_prefix" fuzz) >/dev/null
   echo
-  echo "== fuzz_client_ticket under libFuzzer against $(basename "$fz_prefix") (instrumented), 60 s each"
-  printf '%-22s %14s %14s %8s\n' engine "before execs/s" "now execs/s" ratio
-  fz_rate() {
-    local scratch; scratch=$(mktemp -d)
-    env "$@" "$FZ/bin/fuzz_client_ticket" -max_total_time=60 -entropic=0 -print_final_stats=1 \
-      -dict=fuzz/fuzz_client_ticket.dict "$scratch" corpus/fuzz_client_ticket 2>&1 \
-      | sed -n 's/^stat::average_exec_per_sec: *//p'
-    rm -rf "$scratch"
+  echo "== fuzz_client_ticket under libFuzzer against $(basename "$fz_prefix") (instrumented): 60 s campaigns,"
+  echo "   from the committed seeds, new units to a scratch folder, the builds in turn; median inputs per CPU"
+  echo "   second (libFuzzer's own wall-clock figure in brackets). old-path: TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1"
+  # fz_rates LABEL BIN [VAR=VALUE...] [-- LABEL BIN ...]: TICKETLAB_BENCH_FZ_RUNS (3) rounds,
+  # one campaign of TICKETLAB_BENCH_FZ_SECONDS (60) of each command per round, in turn; prints per command the median
+  # "units/CPU-s (libFuzzer's exec/s) [lowest-highest units/CPU-s]". A campaign's rate
+  # depends on what it happens to find, so one run says little.
+  fz_rates() {
+    /usr/bin/python3 - "${TICKETLAB_BENCH_FZ_RUNS:-3}" "${TICKETLAB_BENCH_FZ_SECONDS:-60}" "$@" <<'PY'
+import os, re, resource, shutil, statistics, subprocess, sys, tempfile
+runs, secs, cmds, cur = int(sys.argv[1]), int(sys.argv[2]), [], []
+for a in sys.argv[3:]:
+    if a == "--":
+        cmds.append(cur); cur = []
+    else:
+        cur.append(a)
+cmds.append(cur)
+rates, walls = [[] for _ in cmds], [[] for _ in cmds]
+for _ in range(runs):
+    for i, (label, b, *kvs) in enumerate(cmds):
+        env = dict(os.environ, **dict(kv.split("=", 1) for kv in kvs))
+        scratch = tempfile.mkdtemp()
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run([b, f"-max_total_time={secs}", "-entropic=0", "-print_final_stats=1",
+                            "-dict=fuzz/fuzz_client_ticket.dict", scratch, "corpus/fuzz_client_ticket"],
+                           env=env, capture_output=True, text=True)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        shutil.rmtree(scratch)
+        units = re.search(r"stat::number_of_executed_units: *(\d+)", p.stderr)
+        wall = re.search(r"stat::average_exec_per_sec: *(\d+)", p.stderr)
+        if not units or not wall:
+            sys.exit(f"{b}: no final stats (exit {p.returncode})")
+        rates[i].append(int(units.group(1)) / ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)))
+        walls[i].append(int(wall.group(1)))
+for (label, *_), r, w in zip(cmds, rates, walls):
+    print(f"{label:<40} {statistics.median(r):>8.0f} {f'({statistics.median(w):.0f})':>8} [{min(r):.0f}-{max(r):.0f}]")
+PY
   }
-  before=$(fz_rate TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1)
-  now=$(fz_rate TICKETLAB_CT_FRESH=0)
-  printf '%-22s %14s %14s %8s\n' libfuzzer "$before" "$now" "$(awk -v a="$now" -v b="$before" 'BEGIN{printf "%.2f", a/b}')"
+  specs=(old-path "$FZ/bin/fuzz_client_ticket" TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1)
+  base=$(bench_base_dir)
+  if [ -n "$base" ]; then
+    # The base commit's target against its own instrumented build (its ci/openssl.sh flags).
+    base_fz_prefix=$(export TICKETLAB_OPENSSL_SOURCES; TICKETLAB_OPENSSL_SOURCES=$(tl_openssl_shared_dir)
+      cd "$base/../src" && . ci/openssl.sh && tl_openssl_prefix "$TICKETLAB_BENCH_INSTRUMENTED" fuzz)
+    (cd "$base/../src" && build_ticketlab "$base/../fuzz" -DCMAKE_C_COMPILER=clang -DTICKETLAB_FUZZ=ON \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo $(tl_openssl_cmake_args "$base_fz_prefix" fuzz) >/dev/null)
+    specs+=(-- "$TICKETLAB_BENCH_BASE ($(basename "$base_fz_prefix"))" "$base/../fuzz/bin/fuzz_client_ticket")
+  fi
+  specs+=(-- "now ($(basename "$fz_prefix"))" "$FZ/bin/fuzz_client_ticket")
+  printf '%-40s %8s %8s %s\n' build execs/CPU-s "(exec/s)" "[range]"
+  fz_rates "${specs[@]}"
 fi
 if [ "${TICKETLAB_BENCH_LONG:-0}" = 1 ]; then
   echo
