@@ -23,7 +23,7 @@
 #
 # The prefix is ${TICKETLAB_CACHE:-~/.cache/ticketlab}/openssl-<name>-<flavour>
 # (a patched build's name carries the patches' names and a hash of their bytes;
-# a fuzz build's, a hash of the coverage ignore-list).
+# a fuzz build's, a hash of its compiler flags and the coverage ignore-list).
 # A prefix is used only once its build finished (a stamp file says so), and a
 # lock keeps two jobs from building the same one at the same time.
 
@@ -128,11 +128,13 @@ tl_openssl_prefix() {
     sum=$(while read -r mode f; do echo "$mode"; cat "$f"; done <<<"$patches" | sha256sum | cut -c1-8)
     name="$name.$sum"
   fi
-  local cache prefix log ignore="" suffix=""
+  local cache prefix log fuzz_cflags="" suffix=""
   if [ "$flavour" = fuzz ]; then
-    # The coverage ignore-list's bytes are part of the name, as a patch's are.
-    ignore=$TL_CI_DIR/fuzz-coverage-ignorelist.txt
-    suffix=".$(sha256sum <"$ignore" | cut -c1-8)"
+    local list=$TL_CI_DIR/fuzz-coverage-ignorelist.txt
+    fuzz_cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fsanitize=fuzzer-no-link"
+    # The flags and the ignore-list's bytes are part of the name, as a patch's are.
+    suffix=".$( (echo "$fuzz_cflags"; cat "$list") | sha256sum | cut -c1-8)"
+    fuzz_cflags="$fuzz_cflags -fsanitize-coverage-ignorelist=$list"
   fi
   cache=$(tl_openssl_cache_dir); mkdir -p "$cache"
   prefix="$cache/openssl-$name-$flavour$suffix"; log="$prefix.log"
@@ -162,8 +164,7 @@ tl_openssl_prefix() {
     local cc=${CC:-cc} cflags=""
     if [ "$flavour" = fuzz ]; then
       cc=clang
-      cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fsanitize=fuzzer-no-link"
-      cflags="$cflags -fsanitize-coverage-ignorelist=$ignore"
+      cflags=$fuzz_cflags
       args+=(no-shared no-module)
     fi
     {
