@@ -137,7 +137,7 @@ int tl_ct_lib_genuine_checkable(void);
  * group to share or to ask for and so resumes without one
  * (final_key_share). What a NewSessionTicket does to a client does not
  * depend on how its handshake got its keys; the two X25519 operations were
- * a third of a resumption. BoringSSL and AWS-LC offer psk_dhe_ke only:
+ * almost half of a resumption (12.5 of 27.5% of a plain run on 4.0.2). BoringSSL and AWS-LC offer psk_dhe_ke only:
  * nothing changes there. Dies when a library refuses a setting.
  */
 void tl_ct_lib_resume_without_dhe(SSL *client, SSL *server);
