@@ -233,6 +233,18 @@ int tl_ct_lib_genuine_checkable(void)
     return 0;
 }
 
+void tl_ct_lib_lean_client(SSL_CTX *client_ctx)
+{
+#if TL_TLSLIB_OPENSSL
+    if (!SSL_CTX_set_ciphersuites(client_ctx, "TLS_AES_128_GCM_SHA256")
+        || !SSL_CTX_set_cipher_list(client_ctx, "ECDHE-ECDSA-AES128-GCM-SHA256")
+        || !SSL_CTX_set1_sigalgs_list(client_ctx, "ECDSA+SHA256"))
+        tl_fuzz_die("harness: the client refuses the server's one suite and signature scheme");
+#else
+    (void)client_ctx;
+#endif
+}
+
 void tl_ct_lib_resume_without_dhe(SSL *client, SSL *server)
 {
 #if TL_TLSLIB_OPENSSL

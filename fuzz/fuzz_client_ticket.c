@@ -218,6 +218,7 @@ static tl_world *world(int tls13)
             tl_fuzz_die("harness: cannot build the client-ticket world: %s", err.msg);
         /* This world is ours alone: its client reports to this target. */
         tl_ct_client_hooks(*w);
+        tl_ct_lib_lean_client(tl_world_client_ctx(*w));
     }
     tl_ct_world_reset(*w);
     return *w;
