@@ -86,8 +86,7 @@ if [ -n "${TICKETLAB_BENCH_INSTRUMENTED:-}" ]; then
   echo
   echo "== fuzz_client_ticket under libFuzzer against $(basename "$fz_prefix") (instrumented): 60 s campaigns,"
   echo "   from the committed seeds, new units to a scratch folder, the builds in turn; median inputs per CPU"
-  echo "   second (libFuzzer's own wall-clock figure in brackets). old-path: TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1;"
-  echo "   now: ASAN_OPTIONS=$TL_FUZZ_ASAN_OPTIONS as ci/fuzz.sh sets it (the others: ASan's defaults)"
+  echo "   second (libFuzzer's own wall-clock figure in brackets). old-path: TICKETLAB_CT_FRESH=1 TICKETLAB_NO_MEMO=1"
   # fz_rates LABEL BIN [VAR=VALUE...] [-- LABEL BIN ...]: TICKETLAB_BENCH_FZ_RUNS (3) rounds,
   # one campaign of TICKETLAB_BENCH_FZ_SECONDS (60) of each command per round, in turn; prints per command the median
   # "units/CPU-s (libFuzzer's exec/s) [lowest-highest units/CPU-s]". A campaign's rate
@@ -133,10 +132,7 @@ PY
       -DCMAKE_BUILD_TYPE=RelWithDebInfo $(tl_openssl_cmake_args "$base_fz_prefix" fuzz) >/dev/null)
     specs+=(-- "$TICKETLAB_BENCH_BASE ($(basename "$base_fz_prefix"))" "$base/../fuzz/bin/fuzz_client_ticket")
   fi
-  # Now as ci/fuzz.sh runs it (TL_FUZZ_ASAN_OPTIONS), and with ASan's default
-  # 30-frame malloc stacks, as the earlier builds ran, to tell the two gains apart.
-  specs+=(-- "now, ASan's default stacks" "$FZ/bin/fuzz_client_ticket")
-  specs+=(-- "now ($(basename "$fz_prefix"))" "$FZ/bin/fuzz_client_ticket" "ASAN_OPTIONS=$TL_FUZZ_ASAN_OPTIONS")
+  specs+=(-- "now ($(basename "$fz_prefix"))" "$FZ/bin/fuzz_client_ticket")
   printf '%-40s %8s %8s %s\n' build execs/CPU-s "(exec/s)" "[range]"
   fz_rates "${specs[@]}"
 fi

@@ -162,8 +162,7 @@ for t in "${targets[@]}"; do
     # an instrumented 3.0.22).
     [ -n "$ossl_prefix" ] && fork+=(-entropic=0)
     inputs=("$dir/corpus" "$seeds"); [ -d "$regs" ] && inputs+=("$regs")
-    ASAN_OPTIONS="$TL_FUZZ_ASAN_OPTIONS${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
-      timeout --kill-after=30 $((seconds + 120)) "$bin" -max_total_time="$seconds" -timeout=25 \
+    timeout --kill-after=30 $((seconds + 120)) "$bin" -max_total_time="$seconds" -timeout=25 \
       -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "${dict[@]}" \
       "${fork[@]}" "${inputs[@]}" >"$dir/run.log" 2>&1 &
     pids=($!); wait "${pids[0]}"; pids=()

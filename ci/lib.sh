@@ -42,14 +42,6 @@ build_ticketlab() {
   cmake --build "$dir" -j"$(nproc)"
 }
 
-# TL_FUZZ_ASAN_OPTIONS - what a libFuzzer campaign of ci/fuzz.sh (and its
-# figure in ci/bench.sh) puts in front of the caller's ASAN_OPTIONS, which
-# win: the stacks ASan records at every malloc and free are 10 frames deep
-# instead of 30. Recording them was a sixth of an instrumented
-# fuzz_client_ticket campaign (docs/speed.md). Only a finding's report shows
-# them, and ci/fuzz.sh writes that report from a replay with ASan's defaults.
-TL_FUZZ_ASAN_OPTIONS=malloc_context_size=10
-
 # tl_fuzz_targets - the fuzz target names, from fuzz/targets.txt (one place
 # for CMake and the ci/ scripts).
 tl_fuzz_targets() {
