@@ -37,6 +37,10 @@
 #include "ticketlab/rng.h"
 #include "ticketlab/world.h"
 
+/* The one suite (TLS 1.3) and cipher (TLS 1.2) the target's server takes,
+ * and all its client offers (tl_ct_lib_lean_client). */
+#define CT_SUITE13 "TLS_AES_128_GCM_SHA256"
+#define CT_CIPHER12 "ECDHE-ECDSA-AES128-GCM-SHA256"
 #define CT_MAX_ITEMS 8
 #define CT_MAX_RX 64             /* messages the client reads, recorded */
 #define CT_MAX_SESSIONS 64

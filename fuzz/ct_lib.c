@@ -236,8 +236,8 @@ int tl_ct_lib_genuine_checkable(void)
 void tl_ct_lib_lean_client(SSL_CTX *client_ctx)
 {
 #if TL_TLSLIB_OPENSSL
-    if (!SSL_CTX_set_ciphersuites(client_ctx, "TLS_AES_128_GCM_SHA256")
-        || !SSL_CTX_set_cipher_list(client_ctx, "ECDHE-ECDSA-AES128-GCM-SHA256")
+    if (!SSL_CTX_set_ciphersuites(client_ctx, CT_SUITE13)
+        || !SSL_CTX_set_cipher_list(client_ctx, CT_CIPHER12)
         || !SSL_CTX_set1_sigalgs_list(client_ctx, "ECDSA+SHA256"))
         tl_fuzz_die("harness: the client refuses the server's one suite and signature scheme");
 #else

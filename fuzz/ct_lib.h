@@ -131,11 +131,11 @@ int tl_ct_lib_genuine_checkable(void);
 
 /*
  * tl_ct_lib_lean_client - make the target's client offer only what its
- * server takes: TLS_AES_128_GCM_SHA256, ECDHE-ECDSA-AES128-GCM-SHA256 and
- * ecdsa_secp256r1_sha256 (the test chain's). Every ClientHello is then
- * short to build: with the default lists an instrumented 4.0.2 spent about
- * a sixth of a campaign building ClientHellos, mostly filtering ciphers and
- * signature schemes the server never takes. A NewSessionTicket is read the
+ * server takes: CT_SUITE13, CT_CIPHER12 and ecdsa_secp256r1_sha256 (the
+ * test chain's). Every ClientHello is then short to build: with the
+ * default lists an instrumented 4.0.2 spent about a sixth of a campaign
+ * building ClientHellos, mostly filtering ciphers and signature schemes
+ * the server never takes. A NewSessionTicket is read the
  * same way whatever the client offered. OpenSSL only (BoringSSL and
  * AWS-LC: unchanged). Dies when the library refuses a list.
  */
@@ -149,8 +149,9 @@ void tl_ct_lib_lean_client(SSL_CTX *client_ctx);
  * group to share or to ask for and so resumes without one
  * (final_key_share). What a NewSessionTicket does to a client does not
  * depend on how its handshake got its keys; the two X25519 operations were
- * almost half of a resumption (12.5 of 27.5% of a plain run on 4.0.2). BoringSSL and AWS-LC offer psk_dhe_ke only:
- * nothing changes there. Dies when a library refuses a setting.
+ * almost half of a resumption (12.5 of 27.5% of a plain run on 4.0.2).
+ * BoringSSL and AWS-LC offer psk_dhe_ke only: nothing changes there.
+ * Dies when a library refuses a setting.
  */
 void tl_ct_lib_resume_without_dhe(SSL *client, SSL *server);
 

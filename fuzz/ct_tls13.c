@@ -10,10 +10,10 @@
  * connection any input would get from a fresh one. On OpenSSL it resumes
  * by PSK alone, without a key exchange (tl_ct_lib_resume_without_dhe): it
  * is made again after every fatal alert, and X25519 was almost half of
- * that. NewSessionTickets after
- * a resumption are what a client meets most (a server renews a ticket at
- * every resumption); header bit 2 asks for a full handshake. What an input
- * leaves behind is put back before the next one:
+ * that. NewSessionTickets after a resumption are what a client meets
+ * most (a server renews a ticket at every resumption); header bit 2 asks
+ * for a full handshake. What an input leaves behind is put back before the
+ * next one:
  *   - the client's session: each NewSessionTicket replaces it with a copy
  *     (ssl_session_dup) whose ticket, lifetime, age_add, nonce-derived
  *     secret, id and time are overwritten; only max_early_data is kept from

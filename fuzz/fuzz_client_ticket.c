@@ -208,10 +208,10 @@ static tl_world *world(int tls13)
         cfg.key_source = tl_seeds_key_source(TL_KEYS_EVP_CB);   /* BoringSSL, AWS-LC: HMAC_CTX */
         cfg.num_tickets = 0;   /* 1.3: the server sends none unless asked */
 #if TL_TLSLIB_OPENSSL || defined(OPENSSL_IS_AWSLC)
-        cfg.server_ciphers = tls13 ? "TLS_AES_128_GCM_SHA256" : "ECDHE-ECDSA-AES128-GCM-SHA256";
+        cfg.server_ciphers = tls13 ? CT_SUITE13 : CT_CIPHER12;
 #else
         /* BoringSSL's TLS 1.3 suites are fixed (need_secret checks it took AES-128-GCM). */
-        cfg.server_ciphers = tls13 ? NULL : "ECDHE-ECDSA-AES128-GCM-SHA256";
+        cfg.server_ciphers = tls13 ? NULL : CT_CIPHER12;
 #endif
         *w = tl_world_new(&cfg, &err);
         if (*w == NULL || (G.peer_key[tls13] = tl_peer_key_for_world(*w, NULL, &err)) == NULL)
